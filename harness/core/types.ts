@@ -1,0 +1,74 @@
+/**
+ * Domain types shared by every stage of the flow
+ * (source -> judge -> store -> aggregate -> statistics -> leaderboard -> report).
+ * Closed unions, no magic numbers: a missing score is a variant, never NaN or 0.
+ */
+
+/** A pairwise verdict. The authors' 0/1/2 codes exist only at file boundaries. */
+export type Verdict = 'first' | 'second' | 'tie';
+
+/** Rate one response to one instruction (Auto-J's "single" protocol). */
+export interface SingleTask {
+  readonly protocol: 'single';
+  readonly instruction: string;
+  /** null when the submission has no usable output (empty, null, missing). */
+  readonly response: string | null;
+}
+
+/** Compare two responses to one instruction (Auto-J's "pairwise" protocol). */
+export interface PairTask {
+  readonly protocol: 'pairwise';
+  readonly instruction: string;
+  readonly first: string;
+  readonly second: string;
+}
+
+export type JudgeTask = SingleTask | PairTask;
+
+/** How a prompt was made to fit the judge's context window, recorded with the judgment. */
+export interface Truncation {
+  /** characters of the response(s) kept / originally present */
+  readonly keptChars: number;
+  readonly originalChars: number;
+}
+
+/** The outcome of one judgment. Failures are data: counted and reported, never scores. */
+export type Judgment =
+  | {
+      readonly kind: 'ok';
+      /** 1-10 rating for single tasks; the length judge puts its character count here. */
+      readonly rating?: number;
+      readonly verdict?: Verdict;
+      readonly truncated?: boolean;
+      /** store key of the judgment, when it came from or went to the store */
+      readonly key?: string;
+    }
+  | {
+      readonly kind: 'unparsed';
+      readonly reason: string;
+      readonly truncated?: boolean;
+      readonly key?: string;
+    }
+  | { readonly kind: 'error'; readonly message: string; readonly key?: string };
+
+export type JudgmentKind = Judgment['kind'];
+
+/** Sampling parameters sent with a request; part of the judgment key. */
+export interface Sampling {
+  readonly temperature: number;
+  readonly top_p: number;
+  readonly max_tokens: number;
+}
+
+/** Identity of a judge, written into results and manifests. */
+export interface JudgeInfo {
+  /** profile name as given on the command line: `length`, `autoj`, ... */
+  readonly name: string;
+  /** served model id for remote judges; the judge name for in-process baselines */
+  readonly model: string;
+  readonly protocol: 'single' | 'pairwise';
+  /** sha256 (hex, first 16) of the prompt template, or a version tag for baselines */
+  readonly templateVersion: string;
+  readonly sampling?: Sampling;
+  readonly description: string;
+}

@@ -1,0 +1,48 @@
+import type { JudgeInfo, JudgeTask, Judgment, Sampling, Truncation } from '../core/types.js';
+
+/**
+ * A judge turns tasks into judgments. Two shapes go through the same runner:
+ *
+ * - `local`: an in-process baseline (response length). Answers synchronously, is cheap,
+ *   and is never stored: recomputing is faster than looking up.
+ * - `remote`: a model behind an OpenAI-compatible server (Auto-J on vLLM). The runner
+ *   calls `prepare` to get the exact request and its store key, looks the key up in the
+ *   store, sends only what is missing through a client, and hands the raw completion to
+ *   `parse`. Parsing is pure and never throws, so stored raw text can be re-parsed later.
+ */
+export type Judge = LocalJudge | RemoteJudge;
+
+export interface LocalJudge {
+  readonly mode: 'local';
+  readonly info: JudgeInfo;
+  evaluate(task: JudgeTask): Judgment;
+}
+
+/** The exact request a remote judge sends; `key` identifies its answer in the store. */
+export interface PreparedRequest {
+  readonly key: string;
+  readonly model: string;
+  readonly prompt: string;
+  readonly sampling: Sampling;
+  readonly truncation?: Truncation;
+}
+
+/** What a server said, before parsing. */
+export interface Completion {
+  readonly text: string;
+  readonly finishReason: string | null;
+  readonly promptTokens?: number;
+  readonly completionTokens?: number;
+}
+
+/** A parsed completion: `ok` with a rating or verdict, or `unparsed` with the reason. */
+export type ParsedCompletion = Extract<Judgment, { kind: 'ok' | 'unparsed' }>;
+
+export interface RemoteJudge {
+  readonly mode: 'remote';
+  readonly info: JudgeInfo;
+  /** Builds the request; pure and deterministic (same task, same key). */
+  prepare(task: JudgeTask): PreparedRequest;
+  /** Never throws. */
+  parse(completion: Completion, task: JudgeTask): ParsedCompletion;
+}
