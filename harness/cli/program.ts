@@ -11,7 +11,11 @@ export type CommandRegistrar = (cli: Argv, io: CliIO, setExitCode: (code: number
 const version = '0.1.0';
 
 /** Parses `argv`, runs the command, and returns the process exit code. */
-export async function runCli(argv: readonly string[], io: CliIO, commands: readonly CommandRegistrar[]): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO,
+  commands: readonly CommandRegistrar[],
+): Promise<number> {
   let exitCode = 0;
   const setExitCode = (code: number) => {
     exitCode = code;
@@ -34,16 +38,12 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
 
   let helpShown = false;
   try {
-    await parser.parseAsync(
-      [...argv],
-      {},
-      (_err: Error | undefined, _argv: unknown, output: string) => {
-        if (output) {
-          helpShown = true;
-          io.stdout(output.endsWith('\n') ? output : `${output}\n`);
-        }
-      },
-    );
+    await parser.parseAsync([...argv], {}, (_err: Error | undefined, _argv: unknown, output: string) => {
+      if (output) {
+        helpShown = true;
+        io.stdout(output.endsWith('\n') ? output : `${output}\n`);
+      }
+    });
   } catch (e) {
     if (helpShown) return exitCode || 2;
     const code = e instanceof BenchError ? e.exitCode : 1;

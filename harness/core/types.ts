@@ -70,5 +70,7 @@ export interface JudgeInfo {
   /** sha256 (hex, first 16) of the prompt template, or a version tag for baselines */
   readonly templateVersion: string;
   readonly sampling?: Sampling;
+  /** the rating scale, for judges that rate (Auto-J: 1-10); baselines have none */
+  readonly scale?: { readonly min: number; readonly max: number };
   readonly description: string;
 }

@@ -23,7 +23,8 @@ export async function runBench(
       stderr += t;
     },
     stderrIsTTY: false,
-    env: options.env ?? {},
+    // Never the upstream default: tests read the shared copy unless they say otherwise.
+    env: { ALPACA_EVAL_SOURCE: `${SHARED_DATA}/alpaca_eval`, ...options.env },
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
   };
@@ -32,5 +33,5 @@ export async function runBench(
 }
 
 /** Where the shared real data lives, relative to the repo root. */
-export const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+export const SHARED_DATA = new URL('../../../shared/data', import.meta.url).pathname;
 export const VLLM_SIM = new URL('../../../shared/tools/vllm-sim/vllm-sim.mjs', import.meta.url).pathname;

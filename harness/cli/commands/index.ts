@@ -1,4 +1,11 @@
 import type { CommandRegistrar } from '../program.js';
+import { runAlpacaEvalCommand } from './run-alpacaeval.js';
+import { runPairwise } from './run-pairwise.js';
+import { runCommand } from './run.js';
+import { correlateCommand } from './correlate.js';
 
 /** Every command of `bench`, in the order --help lists them. */
-export const commands: CommandRegistrar[] = [];
+export const commands: CommandRegistrar[] = [
+  runCommand([runAlpacaEvalCommand, runPairwise]),
+  correlateCommand,
+];

@@ -1,0 +1,84 @@
+import { InputError } from '../core/errors.js';
+import { isSafePathSegment } from '../core/safe-name.js';
+import { sha256Hex } from '../core/hash.js';
+import { decodeJson } from './decode.js';
+import type { SourceFiles } from './files.js';
+
+/** One entry of an AlpacaEval `model_outputs.json`, validated. */
+export interface OutputEntry {
+  readonly instruction: string;
+  /** null when the entry has no output (null or missing) */
+  readonly output: string | null;
+}
+
+export interface Submission {
+  readonly model: string;
+  /** where it was read from, for messages */
+  readonly file: string;
+  /** sha256 of the file's bytes: a changed submission gets judged again */
+  readonly contentHash: string;
+  readonly entries: readonly OutputEntry[];
+}
+
+const OUTPUT_FILES = ['model_outputs.json', 'model_outputs.json.gz'];
+
+export function submissionDir(model: string): string {
+  if (!isSafePathSegment(model)) {
+    throw new InputError(model, 'model id is not a safe path segment (letters, digits and _ . + @ = - only)');
+  }
+  return `results/${model}`;
+}
+
+/** The submission of `model`, or null when the source has none. Bad files throw InputError. */
+export async function readSubmission(files: SourceFiles, model: string): Promise<Submission | null> {
+  const dir = submissionDir(model);
+  for (const name of OUTPUT_FILES) {
+    const rel = `${dir}/${name}`;
+    const bytes = await files.read(rel);
+    if (bytes === null) continue;
+    const file = files.describe(rel);
+    return {
+      model,
+      file,
+      contentHash: sha256Hex(bytes),
+      entries: validateOutputs(await decodeJson(bytes, file), file),
+    };
+  }
+  return null;
+}
+
+/** Model ids that have a results folder, when the source can list folders (local). */
+export async function listSubmissionIds(files: SourceFiles): Promise<string[] | null> {
+  return files.listDirs('results');
+}
+
+function validateOutputs(data: unknown, file: string): OutputEntry[] {
+  if (!Array.isArray(data)) {
+    throw new InputError(
+      file,
+      `expected a JSON array of {instruction, output} entries, found ${describeType(data)}`,
+    );
+  }
+  const entries: OutputEntry[] = new Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const e = data[i] as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+      throw new InputError(file, `entry ${i} is ${describeType(e)}, not an object`);
+    }
+    if (typeof e.instruction !== 'string') {
+      throw new InputError(file, `entry ${i} has no "instruction" string`);
+    }
+    const output = e.output;
+    if (output !== null && output !== undefined && typeof output !== 'string') {
+      throw new InputError(file, `entry ${i} has an "output" that is ${describeType(output)}, not a string`);
+    }
+    entries[i] = { instruction: e.instruction, output: typeof output === 'string' ? output : null };
+  }
+  return entries;
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}

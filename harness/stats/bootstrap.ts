@@ -1,0 +1,114 @@
+import { createRng, randomIndex } from './rng.js';
+
+/** A 95% (or other) percentile interval, or null when too few resamples were defined. */
+export type Interval = readonly [number, number] | null;
+
+export interface BootstrapOptions {
+  readonly resamples: number;
+  readonly seed: number;
+  /** central coverage, 0.95 by default */
+  readonly level?: number;
+}
+
+/**
+ * Percentile interval of bootstrap replicates (numpy's default linear interpolation).
+ * Undefined replicates (NaN: a resample with a constant side) are left out; if more than
+ * half are undefined, the interval is null rather than built on a biased remainder.
+ */
+export function percentileInterval(replicates: readonly number[], level = 0.95): Interval {
+  const defined = replicates.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (defined.length === 0 || defined.length * 2 < replicates.length) return null;
+  const alpha = (1 - level) / 2;
+  return [quantileSorted(defined, alpha), quantileSorted(defined, 1 - alpha)];
+}
+
+export function quantileSorted(sorted: readonly number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/**
+ * Bootstrap over units (models for `bench correlate`, pairs for the pairwise suite):
+ * each replicate draws `n` unit indices with replacement and evaluates `statistic` on
+ * them. Returns the replicates; the statistic returns NaN where undefined.
+ */
+export function bootstrapUnits(
+  n: number,
+  statistic: (indices: Uint32Array) => number,
+  options: BootstrapOptions,
+): number[] {
+  const rng = createRng(options.seed);
+  const indices = new Uint32Array(n);
+  const out: number[] = new Array(options.resamples);
+  for (let r = 0; r < options.resamples; r++) {
+    for (let i = 0; i < n; i++) indices[i] = randomIndex(rng, n);
+    out[r] = statistic(indices);
+  }
+  return out;
+}
+
+/**
+ * Per-model scores over a shared set of items (instructions), dense: `values[m * items + i]`
+ * is model m's score on item i, valid when `valid[...]` is 1 (parsed, present).
+ */
+export interface ScoreMatrix {
+  readonly models: number;
+  readonly items: number;
+  readonly values: Float64Array;
+  readonly valid: Uint8Array;
+}
+
+/**
+ * Bootstrap over items: each replicate draws the items with replacement (the same draw for
+ * every model, as the instructions are shared), recomputes every model's mean over the
+ * drawn items, and hands the means (NaN for a model with no valid drawn item) to `visit`.
+ */
+export function bootstrapItemMeans(
+  matrix: ScoreMatrix,
+  visit: (means: Float64Array, replicate: number) => void,
+  options: BootstrapOptions,
+): void {
+  const { models, items, values, valid } = matrix;
+  // Invalid cells contribute 0 to both sums, so the inner loop has no branch.
+  const masked = new Float64Array(values.length);
+  const weights = new Float64Array(values.length);
+  for (let c = 0; c < values.length; c++) {
+    if (valid[c] === 1) {
+      masked[c] = values[c]!;
+      weights[c] = 1;
+    }
+  }
+  const rng = createRng(options.seed);
+  const counts = new Float64Array(items);
+  const drawn = new Uint32Array(items);
+  const drawnCounts = new Float64Array(items);
+  const means = new Float64Array(models);
+  for (let r = 0; r < options.resamples; r++) {
+    counts.fill(0);
+    for (let i = 0; i < items; i++) counts[randomIndex(rng, items)]! += 1;
+    // About 63% of the items are drawn at least once; only those are visited.
+    let d = 0;
+    for (let i = 0; i < items; i++) {
+      if (counts[i] !== 0) {
+        drawn[d] = i;
+        drawnCounts[d] = counts[i]!;
+        d++;
+      }
+    }
+    for (let m = 0; m < models; m++) {
+      const base = m * items;
+      let sum = 0;
+      let weight = 0;
+      for (let k = 0; k < d; k++) {
+        const c = drawnCounts[k]!;
+        const cell = base + drawn[k]!;
+        sum += c * masked[cell]!;
+        weight += c * weights[cell]!;
+      }
+      means[m] = weight > 0 ? sum / weight : NaN;
+    }
+    visit(means, r);
+  }
+}

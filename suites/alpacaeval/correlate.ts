@@ -1,0 +1,103 @@
+import type { ModelScoreVector } from '../../harness/aggregate/model-aggregate.js';
+import type { Reference } from '../../harness/source/references.js';
+import { bootstrapItemMeans, percentileInterval, type ScoreMatrix } from '../../harness/stats/bootstrap.js';
+import { CORRELATIONS, type CorrelationName } from '../../harness/stats/correlation.js';
+import type { CorrelationResult, StatisticResult } from './result.js';
+
+interface ScoredModel {
+  readonly model: string;
+  readonly score: number | null;
+  readonly vector: ModelScoreVector;
+}
+
+const NAMES = Object.keys(CORRELATIONS) as CorrelationName[];
+
+/**
+ * Correlation of the judge's model scores with each reference, over the models both have,
+ * with percentile intervals from a bootstrap over instructions: every replicate redraws
+ * the instructions, recomputes every model's mean, and recomputes each correlation.
+ */
+export function correlateWithBootstrap(
+  models: readonly ScoredModel[],
+  references: readonly Reference[],
+  options: { resamples: number; seed: number; items: number },
+): CorrelationResult[] {
+  // Only models some reference has take part; the others would be resampled for nothing.
+  const scored = models.filter((m) => m.score !== null && references.some((r) => r.scores.has(m.model)));
+  const matrix: ScoreMatrix = {
+    models: scored.length,
+    items: options.items,
+    values: new Float64Array(scored.length * options.items),
+    valid: new Uint8Array(scored.length * options.items),
+  };
+  scored.forEach((m, i) => {
+    matrix.values.set(m.vector.values, i * options.items);
+    matrix.valid.set(m.vector.valid, i * options.items);
+  });
+
+  const plans = references.map((ref) => {
+    const rows: number[] = [];
+    const refValues: number[] = [];
+    scored.forEach((m, i) => {
+      const v = ref.scores.get(m.model);
+      if (v !== undefined) {
+        rows.push(i);
+        refValues.push(v);
+      }
+    });
+    const point = Object.fromEntries(
+      NAMES.map((name) => [
+        name,
+        CORRELATIONS[name](
+          rows.map((r) => scored[r]!.score!),
+          refValues,
+        ),
+      ]),
+    ) as Record<CorrelationName, ReturnType<(typeof CORRELATIONS)[CorrelationName]>>;
+    const replicates = Object.fromEntries(NAMES.map((n) => [n, [] as number[]])) as Record<
+      CorrelationName,
+      number[]
+    >;
+    return { ref, rows, refValues, point, replicates };
+  });
+
+  if (options.resamples > 0 && plans.some((p) => p.rows.length >= 3)) {
+    bootstrapItemMeans(
+      matrix,
+      (means) => {
+        for (const plan of plans) {
+          if (plan.rows.length < 3) continue;
+          const x: number[] = [];
+          const y: number[] = [];
+          plan.rows.forEach((r, k) => {
+            const v = means[r]!;
+            if (!Number.isNaN(v)) {
+              x.push(v);
+              y.push(plan.refValues[k]!);
+            }
+          });
+          for (const name of NAMES) plan.replicates[name].push(CORRELATIONS[name](x, y).value ?? NaN);
+        }
+      },
+      { resamples: options.resamples, seed: options.seed },
+    );
+  }
+
+  return plans.map(({ ref, rows, point, replicates }) => {
+    const stat = (name: CorrelationName): StatisticResult => {
+      const p = point[name];
+      const ci95 = p.value === null || options.resamples === 0 ? null : percentileInterval(replicates[name]);
+      return p.reason !== undefined ? { value: p.value, ci95, reason: p.reason } : { value: p.value, ci95 };
+    };
+    return {
+      reference: ref.name,
+      label: ref.label,
+      file: ref.file,
+      column: ref.column,
+      n: rows.length,
+      spearman: stat('spearman'),
+      kendall: stat('kendall'),
+      pearson: stat('pearson'),
+    };
+  });
+}

@@ -1,0 +1,108 @@
+import { fixed, formatTable, interval } from '../../harness/cli/format.js';
+import type { AlpacaEvalResult } from './result.js';
+
+/** The result as terminal tables: correlations first (the headline), then the ranking. */
+export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
+  const { judge, settings } = result;
+  const compared = result.models.filter((m) => m.score !== null).length;
+  const lines: string[] = [];
+  lines.push(
+    `AlpacaEval re-ranked by ${judge.name} (${judge.description}): ${compared} models x ${settings.instructions} instructions`,
+    '',
+    `Correlation with the reference leaderboards (95% intervals: ${settings.bootstrap} bootstrap resamples over instructions, seed ${settings.seed})`,
+  );
+  lines.push(
+    formatTable(
+      ['reference', 'n', 'spearman', '95% CI', 'kendall tau-b', '95% CI', 'pearson', '95% CI'],
+      result.correlations.map((c) => [
+        c.reference,
+        String(c.n),
+        fixed(c.spearman.value, 4),
+        interval(c.spearman.ci95, 3),
+        fixed(c.kendall.value, 4),
+        interval(c.kendall.ci95, 3),
+        fixed(c.pearson.value, 4),
+        interval(c.pearson.ci95, 3),
+      ]),
+    ),
+  );
+  const refNames = settings.references;
+  lines.push(
+    formatTable(
+      ['rank', 'model', 'score', 'se', 'n', 'parsed', 'failed', 'mean length', ...refNames],
+      result.models.map((m) => [
+        m.rank === null ? '–' : String(m.rank),
+        m.model,
+        fixed(m.score, 3),
+        fixed(m.se, 3),
+        String(m.n),
+        String(m.parsed),
+        String(m.unparsed + m.errors),
+        m.meanLength.toFixed(0),
+        ...refNames.map((r) => fixed(m.references[r], 2)),
+      ]),
+    ),
+  );
+  if (result.skipped.length > 0) {
+    const shown = result.skipped.slice(0, 20);
+    lines.push(`Skipped (${result.skipped.length}):`);
+    for (const s of shown) {
+      lines.push(`  ${s.model}${s.references ? ` [${s.references.join(', ')}]` : ''}: ${s.reason}`);
+    }
+    if (result.skipped.length > shown.length)
+      lines.push(`  ... ${result.skipped.length - shown.length} more (see --json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function modelsCsv(result: AlpacaEvalResult): string {
+  const refs = result.settings.references;
+  const header = [
+    'model',
+    'rank',
+    'score',
+    'se',
+    'n',
+    'parsed',
+    'unparsed',
+    'errors',
+    'mean_length',
+    ...refs,
+  ];
+  const rows = result.models.map((m) => [
+    m.model,
+    m.rank ?? '',
+    m.score ?? '',
+    m.se ?? '',
+    m.n,
+    m.parsed,
+    m.unparsed,
+    m.errors,
+    m.meanLength,
+    ...refs.map((r) => m.references[r] ?? ''),
+  ]);
+  return toCsv(header, rows);
+}
+
+export function correlationsCsv(result: AlpacaEvalResult): string {
+  const header = ['reference', 'n', 'statistic', 'value', 'ci95_low', 'ci95_high'];
+  const rows = result.correlations.flatMap((c) =>
+    (['spearman', 'kendall', 'pearson'] as const).map((s) => [
+      c.reference,
+      c.n,
+      s,
+      c[s].value ?? '',
+      c[s].ci95?.[0] ?? '',
+      c[s].ci95?.[1] ?? '',
+    ]),
+  );
+  return toCsv(header, rows);
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cell = (v: string | number) => {
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}

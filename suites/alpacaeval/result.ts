@@ -1,0 +1,102 @@
+import type { JudgeInfo } from '../../harness/core/types.js';
+import type { AlignmentReport } from '../../harness/source/align.js';
+import type { Interval } from '../../harness/stats/bootstrap.js';
+
+/** A statistic in a result document: null value (with the reason) where undefined. */
+export interface StatisticResult {
+  readonly value: number | null;
+  readonly ci95: Interval;
+  readonly reason?: string;
+}
+
+/** One judged instruction, kept in the result for reports (best, worst, failures). */
+export interface ItemRef {
+  /** index into the AlpacaEval instruction set */
+  readonly index: number;
+  readonly rating?: number;
+  readonly reason?: string;
+  /** judgment key in the store (remote judges) */
+  readonly key?: string;
+}
+
+export interface ModelResult {
+  readonly model: string;
+  readonly score: number | null;
+  readonly se: number | null;
+  /** judgments asked for */
+  readonly n: number;
+  readonly parsed: number;
+  readonly unparsed: number;
+  readonly errors: number;
+  readonly truncated: number;
+  readonly rank: number | null;
+  /** mean output length in characters over the selected instructions (missing ones excluded) */
+  readonly meanLength: number;
+  readonly coverage: AlignmentReport;
+  /** sha256 of the submission file */
+  readonly contentHash: string;
+  /** reference values (win rates) by reference name, where the reference has the model */
+  readonly references: Readonly<Record<string, number>>;
+  /** rating -> count, for judges that rate on a 1-10 scale */
+  readonly histogram?: Readonly<Record<string, number>>;
+  readonly best?: readonly ItemRef[];
+  readonly worst?: readonly ItemRef[];
+  readonly failures?: readonly ItemRef[];
+}
+
+export interface CorrelationResult {
+  readonly reference: string;
+  readonly label: string;
+  readonly file: string;
+  readonly column: string;
+  /** models with both a judge score and a reference value */
+  readonly n: number;
+  readonly spearman: StatisticResult;
+  readonly kendall: StatisticResult;
+  readonly pearson: StatisticResult;
+}
+
+export interface SkippedModel {
+  readonly model: string;
+  readonly reason: string;
+  /** the references that list the model, when it is skipped from their comparison */
+  readonly references?: readonly string[];
+}
+
+export interface RunManifest {
+  readonly harnessVersion: string;
+  readonly gitCommit: string | null;
+  readonly node: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly source: string;
+  readonly instructionSetSha256: string;
+  readonly referenceFiles: Readonly<Record<string, string>>;
+  readonly judgments: {
+    readonly requested: number;
+    readonly cached: number;
+    readonly sent: number;
+    readonly unparsed: number;
+    readonly errors: number;
+  };
+}
+
+export interface AlpacaEvalResult {
+  readonly suite: 'alpacaeval';
+  readonly schemaVersion: 1;
+  readonly judge: JudgeInfo;
+  readonly settings: {
+    readonly instructions: number;
+    readonly instructionSetSize: number;
+    readonly seed: number;
+    readonly bootstrap: number;
+    readonly references: readonly string[];
+  };
+  /** indices into the instruction set that were judged, in order */
+  readonly instructionIndices: readonly number[];
+  readonly models: readonly ModelResult[];
+  readonly correlations: readonly CorrelationResult[];
+  readonly skipped: readonly SkippedModel[];
+  readonly manifest: RunManifest;
+}

@@ -1,0 +1,349 @@
+import { BenchError, InputError } from '../../harness/core/errors.js';
+import { isSafePathSegment } from '../../harness/core/safe-name.js';
+import type { JudgeTask, Judgment } from '../../harness/core/types.js';
+import type { Judge } from '../../harness/judge/judge.js';
+import { codePointLength } from '../../harness/judge/length.js';
+import { listSubmissionIds, readSubmission, type Submission } from '../../harness/source/alpacaeval.js';
+import { alignOutputs, InstructionIndex, type AlignmentReport } from '../../harness/source/align.js';
+import type { SourceFiles } from '../../harness/source/files.js';
+import { loadReference, type Reference } from '../../harness/source/references.js';
+import {
+  aggregateModel,
+  rankScores,
+  type ModelAggregate,
+  type ModelScoreVector,
+} from '../../harness/aggregate/model-aggregate.js';
+import { runJudgments, type RunOptions, type RunSummary } from '../../harness/runner/run-judgments.js';
+import { sampleIndices } from '../../harness/stats/rng.js';
+import { correlateWithBootstrap } from './correlate.js';
+import { alpacaEvalInstructions } from './instruction-set.js';
+import type { AlpacaEvalResult, ItemRef, ModelResult, SkippedModel } from './result.js';
+
+export interface AlpacaEvalOptions {
+  readonly files: SourceFiles;
+  readonly cwd: string;
+  /** reference names (`ae1`, `ae2`, `ae2-lc`) or CSV paths */
+  readonly references: readonly string[];
+  readonly referenceColumn?: string;
+  /** judge only these models; default: every submission in the source and every model of a reference */
+  readonly models?: readonly string[];
+  /** judge a seeded random subset of this many instructions (the same for every model) */
+  readonly instructions?: number;
+  readonly seed: number;
+  readonly bootstrap: number;
+  /** the judge gets tasks for empty outputs too (Auto-J rates an empty answer); length scores them 0 */
+  readonly judge: Judge;
+  readonly run: Omit<RunOptions, 'label' | 'subjects'>;
+  readonly warn: (message: string) => void;
+  readonly harnessVersion: string;
+  readonly gitCommit: string | null;
+  readonly now?: () => Date;
+}
+
+interface LoadedModel {
+  readonly model: string;
+  readonly submission: Submission;
+  readonly coverage: AlignmentReport;
+  /** outputs of the selected instructions; undefined where the model has none */
+  readonly outputs: readonly (string | undefined)[];
+}
+
+interface JudgedModel {
+  readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & { contentHash: string };
+  readonly aggregate: ModelAggregate;
+  readonly vector: ModelScoreVector;
+  readonly meanLength: number;
+  readonly judgments: readonly Judgment[];
+  readonly positions: readonly number[];
+}
+
+/**
+ * source -> judge -> aggregate -> statistics for AlpacaEval: every model's outputs are
+ * aligned to the instruction set and judged one by one; the mean rating ranks the models;
+ * the ranking is correlated with each reference leaderboard, with bootstrap intervals
+ * over instructions.
+ */
+export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaEvalResult> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const references: Reference[] = [];
+  for (const spec of options.references) {
+    references.push(
+      await loadReference(spec, { files: options.files, cwd: options.cwd, column: options.referenceColumn }),
+    );
+  }
+  const set = alpacaEvalInstructions();
+  const selected =
+    options.instructions !== undefined && options.instructions < set.instructions.length
+      ? sampleIndices(set.instructions.length, options.instructions, options.seed)
+      : set.instructions.map((_, i) => i);
+  const index = new InstructionIndex(set.instructions);
+
+  const skipped: { -readonly [K in keyof SkippedModel]: SkippedModel[K] }[] = [];
+  const referencesOf = (model: string) => references.filter((r) => r.scores.has(model)).map((r) => r.name);
+  for (const r of references) {
+    for (const e of r.excluded) {
+      // ae2 and ae2-lc share a file: one entry per (model, reason), listing both.
+      const same = skipped.find((s) => s.model === e.model && s.reason === e.reason);
+      if (same) same.references = [...(same.references ?? []), r.name];
+      else skipped.push({ model: e.model, reason: e.reason, references: [r.name] });
+    }
+  }
+  const models = await chooseModels(options, references);
+
+  const judged: JudgedModel[] = [];
+  const totals = { requested: 0, cached: 0, sent: 0, unparsed: 0, errors: 0 };
+  const addSummary = (s: RunSummary) => {
+    for (const k of Object.keys(totals) as (keyof RunSummary)[]) totals[k] += s[k];
+  };
+
+  // Local judges: load, judge and drop one model at a time (memory stays flat).
+  // Remote judges: all models' tasks go to the runner together, so the server's batch
+  // stays full across model boundaries and requests sharing a prefix go together.
+  const loadModel = async (model: string): Promise<LoadedModel | null> => {
+    let submission: Submission | null;
+    try {
+      submission = await readSubmission(options.files, model);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      options.warn(`${e.message} (model skipped)`);
+      skipped.push(withRefs({ model, reason: e.message }, referencesOf(model)));
+      return null;
+    }
+    if (!submission) {
+      skipped.push(withRefs({ model, reason: 'no outputs in the source' }, referencesOf(model)));
+      return null;
+    }
+    const aligned = alignOutputs(index, submission.entries);
+    return {
+      model,
+      submission,
+      coverage: aligned.report,
+      outputs: selected.map((i) => aligned.outputs[i]),
+    };
+  };
+
+  const tasksOf = (m: LoadedModel) => {
+    const tasks: JudgeTask[] = [];
+    const positions: number[] = [];
+    m.outputs.forEach((output, k) => {
+      if (output === undefined) return;
+      tasks.push({ protocol: 'single', instruction: set.instructions[selected[k]!]!, response: output });
+      positions.push(k);
+    });
+    return { tasks, positions };
+  };
+
+  const finish = (
+    m: LoadedModel,
+    judgments: readonly Judgment[],
+    positions: readonly number[],
+  ): JudgedModel => {
+    const { aggregate, vector } = aggregateModel(judgments, positions, selected.length);
+    let lengthSum = 0;
+    let present = 0;
+    for (const o of m.outputs) {
+      if (o === undefined) continue;
+      lengthSum += codePointLength(o);
+      present++;
+    }
+    return {
+      loaded: { model: m.model, coverage: m.coverage, contentHash: m.submission.contentHash },
+      aggregate,
+      vector,
+      meanLength: present > 0 ? lengthSum / present : 0,
+      judgments,
+      positions,
+    };
+  };
+
+  if (options.judge.mode === 'local') {
+    for await (const m of prefetch(models, loadModel, 3)) {
+      if (!m) continue;
+      const { tasks, positions } = tasksOf(m);
+      const { judgments, summary } = await runJudgments(options.judge, tasks, {
+        ...options.run,
+        label: m.model,
+      });
+      addSummary(summary);
+      judged.push(finish(m, judgments, positions));
+    }
+  } else {
+    const loaded: { m: LoadedModel; tasks: JudgeTask[]; positions: number[] }[] = [];
+    for await (const m of prefetch(models, loadModel, 3)) if (m) loaded.push({ m, ...tasksOf(m) });
+    // Instruction-major order: the same instruction's prompts share their prefix.
+    const order: { model: number; k: number }[] = [];
+    loaded.forEach((l, model) => l.tasks.forEach((_, k) => order.push({ model, k })));
+    order.sort(
+      (a, b) => loaded[a.model]!.positions[a.k]! - loaded[b.model]!.positions[b.k]! || a.model - b.model,
+    );
+    const tasks = order.map((o) => loaded[o.model]!.tasks[o.k]!);
+    const subjects = order.map((o) => ({ suite: 'alpacaeval', subject: loaded[o.model]!.m.model }));
+    const { judgments, summary } = await runJudgments(options.judge, tasks, {
+      ...options.run,
+      label: `${options.judge.info.name} on ${loaded.length} models`,
+      subjects,
+    });
+    addSummary(summary);
+    const perModel = loaded.map((l) => new Array<Judgment>(l.tasks.length));
+    order.forEach((o, t) => {
+      perModel[o.model]![o.k] = judgments[t]!;
+    });
+    loaded.forEach((l, i) => judged.push(finish(l.m, perModel[i]!, l.positions)));
+  }
+
+  for (const j of judged) {
+    if (j.aggregate.score === null) {
+      skipped.push(
+        withRefs(
+          {
+            model: j.loaded.model,
+            reason: `no parsed judgment (${j.aggregate.unparsed} unparsed, ${j.aggregate.errors} failed)`,
+          },
+          referencesOf(j.loaded.model),
+        ),
+      );
+    }
+  }
+
+  const ranks = rankScores(judged.map((j) => j.aggregate.score));
+  const correlations = correlateWithBootstrap(
+    judged.map((j) => ({ model: j.loaded.model, score: j.aggregate.score, vector: j.vector })),
+    references,
+    { resamples: options.bootstrap, seed: options.seed, items: selected.length },
+  );
+  const rated = options.judge.info.scale !== undefined;
+  const modelResults: ModelResult[] = judged.map((j, i) => ({
+    model: j.loaded.model,
+    score: j.aggregate.score,
+    se: j.aggregate.se,
+    n: j.aggregate.n,
+    parsed: j.aggregate.parsed,
+    unparsed: j.aggregate.unparsed,
+    errors: j.aggregate.errors,
+    truncated: j.aggregate.truncated,
+    rank: ranks[i]!,
+    meanLength: j.meanLength,
+    coverage: j.loaded.coverage,
+    contentHash: j.loaded.contentHash,
+    references: Object.fromEntries(
+      references
+        .filter((r) => r.scores.has(j.loaded.model))
+        .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
+    ),
+    ...(rated ? itemDetails(j, selected) : {}),
+  }));
+  modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
+
+  const finishedAt = now();
+  return {
+    suite: 'alpacaeval',
+    schemaVersion: 1,
+    judge: options.judge.info,
+    settings: {
+      instructions: selected.length,
+      instructionSetSize: set.instructions.length,
+      seed: options.seed,
+      bootstrap: options.bootstrap,
+      references: references.map((r) => r.name),
+    },
+    instructionIndices: selected,
+    models: modelResults,
+    correlations,
+    skipped,
+    manifest: {
+      harnessVersion: options.harnessVersion,
+      gitCommit: options.gitCommit,
+      node: process.version,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      source: options.files.location,
+      instructionSetSha256: set.sha256,
+      referenceFiles: Object.fromEntries(references.map((r) => [r.name, r.file])),
+      judgments: totals,
+    },
+  };
+}
+
+async function chooseModels(options: AlpacaEvalOptions, references: readonly Reference[]): Promise<string[]> {
+  if (options.models && options.models.length > 0) {
+    for (const m of options.models) {
+      if (!isSafePathSegment(m)) {
+        throw new BenchError(
+          `--models: "${m}" is not a valid model id (letters, digits and _ . + @ = - only)`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+    }
+    return [...new Set(options.models)];
+  }
+  const ids = new Set(await listSubmissionIds(options.files));
+  for (const r of references) for (const m of r.scores.keys()) ids.add(m);
+  return [...ids].sort();
+}
+
+/** `load` over `items` in order, keeping up to `depth` loads ahead (I/O and gunzip overlap the work). */
+async function* prefetch<T, R>(
+  items: readonly T[],
+  load: (item: T) => Promise<R>,
+  depth: number,
+): AsyncGenerator<R> {
+  const ahead: Promise<R>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < depth && next < items.length) {
+      const p = load(items[next++]!);
+      p.catch(() => {}); // observed when awaited below; avoids an unhandled rejection meanwhile
+      ahead.push(p);
+    }
+  };
+  fill();
+  while (ahead.length > 0) {
+    const result = await ahead.shift()!;
+    fill();
+    yield result;
+  }
+}
+
+function withRefs(entry: SkippedModel, refs: readonly string[]): SkippedModel {
+  return refs.length ? { ...entry, references: refs } : entry;
+}
+
+const EXTREMES = 5;
+const MAX_FAILURES_LISTED = 50;
+
+function itemDetails(
+  j: JudgedModel,
+  selected: readonly number[],
+): Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> {
+  const histogram: Record<string, number> = {};
+  const rated: ItemRef[] = [];
+  const failures: ItemRef[] = [];
+  j.judgments.forEach((judgment, k) => {
+    const index = selected[j.positions[k]!]!;
+    const key = judgment.key !== undefined ? { key: judgment.key } : {};
+    if (judgment.kind === 'ok' && judgment.rating !== undefined) {
+      const bucket = String(judgment.rating);
+      histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+      rated.push({ index, rating: judgment.rating, ...key });
+    } else if (failures.length < MAX_FAILURES_LISTED) {
+      const reason =
+        judgment.kind === 'error'
+          ? judgment.message
+          : judgment.kind === 'unparsed'
+            ? judgment.reason
+            : 'no rating';
+      failures.push({ index, reason, ...key });
+    }
+  });
+  const sorted = [...rated].sort((a, b) => b.rating! - a.rating! || a.index - b.index);
+  return {
+    histogram,
+    best: sorted.slice(0, EXTREMES),
+    worst: sorted.slice(-EXTREMES).reverse(),
+    failures,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The result document of `bench run pairwise` (what `--json` prints). Keys from the
+ * architecture contract: suite, overall.{agreement, consistency, n},
+ * groups[].{group, agreement, consistency, n}; everything else is additional.
+ *
+ * Percentages are unrounded numbers in 0-100. `null` means "cannot be computed" (no pairs)
+ * or "not applicable" (consistency and position bias under the single protocol); a
+ * `consistencyNote` says which. Never 0 for "missing".
+ */
+import type { Verdict } from '../../harness/core/types.js';
+import type { FileInfo } from '../../harness/source/autoj-pairwise.js';
+import type { ReferenceRow } from './references.js';
+
+export type Interval = readonly [number, number];
+
+/** The figures every row has (overall, each group, each scenario). */
+export interface MetricsRow {
+  /** the authors' agreement: both orders equal the human label (single: the derived verdict does) */
+  readonly agreement: number | null;
+  /** the authors' consistency; null under the single protocol (see consistencyNote) */
+  readonly consistency: number | null;
+  readonly n: number;
+  /** agreement over the pairs whose human label is not a tie */
+  readonly agreementNonTie: number | null;
+  readonly nNonTie: number;
+  /** share of decisive verdicts (both orders) naming the response shown first; 50 = no position bias */
+  readonly firstRate: number | null;
+  /** share of the judge's parsed verdicts that are ties */
+  readonly tieRate: number | null;
+  /** pairs with a missing verdict (unparsed or failed) in either order */
+  readonly unparsedPairs: number;
+}
+
+export interface IntervalFields {
+  /** 95% bootstrap interval (pairs resampled); null without bootstrap or pairs */
+  readonly agreementCi95: Interval | null;
+  readonly consistencyCi95: Interval | null;
+}
+
+export interface OverallRow extends MetricsRow, IntervalFields {
+  readonly consistencyNote?: string;
+  readonly humanTieRate: number | null;
+  /** null under the single protocol (no positions: each response is rated on its own) */
+  readonly positionBias: {
+    /** as firstRate; its denominator is nDecisive */
+    readonly firstRate: number | null;
+    readonly nDecisive: number;
+    /** pairs where the judge picked the response shown first in both orders */
+    readonly firstBoth: number;
+    /** pairs where the judge picked the response shown second in both orders */
+    readonly secondBoth: number;
+  } | null;
+  /** human label (rows) x judge verdict in the given order (columns) */
+  readonly confusion: {
+    readonly rows: 'human label';
+    readonly columns: 'judge verdict (given order)';
+    readonly order: readonly Verdict[];
+    readonly counts: readonly (readonly number[])[];
+    /** per human label: pairs without a verdict in the given order */
+    readonly unparsed: readonly number[];
+  };
+  /** missing verdicts per order (swapped: null under the single protocol) and pairs affected */
+  readonly unparsed: { readonly given: number; readonly swapped: number | null; readonly pairs: number };
+}
+
+export interface GroupRow extends MetricsRow, IntervalFields {
+  readonly group: string;
+  readonly scenarios: readonly string[];
+}
+
+export interface ScenarioRow extends MetricsRow {
+  readonly scenario: string;
+  readonly group: string;
+  readonly description: string | null;
+}
+
+export interface PairwiseResult {
+  readonly suite: 'pairwise';
+  /** how the verdicts were obtained: both orders (pairwise) or per-response ratings (single) */
+  readonly protocol: 'pairwise' | 'single';
+  readonly judge: {
+    readonly name: string;
+    /** recorded: verdict files scored as given; live: judged by this run */
+    readonly mode: 'recorded' | 'live';
+    readonly description: string;
+    /** single protocol: |rating 1 - rating 2| <= tieMargin is a tie */
+    readonly tieMargin?: number;
+  };
+  readonly dataset: {
+    readonly name: string;
+    readonly pairs: number;
+    readonly scenarios: number;
+    readonly groups: number;
+  };
+  readonly overall: OverallRow;
+  /** the authors' 8 groups, in their order */
+  readonly groups: readonly GroupRow[];
+  /** every scenario of the groups, grouped, in the authors' order */
+  readonly scenarios: readonly ScenarioRow[];
+  /** published results of other judges on the same pairs */
+  readonly references: readonly ReferenceRow[];
+  readonly referenceSource: string;
+  readonly bootstrap: {
+    readonly resamples: number;
+    readonly seed: number;
+    readonly method: string;
+  };
+  /** the files read, with sha256, for provenance */
+  readonly inputs: readonly FileInfo[];
+  /** what each figure means, in words */
+  readonly definitions: Readonly<Record<string, string>>;
+  readonly notes: readonly string[];
+  /** how and when the run happened (added by the command that ran it) */
+  readonly manifest?: PairwiseManifest;
+}
+
+export interface PairwiseManifest {
+  readonly harnessVersion: string;
+  readonly gitCommit: string | null;
+  readonly node: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+}
