@@ -1,4 +1,5 @@
 import type { CommandRegistrar } from '../program.js';
+import { cacheCommand } from './cache.js';
 import { runAlpacaEvalCommand } from './run-alpacaeval.js';
 import { runPairwise } from './run-pairwise.js';
 import { runCommand } from './run.js';
@@ -8,4 +9,5 @@ import { correlateCommand } from './correlate.js';
 export const commands: CommandRegistrar[] = [
   runCommand([runAlpacaEvalCommand, runPairwise]),
   correlateCommand,
+  cacheCommand,
 ];

@@ -1,0 +1,551 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { BenchError, InputError } from '../core/errors.js';
+import type { Verdict } from '../core/types.js';
+import {
+  publicEndpoint,
+  validateRecord,
+  type JudgmentRecord,
+  type ParseStatus,
+  type Reparsed,
+  type StoredJudgment,
+  type StoredOutcome,
+  type Usage,
+} from './record.js';
+import { createSchema, inspectSchema } from './schema.js';
+
+export interface OpenOptions {
+  /**
+   * Open for reading only (`bench cache stats/export`, a second process looking on). The
+   * file must exist and be a judgment store. Default false.
+   */
+  readonly readonly?: boolean;
+  /** Create the file (and its folder) when missing. Default: true unless readonly. */
+  readonly create?: boolean;
+  /** How long to wait for another process's write lock before failing. Default 10 s. */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface Counts {
+  readonly judgments: number;
+  readonly ok: number;
+  readonly unparsed: number;
+}
+
+export interface StoreStats {
+  /** distinct judgments in the store */
+  readonly totals: Counts;
+  /** per judge profile and served model */
+  readonly judges: readonly (Counts & { readonly judge: string; readonly model: string })[];
+  /**
+   * per judge, suite and subject (the model judged, or the pair). A judgment used by two
+   * subjects counts for both, so these rows can add up to more than the totals.
+   */
+  readonly usages: readonly (Counts & {
+    readonly judge: string;
+    readonly model: string;
+    readonly suite: string;
+    readonly subject: string;
+  })[];
+  /** judgments that no suite/subject has tagged */
+  readonly untagged: Counts;
+}
+
+/** A judgment with the suites/subjects that use it, as `iterate` yields it for export. */
+export interface ExportedJudgment extends StoredJudgment {
+  readonly usages: readonly { readonly suite: string; readonly subject: string }[];
+}
+
+export interface ReparseResult {
+  readonly examined: number;
+  readonly changed: number;
+}
+
+/** Bound parameters per lookup query; a remainder is padded by repeating a key (IN ignores repeats). */
+const LOOKUP_SIZES: readonly number[] = [1, 16, 128, 512];
+const MAX_LOOKUP = 512;
+const PAGE = 1000;
+
+/** Columns of a judgment, in the order `judgmentFromRow` reads them (raw rows are arrays). */
+const ALL_COLUMNS =
+  'j.key, j.judge, j.model, j.template_version, j.protocol, j.status, j.rating, j.verdict, j.unparsed_reason, ' +
+  'j.finish_reason, j.kept_chars, j.original_chars, j.prompt_tokens, j.completion_tokens, j.latency_ms, ' +
+  'j.endpoint, j.created_at, c.text';
+const FROM_ALL = 'judgments j JOIN completions c ON c.id = j.id';
+/** Columns of an outcome, in the order `outcomeFromRow` reads them. */
+const OUTCOME_COLUMNS =
+  'j.key, j.status, j.rating, j.verdict, j.unparsed_reason, j.finish_reason, j.kept_chars, j.original_chars';
+const FROM_OUTCOMES = 'judgments j';
+
+type Value = string | number | null;
+type Row = readonly Value[];
+
+/**
+ * Every judgment the server returned, keyed by the judge's request key, in one SQLite file
+ * (WAL: readers never block the writer, a second process can read while a run writes;
+ * synchronous=NORMAL: a committed transaction survives the process being killed, only an
+ * OS crash or power loss can lose the last ones). Errors are never stored.
+ *
+ * Synchronous by design (better-sqlite3): a commit of a hundred judgments takes a few
+ * milliseconds, a lookup of a whole run's keys (170k) about a second; both block the event
+ * loop meanwhile. A run looks its keys up with `getOutcomes` (no raw text) and writes
+ * through a `JudgmentWriter`, which commits every ~100 ms so that a killed run loses at
+ * most the judgments in flight.
+ */
+export class JudgmentStore {
+  readonly file: string;
+  readonly readonly: boolean;
+  private readonly db: Database.Database;
+  private readonly lookups = new Map<string, Database.Statement>();
+  private readonly writes: Writes | undefined;
+
+  private constructor(file: string, db: Database.Database, readonly: boolean) {
+    this.file = file;
+    this.db = db;
+    this.readonly = readonly;
+    this.writes = readonly ? undefined : prepareWrites(db);
+  }
+
+  /**
+   * Opens (by default creating) the store at `file`. Throws an InputError naming the file
+   * when it is missing (readonly / create: false), not a SQLite database, another kind of
+   * SQLite database, or a judgment store from a newer harness.
+   */
+  static open(file: string, options: OpenOptions = {}): JudgmentStore {
+    const readonly = options.readonly ?? false;
+    const create = !readonly && (options.create ?? true);
+    if (!create && !fs.existsSync(file)) {
+      throw new InputError(
+        file,
+        'no judgment store here (run a suite first, or pass --store / set BENCH_STORE)',
+      );
+    }
+    if (create) fs.mkdirSync(path.dirname(file), { recursive: true });
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { readonly, fileMustExist: !create, timeout: options.busyTimeoutMs ?? 10_000 });
+      const state = inspectSchema(db, file);
+      // Memory-mapped reads: a lookup of a whole run's keys costs no system call per page.
+      db.pragma('mmap_size = 1073741824');
+      db.pragma('cache_size = -32768');
+      if (readonly) {
+        if (state === 'empty') throw new InputError(file, 'an empty database, not a judgment store');
+        return new JudgmentStore(file, db, true);
+      }
+      const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+      if (mode.toLowerCase() !== 'wal') {
+        throw new InputError(
+          file,
+          `cannot use WAL journal mode (got ${mode}); put the store on a local file system`,
+        );
+      }
+      db.pragma('synchronous = NORMAL');
+      db.pragma('journal_size_limit = 67108864');
+      if (state === 'empty') {
+        const conn = db;
+        conn
+          .transaction(() => {
+            // Another process may have initialised the file since we looked.
+            if (inspectSchema(conn, file) === 'empty') createSchema(conn);
+          })
+          .immediate();
+      }
+      return new JudgmentStore(file, db, false);
+    } catch (e) {
+      db?.close();
+      throw storeFailure(file, e);
+    }
+  }
+
+  /** Full records (raw text included) for the keys present; absent keys are simply missing from the map. */
+  getMany(keys: Iterable<string>): Map<string, StoredJudgment> {
+    return this.lookup(keys, `SELECT ${ALL_COLUMNS} FROM ${FROM_ALL}`, judgmentFromRow);
+  }
+
+  /** Like `getMany` without the raw text: what a run needs to skip requests, at a fraction of the cost. */
+  getOutcomes(keys: Iterable<string>): Map<string, StoredOutcome> {
+    return this.lookup(keys, `SELECT ${OUTCOME_COLUMNS} FROM ${FROM_OUTCOMES}`, outcomeFromRow);
+  }
+
+  get(key: string): StoredJudgment | undefined {
+    return this.getMany([key]).get(key);
+  }
+
+  /** Number of judgments stored. */
+  count(): number {
+    return this.guard(() => this.db.prepare('SELECT count(*) FROM judgments').pluck().get() as number);
+  }
+
+  /** Stores one judgment; returns whether it was written. See `putMany`. */
+  put(record: JudgmentRecord, options: { readonly replace?: boolean } = {}): boolean {
+    return this.putMany([record], options) === 1;
+  }
+
+  /**
+   * Stores judgments in one transaction and returns how many were written. A key already
+   * present is left as it is (the first answer stays, so results computed from it stay
+   * reproducible) unless `replace` is set. Endpoints are stripped of credentials.
+   */
+  putMany(records: readonly JudgmentRecord[], options: { readonly replace?: boolean } = {}): number {
+    return this.commit({ records, usages: [], replace: options.replace ?? false });
+  }
+
+  /** Records which suite/subject uses which judgment (idempotent). */
+  tag(usages: readonly Usage[]): void {
+    this.commit({ records: [], usages });
+  }
+
+  /** Writes judgments and usages in one transaction; returns the number of judgments written. */
+  commit(batch: {
+    readonly records: readonly JudgmentRecord[];
+    readonly usages: readonly Usage[];
+    readonly replace?: boolean;
+  }): number {
+    const w = this.writes;
+    if (!w) throw new BenchError(`${this.file}: opened read-only`);
+    for (const r of batch.records) validateRecord(r);
+    if (batch.records.length === 0 && batch.usages.length === 0) return 0;
+    return this.guard(() =>
+      this.db
+        .transaction(() => {
+          let written = 0;
+          for (const r of batch.records) {
+            if (batch.replace) {
+              const old = w.findId.get(r.key) as number | undefined;
+              if (old !== undefined) {
+                w.deleteJudgment.run(old);
+                w.deleteText.run(old);
+              }
+            }
+            const info = w.insert.run(toParams(r));
+            if (info.changes === 1) {
+              w.insertText.run(info.lastInsertRowid, r.text);
+              written += 1;
+            }
+          }
+          for (const u of batch.usages) w.insertUsage.run(u.suite, u.subject, u.key);
+          return written;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Counts per judge, per judge/suite/subject, untagged, and in total. */
+  stats(): StoreStats {
+    return this.guard(() => {
+      const counts =
+        "count(*) AS judgments, total(j.status = 'ok') AS ok, total(j.status = 'unparsed') AS unparsed";
+      const totals = this.db.prepare(`SELECT ${counts} FROM judgments j`).get() as Counts;
+      const judges = this.db
+        .prepare(
+          `SELECT j.judge, j.model, ${counts} FROM judgments j GROUP BY j.judge, j.model ORDER BY 1, 2`,
+        )
+        .all() as StoreStats['judges'];
+      const usages = this.db
+        .prepare(
+          `SELECT j.judge, j.model, u.suite, u.subject, ${counts}
+             FROM usages u JOIN judgments j ON j.key = u.key
+            GROUP BY j.judge, j.model, u.suite, u.subject ORDER BY 1, 2, 3, 4`,
+        )
+        .all() as StoreStats['usages'];
+      const untagged = this.db
+        .prepare(
+          `SELECT ${counts} FROM judgments j WHERE NOT EXISTS (SELECT 1 FROM usages u WHERE u.key = j.key)`,
+        )
+        .get() as Counts;
+      return { totals, judges, usages, untagged };
+    });
+  }
+
+  /**
+   * Every judgment in insertion order, with its usages, read lazily (for export). While
+   * the iteration is in progress this connection cannot write; other connections can.
+   */
+  *iterate(): Generator<ExportedJudgment, void, undefined> {
+    const rows = this.guard(
+      () =>
+        this.db
+          .prepare(
+            `SELECT ${ALL_COLUMNS},
+                    (SELECT json_group_array(json_array(u.suite, u.subject)) FROM usages u WHERE u.key = j.key)
+               FROM ${FROM_ALL} ORDER BY j.id`,
+          )
+          .raw()
+          .iterate() as IterableIterator<Row>,
+    );
+    try {
+      for (;;) {
+        const next = this.guard(() => rows.next());
+        if (next.done) return;
+        const row = next.value;
+        const pairs = JSON.parse(row[18] as string) as [string, string][];
+        yield { ...judgmentFromRow(row), usages: pairs.map(([suite, subject]) => ({ suite, subject })) };
+      }
+    } finally {
+      rows.return?.();
+    }
+  }
+
+  /**
+   * Applies a (newer) parser to the stored raw text and updates the parsed fields where
+   * they change; nothing is sent to a server. `filter` limits it to one judge/model.
+   */
+  reparse(
+    parse: (stored: StoredJudgment) => Reparsed,
+    filter: { readonly judge?: string; readonly model?: string } = {},
+  ): ReparseResult {
+    if (this.readonly) throw new BenchError(`${this.file}: opened read-only`);
+    const where = ['j.key > @after'];
+    if (filter.judge !== undefined) where.push('j.judge = @judge');
+    if (filter.model !== undefined) where.push('j.model = @model');
+    const page = this.guard(() =>
+      this.db
+        .prepare(
+          `SELECT ${ALL_COLUMNS} FROM ${FROM_ALL} WHERE ${where.join(' AND ')} ORDER BY j.key LIMIT ${PAGE}`,
+        )
+        .raw(),
+    );
+    const update = this.guard(() =>
+      this.db.prepare(
+        'UPDATE judgments SET status = @status, rating = @rating, verdict = @verdict, unparsed_reason = @reason ' +
+          'WHERE key = @key',
+      ),
+    );
+    let examined = 0;
+    let changed = 0;
+    let after = '';
+    for (;;) {
+      const params: Record<string, string> = { after };
+      if (filter.judge !== undefined) params.judge = filter.judge;
+      if (filter.model !== undefined) params.model = filter.model;
+      const rows = this.guard(() => page.all(params) as Row[]);
+      if (rows.length === 0) break;
+      const updates: ReparseUpdate[] = [];
+      for (const row of rows) {
+        const stored = judgmentFromRow(row);
+        const next = parse(stored);
+        const u: ReparseUpdate =
+          next.status === 'ok'
+            ? {
+                key: stored.key,
+                status: 'ok',
+                rating: next.rating ?? null,
+                verdict: next.verdict ?? null,
+                reason: null,
+              }
+            : { key: stored.key, status: 'unparsed', rating: null, verdict: null, reason: next.reason };
+        validateRecord({
+          ...stored,
+          status: u.status,
+          rating: u.rating,
+          verdict: u.verdict,
+          unparsedReason: u.reason,
+        });
+        if (
+          u.status !== stored.status ||
+          u.rating !== stored.rating ||
+          u.verdict !== stored.verdict ||
+          u.reason !== stored.unparsedReason
+        ) {
+          updates.push(u);
+        }
+      }
+      this.guard(() =>
+        this.db
+          .transaction(() => {
+            for (const u of updates) update.run(u);
+          })
+          .immediate(),
+      );
+      examined += rows.length;
+      changed += updates.length;
+      after = lastKey(rows[rows.length - 1]);
+    }
+    return { examined, changed };
+  }
+
+  /** Bytes on disk: the database file plus its write-ahead log. */
+  sizeOnDisk(): number {
+    let bytes = 0;
+    for (const f of [this.file, `${this.file}-wal`]) {
+      try {
+        bytes += fs.statSync(f).size;
+      } catch {
+        // no write-ahead log at the moment
+      }
+    }
+    return bytes;
+  }
+
+  /** Checks the whole file; returns SQLite's findings, an empty list when it is sound. */
+  integrityCheck(): string[] {
+    const result = this.guard(() => this.db.pragma('integrity_check') as { integrity_check: string }[]);
+    return result.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private lookup<T>(keys: Iterable<string>, select: string, convert: (row: Row) => T): Map<string, T> {
+    const unique = [...new Set(keys)];
+    const found = new Map<string, T>();
+    if (unique.length === 0) return found;
+    this.guard(() =>
+      // One read transaction: a consistent snapshot, and no lock taken per query.
+      this.db.transaction(() => {
+        for (let start = 0; start < unique.length; start += MAX_LOOKUP) {
+          const chunk = unique.slice(start, start + MAX_LOOKUP);
+          const size = LOOKUP_SIZES.find((n) => n >= chunk.length) ?? MAX_LOOKUP;
+          const last = chunk[chunk.length - 1]!;
+          while (chunk.length < size) chunk.push(last);
+          for (const row of this.lookupStatement(select, size).all(chunk) as Row[]) {
+            found.set(row[0] as string, convert(row));
+          }
+        }
+      })(),
+    );
+    return found;
+  }
+
+  private lookupStatement(select: string, size: number): Database.Statement {
+    const id = `${size} ${select}`;
+    let statement = this.lookups.get(id);
+    if (!statement) {
+      const marks = new Array<string>(size).fill('?').join(', ');
+      statement = this.db.prepare(`${select} WHERE j.key IN (${marks})`).raw();
+      this.lookups.set(id, statement);
+    }
+    return statement;
+  }
+
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (e) {
+      throw storeFailure(this.file, e);
+    }
+  }
+}
+
+interface ReparseUpdate {
+  key: string;
+  status: ParseStatus;
+  rating: number | null;
+  verdict: Verdict | null;
+  reason: string | null;
+}
+
+interface Writes {
+  insert: Database.Statement;
+  insertText: Database.Statement;
+  insertUsage: Database.Statement;
+  findId: Database.Statement;
+  deleteJudgment: Database.Statement;
+  deleteText: Database.Statement;
+}
+
+function prepareWrites(db: Database.Database): Writes {
+  const columns =
+    'key, judge, model, template_version, protocol, status, rating, verdict, unparsed_reason, finish_reason, ' +
+    'kept_chars, original_chars, prompt_tokens, completion_tokens, latency_ms, endpoint, created_at';
+  const values =
+    '@key, @judge, @model, @templateVersion, @protocol, @status, @rating, @verdict, @unparsedReason, @finishReason, ' +
+    '@keptChars, @originalChars, @promptTokens, @completionTokens, @latencyMs, @endpoint, @createdAt';
+  return {
+    insert: db.prepare(`INSERT INTO judgments (${columns}) VALUES (${values}) ON CONFLICT (key) DO NOTHING`),
+    insertText: db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)'),
+    insertUsage: db.prepare('INSERT OR IGNORE INTO usages (suite, subject, key) VALUES (?, ?, ?)'),
+    findId: db.prepare('SELECT id FROM judgments WHERE key = ?').pluck(),
+    deleteJudgment: db.prepare('DELETE FROM judgments WHERE id = ?'),
+    deleteText: db.prepare('DELETE FROM completions WHERE id = ?'),
+  };
+}
+
+function toParams(r: JudgmentRecord): Record<string, Value> {
+  return {
+    key: r.key,
+    judge: r.judge,
+    model: r.model,
+    templateVersion: r.templateVersion,
+    protocol: r.protocol,
+    status: r.status,
+    rating: r.rating,
+    verdict: r.verdict,
+    unparsedReason: r.unparsedReason,
+    finishReason: r.finishReason,
+    keptChars: r.truncation?.keptChars ?? null,
+    originalChars: r.truncation?.originalChars ?? null,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    latencyMs: r.latencyMs,
+    endpoint: r.endpoint === null ? null : publicEndpoint(r.endpoint),
+    createdAt: r.createdAt,
+  };
+}
+
+function lastKey(row: Row | undefined): string {
+  return row?.[0] as string;
+}
+
+/** Reads a raw row of OUTCOME_COLUMNS. */
+function outcomeFromRow(row: Row): StoredOutcome {
+  const kept = row[6] as number | null;
+  const original = row[7] as number | null;
+  return {
+    key: row[0] as string,
+    status: row[1] as ParseStatus,
+    rating: row[2] as number | null,
+    verdict: row[3] as Verdict | null,
+    unparsedReason: row[4] as string | null,
+    finishReason: row[5] as string | null,
+    truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },
+  };
+}
+
+/** Reads a raw row of ALL_COLUMNS. */
+function judgmentFromRow(row: Row): StoredJudgment {
+  const kept = row[10] as number | null;
+  const original = row[11] as number | null;
+  return {
+    key: row[0] as string,
+    judge: row[1] as string,
+    model: row[2] as string,
+    templateVersion: row[3] as string,
+    protocol: row[4] as StoredJudgment['protocol'],
+    text: row[17] as string,
+    status: row[5] as ParseStatus,
+    rating: row[6] as number | null,
+    verdict: row[7] as Verdict | null,
+    unparsedReason: row[8] as string | null,
+    finishReason: row[9] as string | null,
+    truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },
+    promptTokens: row[12] as number | null,
+    completionTokens: row[13] as number | null,
+    latencyMs: row[14] as number | null,
+    endpoint: row[15] as string | null,
+    createdAt: row[16] as string,
+  };
+}
+
+/** Turns a SQLite failure into a one-line error naming the file; other errors pass through. */
+export function storeFailure(file: string, e: unknown): unknown {
+  if (e instanceof BenchError || !(e instanceof Database.SqliteError)) return e;
+  const code = e.code;
+  const problem =
+    code === 'SQLITE_NOTADB'
+      ? 'not a SQLite database (corrupt, or another kind of file)'
+      : code.startsWith('SQLITE_CORRUPT')
+        ? `the judgment store is corrupt (${e.message})`
+        : code.startsWith('SQLITE_BUSY')
+          ? 'locked by another process for longer than the busy timeout'
+          : code.startsWith('SQLITE_CANTOPEN')
+            ? 'cannot open the file (missing folder or no permission)'
+            : code.startsWith('SQLITE_READONLY')
+              ? 'the file is read-only'
+              : code === 'SQLITE_FULL'
+                ? 'disk full'
+                : `SQLite error ${code}: ${e.message}`;
+  return new InputError(file, problem, { cause: e });
+}

@@ -1,0 +1,169 @@
+import type { JudgeInfo, Truncation, Verdict } from '../core/types.js';
+import type { Completion, ParsedCompletion, PreparedRequest } from '../judge/judge.js';
+
+/** Only completions the server actually returned are stored; errors never are. */
+export type ParseStatus = 'ok' | 'unparsed';
+
+/**
+ * One stored judgment: what the server said (raw text, finish reason, tokens), what the
+ * parser made of it, and who/where/when. Missing values are `null`, never 0 or NaN.
+ */
+export interface StoredJudgment {
+  /** sha256 hex of judge model, template version, full prompt and sampling (from the judge) */
+  readonly key: string;
+  /** judge profile name: `autoj`, `autoj-bilingual`, ... */
+  readonly judge: string;
+  /** served model id */
+  readonly model: string;
+  readonly templateVersion: string;
+  readonly protocol: 'single' | 'pairwise';
+  /** the raw completion text, kept so a newer parser can be applied later */
+  readonly text: string;
+  readonly status: ParseStatus;
+  /** the rating of a parsed single-protocol judgment */
+  readonly rating: number | null;
+  /** the verdict of a parsed pairwise judgment */
+  readonly verdict: Verdict | null;
+  /** why the parser gave up (status `unparsed` only) */
+  readonly unparsedReason: string | null;
+  /** `stop`, `length`, ... as the server said */
+  readonly finishReason: string | null;
+  /** set when the response(s) were cut to fit the context window */
+  readonly truncation: Truncation | null;
+  readonly promptTokens: number | null;
+  readonly completionTokens: number | null;
+  readonly latencyMs: number | null;
+  /** the endpoint that answered, without credentials, query or fragment */
+  readonly endpoint: string | null;
+  /** ISO 8601 */
+  readonly createdAt: string;
+}
+
+/** What `put` accepts: a full record. `judgmentRecord` builds one from a judge's pieces. */
+export type JudgmentRecord = StoredJudgment;
+
+/**
+ * What a run needs of a stored judgment to skip its request and count it: the parsed
+ * outcome without raw text, tokens or provenance (judge, model and template are part of
+ * the key anyway). Reading only these keeps a lookup of a whole run's keys fast.
+ */
+export type StoredOutcome = Pick<
+  StoredJudgment,
+  'key' | 'status' | 'rating' | 'verdict' | 'unparsedReason' | 'finishReason' | 'truncation'
+>;
+
+/** A judgment used by a subject of a suite: ('alpacaeval', model id), ('pairwise', 'pair 17 swapped'). */
+export interface Usage {
+  readonly key: string;
+  readonly suite: string;
+  readonly subject: string;
+}
+
+/** The result of applying a parser to stored raw text (see `JudgmentStore.reparse`). */
+export type Reparsed =
+  | { readonly status: 'ok'; readonly rating?: number | null; readonly verdict?: Verdict | null }
+  | { readonly status: 'unparsed'; readonly reason: string };
+
+/**
+ * Builds the record for a completion the server returned and the judge parsed.
+ * `parsed` may only be `ok` or `unparsed`: an error is not a judgment and is never stored.
+ */
+export function judgmentRecord(input: {
+  readonly judge: JudgeInfo;
+  readonly request: PreparedRequest;
+  readonly completion: Completion;
+  readonly parsed: ParsedCompletion;
+  readonly latencyMs: number;
+  readonly endpoint: string;
+  readonly createdAt: Date;
+}): JudgmentRecord {
+  const { judge, request, completion, parsed } = input;
+  const kind: string = parsed.kind;
+  if (kind !== 'ok' && kind !== 'unparsed') {
+    throw new TypeError(`judgment ${request.key}: only ok/unparsed completions are stored, not '${kind}'`);
+  }
+  return {
+    key: request.key,
+    judge: judge.name,
+    model: request.model,
+    templateVersion: judge.templateVersion,
+    protocol: judge.protocol,
+    text: completion.text,
+    status: parsed.kind,
+    rating: parsed.kind === 'ok' ? (parsed.rating ?? null) : null,
+    verdict: parsed.kind === 'ok' ? (parsed.verdict ?? null) : null,
+    unparsedReason: parsed.kind === 'unparsed' ? parsed.reason : null,
+    finishReason: completion.finishReason,
+    truncation: request.truncation ?? null,
+    promptTokens: completion.promptTokens ?? null,
+    completionTokens: completion.completionTokens ?? null,
+    latencyMs: input.latencyMs,
+    endpoint: publicEndpoint(input.endpoint),
+    createdAt: input.createdAt.toISOString(),
+  };
+}
+
+/** The stored judgment as the rest of the flow sees it (aggregation, results). */
+export function storedJudgment(stored: StoredOutcome): ParsedCompletion {
+  const truncated = stored.truncation !== null;
+  if (stored.status === 'unparsed') {
+    return { kind: 'unparsed', reason: stored.unparsedReason ?? 'unparsed', truncated, key: stored.key };
+  }
+  return {
+    kind: 'ok',
+    ...(stored.rating !== null ? { rating: stored.rating } : {}),
+    ...(stored.verdict !== null ? { verdict: stored.verdict } : {}),
+    truncated,
+    key: stored.key,
+  };
+}
+
+/**
+ * The endpoint URL as it may be written down: user name, password, query and fragment
+ * removed (a key can hide in any of them). Something that is not a URL keeps only what
+ * follows an `@`.
+ */
+export function publicEndpoint(endpoint: string): string {
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  // `user:pass@host` parses as a URL of scheme `user:`: only a URL with a host is one here.
+  if (url && url.host !== '') {
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.toString();
+  }
+  const at = endpoint.lastIndexOf('@');
+  return (at >= 0 ? endpoint.slice(at + 1) : endpoint).replace(/[?#].*$/s, '');
+}
+
+const VERDICTS: ReadonlySet<string> = new Set(['first', 'second', 'tie']);
+
+/** Checks a record before it is written; throws a TypeError naming the key and the field. */
+export function validateRecord(r: JudgmentRecord): void {
+  const fail = (problem: string): never => {
+    throw new TypeError(`judgment ${String(r.key)}: ${problem}`);
+  };
+  if (typeof r.key !== 'string' || r.key.length === 0) fail('empty key');
+  const status: string = r.status;
+  if (status !== 'ok' && status !== 'unparsed') {
+    fail(`status '${status}' cannot be stored (only ok/unparsed; errors are never stored)`);
+  }
+  if (typeof r.text !== 'string') fail('no raw completion text');
+  if (r.protocol !== 'single' && r.protocol !== 'pairwise') fail(`unknown protocol '${String(r.protocol)}'`);
+  if (r.rating !== null && !Number.isFinite(r.rating)) fail(`rating ${r.rating} is not a finite number`);
+  if (r.verdict !== null && !VERDICTS.has(r.verdict)) fail(`unknown verdict '${String(r.verdict)}'`);
+  if (r.status === 'unparsed' && (r.rating !== null || r.verdict !== null)) {
+    fail('an unparsed judgment has no rating or verdict');
+  }
+  if (r.status === 'ok' && r.rating === null && r.verdict === null)
+    fail('a parsed judgment needs a rating or a verdict');
+  if (Number.isNaN(Date.parse(r.createdAt))) fail(`createdAt '${r.createdAt}' is not a date`);
+  for (const [name, value] of [
+    ['promptTokens', r.promptTokens],
+    ['completionTokens', r.completionTokens],
+    ['latencyMs', r.latencyMs],
+  ] as const) {
+    if (value !== null && !(Number.isFinite(value) && value >= 0)) fail(`${name} ${value} is not a count`);
+  }
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { JudgeInfo } from '../../harness/core/types.js';
+import type { Completion, ParsedCompletion, PreparedRequest } from '../../harness/judge/judge.js';
+import { judgmentRecord, publicEndpoint, storedJudgment } from '../../harness/store/record.js';
+import { keyOf } from './records.js';
+
+const judge: JudgeInfo = {
+  name: 'autoj',
+  model: 'GAIR/autoj-13b',
+  protocol: 'single',
+  templateVersion: '0123456789abcdef',
+  sampling: { temperature: 0, top_p: 1, max_tokens: 1024 },
+  description: 'Auto-J 13B',
+};
+const request: PreparedRequest = {
+  key: keyOf(1),
+  model: 'autoj-13b',
+  prompt: '[INST] ... [/INST]',
+  sampling: { temperature: 0, top_p: 1, max_tokens: 1024 },
+  truncation: { keptChars: 100, originalChars: 250 },
+};
+const completion: Completion = {
+  text: 'Good. Rating: [[8]]',
+  finishReason: 'stop',
+  promptTokens: 900,
+  completionTokens: 12,
+};
+const createdAt = new Date('2024-05-01T12:00:00.000Z');
+
+describe('judgmentRecord', () => {
+  it('builds the stored record of a parsed completion', () => {
+    const record = judgmentRecord({
+      judge,
+      request,
+      completion,
+      parsed: { kind: 'ok', rating: 8 },
+      latencyMs: 1500,
+      endpoint: 'http://token:secret@10.0.0.5:8000/v1',
+      createdAt,
+    });
+    expect(record).toEqual({
+      key: keyOf(1),
+      judge: 'autoj',
+      model: 'autoj-13b',
+      templateVersion: '0123456789abcdef',
+      protocol: 'single',
+      text: 'Good. Rating: [[8]]',
+      status: 'ok',
+      rating: 8,
+      verdict: null,
+      unparsedReason: null,
+      finishReason: 'stop',
+      truncation: { keptChars: 100, originalChars: 250 },
+      promptTokens: 900,
+      completionTokens: 12,
+      latencyMs: 1500,
+      endpoint: 'http://10.0.0.5:8000/v1',
+      createdAt: '2024-05-01T12:00:00.000Z',
+    });
+  });
+
+  it('keeps the reason of an unparsed completion and refuses an error', () => {
+    const unparsed = judgmentRecord({
+      judge,
+      request: { ...request, truncation: undefined },
+      completion: { text: 'cut', finishReason: 'length' },
+      parsed: { kind: 'unparsed', reason: 'no rating' },
+      latencyMs: 20,
+      endpoint: 'http://127.0.0.1:8000/v1',
+      createdAt,
+    });
+    expect(unparsed).toMatchObject({
+      status: 'unparsed',
+      rating: null,
+      unparsedReason: 'no rating',
+      truncation: null,
+      promptTokens: null,
+    });
+    const error = { kind: 'error', message: 'HTTP 500' } as unknown as ParsedCompletion;
+    expect(() =>
+      judgmentRecord({ judge, request, completion, parsed: error, latencyMs: 1, endpoint: 'x', createdAt }),
+    ).toThrow(/only ok\/unparsed completions are stored/);
+  });
+});
+
+describe('storedJudgment', () => {
+  it('gives the flow a judgment back, with its key and truncation flag', () => {
+    const base = {
+      key: 'k',
+      status: 'ok',
+      rating: 6,
+      verdict: null,
+      unparsedReason: null,
+      finishReason: 'stop',
+      truncation: null,
+    } as const;
+    expect(storedJudgment(base)).toEqual({ kind: 'ok', rating: 6, truncated: false, key: 'k' });
+    expect(storedJudgment({ ...base, rating: null, verdict: 'second' })).toEqual({
+      kind: 'ok',
+      verdict: 'second',
+      truncated: false,
+      key: 'k',
+    });
+    expect(
+      storedJudgment({
+        ...base,
+        status: 'unparsed',
+        rating: null,
+        unparsedReason: 'cut off',
+        truncation: { keptChars: 1, originalChars: 2 },
+      }),
+    ).toEqual({ kind: 'unparsed', reason: 'cut off', truncated: true, key: 'k' });
+  });
+});
+
+describe('publicEndpoint', () => {
+  it.each([
+    ['http://127.0.0.1:8000/v1', 'http://127.0.0.1:8000/v1'],
+    ['https://u:p@host/v1', 'https://host/v1'],
+    ['https://u@host/v1?key=abc#frag', 'https://host/v1'],
+    ['u:p@host:8000/v1?key=abc', 'host:8000/v1'],
+  ])('%s -> %s', (input, expected) => {
+    expect(publicEndpoint(input)).toBe(expected);
+  });
+});
