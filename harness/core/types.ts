@@ -27,9 +27,13 @@ export type JudgeTask = SingleTask | PairTask;
 
 /** How a prompt was made to fit the judge's context window, recorded with the judgment. */
 export interface Truncation {
-  /** characters of the response(s) kept / originally present */
+  /** characters (UTF-16 units) of the response(s) kept / originally present, summed */
   readonly keptChars: number;
   readonly originalChars: number;
+  /** pairwise only: the same per response, in prompt order */
+  readonly responses?: readonly { readonly keptChars: number; readonly originalChars: number }[];
+  /** set only when the instruction had to be cut as well (it alone crowded the context) */
+  readonly instruction?: { readonly keptChars: number; readonly originalChars: number };
 }
 
 /** The outcome of one judgment. Failures are data: counted and reported, never scores. */

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { Sampling } from '../core/types.js';
+
+/**
+ * Judgment keys and template versions.
+ *
+ * A judgment is identified by everything that determines the server's answer and nothing
+ * else: the judge model, the template version, the full prompt and the sampling
+ * parameters. Endpoints, API keys, timeouts and retry settings never enter a key, so a
+ * rerun against another server (or with other client settings) finds the same judgments.
+ */
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The version of a prompt template: the first 16 hex characters of its sha256. */
+export function templateVersion(template: string): string {
+  return sha256Hex(template).slice(0, 16);
+}
+
+/** A JSON value, as `canonicalJson` accepts it. */
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * JSON with object keys sorted (recursively) and no whitespace, so equal values always
+ * give equal text. Rejects what JSON cannot represent faithfully (NaN, Infinity,
+ * undefined members) instead of silently changing it.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v: JsonValue) => canonicalJson(v)).join(',')}]`;
+  const obj = value as { readonly [key: string]: JsonValue };
+  const keys = Object.keys(obj).sort();
+  const parts: string[] = [];
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) throw new TypeError(`canonicalJson: member "${k}" is undefined`);
+    parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** What a judgment key is made of. */
+export interface KeyParts {
+  /** the judge model's identity (weights), e.g. `GAIR/autoj-13b` */
+  readonly model: string;
+  readonly templateVersion: string;
+  /** the exact prompt sent */
+  readonly prompt: string;
+  readonly sampling: Sampling;
+}
+
+/** sha256 hex of the canonical JSON of {model, templateVersion, prompt, sampling}. */
+export function judgmentKey(parts: KeyParts): string {
+  return sha256Hex(
+    canonicalJson({
+      model: parts.model,
+      templateVersion: parts.templateVersion,
+      prompt: parts.prompt,
+      sampling: {
+        temperature: parts.sampling.temperature,
+        top_p: parts.sampling.top_p,
+        max_tokens: parts.sampling.max_tokens,
+      },
+    }),
+  );
+}

@@ -1,0 +1,132 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import llamaTokenizer from 'llama-tokenizer-js';
+import { describe, expect, it } from 'vitest';
+import {
+  autojTokenCounter,
+  bilingualEstimateCounter,
+  byteTokenCounter,
+  fitsWithin,
+  Llama2Counter,
+  scaledCounter,
+  simTokenCounter,
+  utf8Bytes,
+  withByteFloor,
+  type TokenCounter,
+} from '../../harness/judge/autoj/tokens.js';
+
+const RESULTS = new URL('../../../shared/data/alpaca_eval/results', import.meta.url).pathname;
+
+/** A deterministic sample of real AlpacaEval outputs: every `step`-th of every model. */
+function alpacaOutputs(step: number): string[] {
+  const out: string[] = [];
+  for (const model of readdirSync(RESULTS).sort()) {
+    const file = `${RESULTS}/${model}/model_outputs.json.gz`;
+    if (!existsSync(file)) continue;
+    const rows = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { output: string | null }[];
+    for (let i = 0; i < rows.length; i += step) out.push(rows[i]!.output ?? '');
+  }
+  return out;
+}
+
+const reference = (text: string) => (text === '' ? 1 : llamaTokenizer.encode(text).length);
+
+const EDGE_CASES = [
+  'Hello world!',
+  ' leading space',
+  '           grabbed',
+  'trailing spaces   ',
+  'a  b    c\n    d\n\n\n',
+  'tabs\tand\r\nwindows line ends\r\n',
+  'In 1990, 12345 and x2020 ÷ 3.14159',
+  '中国的首都是哪里？中国的首都是北京。为上传的针对给定用户问题的回应撰写评论',
+  'emoji 😀👍🏽 and a lone surrogate \ud800 here',
+  'a\u2581 b \u2581\u2581 literal metaspaces',
+  '-'.repeat(1000),
+  '='.repeat(77) + '\n' + '|---|---|---|'.repeat(40),
+  'aGVsbG8gd29ybGQ'.repeat(300),
+  'https://example.com/a/very/long/path?with=query&and=more#fragment'.repeat(20),
+  '    def f(x):\n        return x ** 2  # comment\n',
+  '<s> </s> [INST] <<SYS>> [/INST]',
+  'Ünïcödé àccénts, ß, Ω, Ж, ע, ع, ह',
+];
+
+describe('Llama2Counter: exact Llama-2 counts, fast', () => {
+  const counter = new Llama2Counter();
+
+  it('matches llama-tokenizer-js on edge cases', () => {
+    for (const text of EDGE_CASES)
+      expect(counter.count(text), JSON.stringify(text.slice(0, 40))).toBe(reference(text));
+    expect(counter.count('')).toBe(1);
+  });
+
+  it('matches llama-tokenizer-js on real AlpacaEval outputs', () => {
+    const sample = alpacaOutputs(353); // ~500 outputs of ~227 models
+    expect(sample.length).toBeGreaterThan(400);
+    for (const text of sample) expect(counter.count(text)).toBe(reference(text));
+  });
+
+  it('counts the same with a warm cache, and atMost agrees with count', () => {
+    const warm = new Llama2Counter();
+    for (const text of EDGE_CASES) warm.count(text);
+    for (const text of EDGE_CASES) {
+      const n = counter.count(text);
+      expect(warm.count(text)).toBe(n);
+      expect(warm.atMost(text, n)).toBe(true);
+      expect(warm.atMost(text, n - 1)).toBe(false);
+    }
+  });
+
+  it('upperBound (bytes + 2) is never below the count', () => {
+    for (const text of EDGE_CASES)
+      expect(counter.upperBound(text)).toBeGreaterThanOrEqual(counter.count(text));
+  });
+});
+
+describe('counter combinators', () => {
+  const fake: TokenCounter = { name: 'chars', count: (t) => t.length };
+
+  it('withByteFloor never counts below vllm-sim (ceil(bytes / 4))', () => {
+    const c = withByteFloor(fake);
+    expect(c.name).toBe('chars|bytes/4');
+    expect(c.count('abcd')).toBe(4);
+    expect(c.count('中文')).toBe(2); // 6 bytes -> 2
+    expect(c.count('😀😀😀')).toBe(6); // 12 bytes -> 3, chars 6
+    const dashes = '-'.repeat(4000);
+    const a = autojTokenCounter();
+    expect(a.count(dashes)).toBe(1000);
+    expect(new Llama2Counter().count(dashes)).toBeLessThan(300);
+    expect(fitsWithin(a, dashes, 999)).toBe(false);
+    expect(fitsWithin(a, dashes, 1000)).toBe(true);
+  });
+
+  it('scaledCounter rounds up and its atMost agrees with count at every limit', () => {
+    const c = scaledCounter(fake, 1.1);
+    for (let len = 0; len < 300; len += 7) {
+      const text = 'x'.repeat(len);
+      const n = c.count(text);
+      expect(n).toBe(Math.ceil(1.1 * len));
+      expect(fitsWithin(c, text, n)).toBe(true);
+      expect(fitsWithin(c, text, n - 1)).toBe(false);
+    }
+    expect(() => scaledCounter(fake, 0.9)).toThrow(/>= 1/);
+  });
+
+  it('simTokenCounter is vllm-sim\u2019s count; byteTokenCounter bounds any byte-fallback BPE', () => {
+    expect(simTokenCounter.count('')).toBe(1);
+    expect(simTokenCounter.count('abcde')).toBe(2);
+    for (const text of EDGE_CASES) {
+      expect(byteTokenCounter.count(text)).toBe(utf8Bytes(text) + 2);
+      expect(byteTokenCounter.count(text)).toBeGreaterThanOrEqual(reference(text));
+    }
+  });
+
+  it('the bilingual estimate is at least the Llama-2 count and the simulator\u2019s', () => {
+    const b = bilingualEstimateCounter();
+    const l = new Llama2Counter();
+    for (const text of EDGE_CASES) {
+      expect(b.count(text)).toBeGreaterThanOrEqual(l.count(text));
+      expect(b.count(text)).toBeGreaterThanOrEqual(simTokenCounter.count(text));
+    }
+  });
+});
