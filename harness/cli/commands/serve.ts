@@ -1,0 +1,151 @@
+import path from 'node:path';
+import { InterruptedError } from '../../core/errors.js';
+import { DEFAULT_JUDGE_MODEL, ServeError, startJudgeServer, type JudgeServer } from '../../serve/launcher.js';
+import type { CliIO } from '../io.js';
+import type { CommandRegistrar } from '../program.js';
+
+/**
+ * `bench serve`: starts vLLM with the judge model, waits until it answers, stays in the
+ * foreground until Ctrl-C / SIGTERM, then stops it. Prints the endpoint URL on stdout
+ * (with --json: one JSON document) once the server is ready.
+ */
+export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
+  cli.command(
+    'serve',
+    'start vLLM with the judge model and wait until it answers',
+    (y) =>
+      y
+        // `bench serve -- --enable-prefix-caching ...`: arguments after -- go to vLLM as given
+        .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
+        .usage('$0 serve [options] [-- vLLM arguments]')
+        .option('model', {
+          type: 'string',
+          default: DEFAULT_JUDGE_MODEL,
+          describe: 'model to serve (Hugging Face id or path)',
+        })
+        .option('served-model-name', { type: 'string', describe: 'name requests use (default: --model)' })
+        .option('port', { type: 'number', default: 8000, describe: 'port to listen on' })
+        .option('host', {
+          type: 'string',
+          default: '127.0.0.1',
+          describe: 'address to bind (0.0.0.0 serves other machines; then use --api-key)',
+        })
+        .option('max-model-len', {
+          type: 'number',
+          default: 4096,
+          describe: "context length (Auto-J's is 4096)",
+        })
+        .option('tensor-parallel-size', { type: 'number', default: 1, describe: 'GPUs per model replica' })
+        .option('gpu-memory-utilization', {
+          type: 'number',
+          default: 0.9,
+          describe: 'share of GPU memory vLLM may use',
+        })
+        .option('vllm', {
+          type: 'string',
+          default: 'vllm',
+          describe: 'vLLM executable (name on PATH or path)',
+        })
+        .option('log', {
+          type: 'string',
+          default: '.bench/vllm.log',
+          describe: "file that receives all of vLLM's output",
+        })
+        .option('timeout', {
+          type: 'number',
+          default: 1200,
+          describe: 'seconds to wait until vLLM answers (a first start downloads the model)',
+        })
+        .option('api-key', {
+          type: 'string',
+          describe: 'make vLLM require this key (default: $BENCH_API_KEY); given to vLLM via its environment',
+        })
+        .option('json', {
+          type: 'boolean',
+          default: false,
+          describe: 'print the ready server as one JSON document',
+        })
+        .example('$0 serve', 'serve GAIR/autoj-13b on http://127.0.0.1:8000/v1')
+        .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments'),
+    async (argv) => {
+      const apiKey = argv.apiKey ?? io.env.BENCH_API_KEY ?? undefined;
+      const extraArgs = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
+      let server: JudgeServer;
+      try {
+        server = await startJudgeServer({
+          model: argv.model,
+          ...(argv.servedModelName === undefined ? {} : { servedModelName: argv.servedModelName }),
+          host: argv.host,
+          port: argv.port,
+          maxModelLen: argv.maxModelLen,
+          tensorParallelSize: argv.tensorParallelSize,
+          gpuMemoryUtilization: argv.gpuMemoryUtilization,
+          extraArgs,
+          vllm: argv.vllm,
+          logFile: argv.log,
+          cwd: io.cwd,
+          env: io.env,
+          timeoutMs: argv.timeout * 1000,
+          signal: io.signal,
+          onStatus: (line) => io.stderr(`bench serve: ${line}\n`),
+          ...(apiKey ? { apiKey } : {}),
+        });
+      } catch (e) {
+        if (io.signal.aborted) throw new InterruptedError('interrupted before vLLM was ready; stopped it');
+        if (e instanceof ServeError) printTail(io, e.logFile, e.logTail);
+        throw e;
+      }
+
+      io.stdout(
+        argv.json
+          ? `${JSON.stringify({
+              url: server.url,
+              model: server.model,
+              maxModelLen: server.maxModelLen ?? null,
+              pid: server.pid,
+              log: server.logFile,
+            })}\n`
+          : `${server.url}\n`,
+      );
+      io.stderr(
+        `bench serve: judge server ready at ${server.url} (model ${server.model}); Ctrl-C stops it\n`,
+      );
+
+      const stopped = await Promise.race([
+        server.exited.then(() => false),
+        new Promise<true>((resolve) => {
+          if (io.signal.aborted) resolve(true);
+          io.signal.addEventListener('abort', () => resolve(true), { once: true });
+        }),
+      ]);
+      if (stopped) {
+        io.stderr('bench serve: stopping vLLM\n');
+        await server.stop();
+        io.stderr('bench serve: vLLM stopped\n');
+        setExitCode(0);
+        return;
+      }
+      const exit = await server.exited;
+      const tail = server.logTail();
+      printTail(io, server.logFile, tail);
+      const how = exit.code !== null ? `with code ${exit.code}` : `(${exit.signal})`;
+      throw new ServeError(
+        `vLLM exited ${how} while serving (log: ${shown(io, server.logFile)})`,
+        server.logFile,
+        tail,
+      );
+    },
+  );
+
+function printTail(io: CliIO, logFile: string, tail: readonly string[]): void {
+  if (tail.length === 0) return;
+  io.stderr(
+    `bench serve: last ${tail.length} lines of ${shown(io, logFile)}:\n${tail.map((l) => `  ${l}\n`).join('')}`,
+  );
+}
+
+/** A path relative to the working directory when it is inside it. */
+function shown(io: CliIO, file: string): string {
+  const relative = path.relative(io.cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}

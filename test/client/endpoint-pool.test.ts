@@ -1,0 +1,502 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  EndpointPool,
+  normalizeEndpoint,
+  type EndpointPoolOptions,
+  type PoolEvent,
+} from '../../harness/client/endpoint-pool.js';
+import { JudgeServerError } from '../../harness/client/errors.js';
+import { completionBody, startFakeOpenAI, vllmError, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { request, SAMPLING } from './requests.js';
+
+const fakes: FakeOpenAI[] = [];
+const pools: EndpointPool[] = [];
+afterEach(async () => {
+  for (const pool of pools.splice(0)) pool.close();
+  // close() rejects when a fake saw an unexpected request: that fails the test
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+
+async function fake(...args: Parameters<typeof startFakeOpenAI>): Promise<FakeOpenAI> {
+  const f = await startFakeOpenAI(...args);
+  fakes.push(f);
+  return f;
+}
+
+/** Fast settings for tests: small backoff, cooldown and give-up window. */
+function pool(
+  endpoints: EndpointPoolOptions['endpoints'],
+  options: Partial<EndpointPoolOptions> = {},
+): EndpointPool {
+  const p = new EndpointPool({
+    endpoints,
+    timeoutMs: 2_000,
+    probeTimeoutMs: 500,
+    backoff: { baseMs: 10, maxMs: 40 },
+    cooldown: { baseMs: 50, maxMs: 200 },
+    giveUpMs: 2_000,
+    ...options,
+  });
+  pools.push(p);
+  return p;
+}
+
+/** A URL where nothing listens. */
+async function deadUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/v1`;
+}
+
+const never = new AbortController().signal;
+
+async function rejection(p: Promise<unknown>): Promise<JudgeServerError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(JudgeServerError);
+  return e as JudgeServerError;
+}
+
+describe('EndpointPool: requests', () => {
+  it('sends the raw prompt to /v1/completions and returns the completion', async () => {
+    const server = await fake();
+    server.script({
+      body: completionBody('Good.\n\nRating: [[8]]', 'stop', { prompt_tokens: 321, completion_tokens: 12 }),
+    });
+    const result = await pool([server.url]).complete(request(1), never);
+    expect(result).toMatchObject({
+      text: 'Good.\n\nRating: [[8]]',
+      finishReason: 'stop',
+      promptTokens: 321,
+      completionTokens: 12,
+      endpoint: server.url,
+      attempts: 1,
+    });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+    const [sent] = server.completions();
+    expect(sent?.body).toEqual({
+      model: 'GAIR/autoj-13b',
+      prompt: request(1).prompt,
+      ...SAMPLING,
+      stream: false,
+    });
+    // no key: no Authorization header at all
+    expect(sent?.headers.authorization).toBeUndefined();
+  });
+
+  it('reports finish_reason length as is', async () => {
+    const server = await fake();
+    server.script({ body: completionBody('cut off mid-sent', 'length') });
+    const result = await pool([server.url]).complete(request(1), never);
+    expect(result.finishReason).toBe('length');
+  });
+
+  it('keeps connections alive across requests', async () => {
+    const server = await fake({ completions: () => ({}) });
+    const p = pool([server.url]);
+    for (let i = 0; i < 5; i++) await p.complete(request(i), never);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('retries a 429 after the Retry-After it names', async () => {
+    const server = await fake();
+    server.script(
+      { status: 429, headers: { 'retry-after': '1' }, body: { object: 'error', message: 'slow down' } },
+      { body: completionBody() },
+    );
+    const events: PoolEvent[] = [];
+    const p = pool([server.url], { onEvent: (e) => events.push(e) });
+    const result = await p.complete(request(1), never);
+    expect(result.attempts).toBe(2);
+    const [first, second] = server.completions();
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(p.stats().retries).toBe(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'retry', delayMs: 1000, reason: expect.stringContaining('429') }),
+    );
+    // a 429 says nothing about the endpoint's health
+    expect(p.stats().endpoints[0]).toMatchObject({ state: 'up', failures: 1 });
+  });
+
+  it('retries 5xx until success', async () => {
+    const server = await fake();
+    server.script(vllmError(500, 'Internal Server Error'), vllmError(503, 'busy'), {
+      body: completionBody(),
+    });
+    const result = await pool([server.url]).complete(request(1), never);
+    expect(result.attempts).toBe(3);
+    expect(server.completions()).toHaveLength(3);
+  });
+
+  it('retries a reset connection', async () => {
+    const server = await fake();
+    server.script({ destroy: true }, { delayMs: 20, destroy: true }, { body: completionBody() });
+    const result = await pool([server.url]).complete(request(1), never);
+    expect(result.attempts).toBe(3);
+  });
+
+  it('gives up on a hung request after the timeout and retries it', async () => {
+    const server = await fake();
+    server.script({ hang: true }, { body: completionBody() });
+    const started = performance.now();
+    const p = pool([server.url], { timeoutMs: 300 });
+    const result = await p.complete(request(1), never);
+    expect(result.attempts).toBe(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(p.stats().endpoints[0]?.lastError).toBe('no answer within 0.3 s');
+  });
+
+  it('stops after the attempt limit with the last reason', async () => {
+    const server = await fake({ completions: () => vllmError(500, 'engine dead') });
+    const e = await rejection(pool([server.url], { maxAttempts: 3 }).complete(request(1), never));
+    expect(e.kind).toBe('exhausted');
+    expect(e.fatal).toBe(false);
+    expect(e.message).toBe(
+      `judge request failed after 3 attempts; last: ${server.url}: 500 Internal Server Error: engine dead`,
+    );
+    expect(server.completions()).toHaveLength(3);
+  });
+
+  it('does not retry a 400 and says why the server refused', async () => {
+    const server = await fake();
+    const msg =
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (3976 in the messages, 1024 in the completion).";
+    server.script(vllmError(400, msg));
+    const e = await rejection(pool([server.url]).complete(request(1), never));
+    expect(e.kind).toBe('rejected');
+    expect(e.fatal).toBe(false);
+    expect(e.status).toBe(400);
+    expect(e.message).toBe(`judge server at ${server.url} rejected the request (400 Bad Request: ${msg})`);
+    expect(server.completions()).toHaveLength(1);
+  });
+
+  it('explains a 401 without ever showing the key', async () => {
+    const key = 'sk-very-secret-0123';
+    const server = await fake();
+    server.script({ status: 401, body: { error: `invalid token ${key}` } });
+    const e = await rejection(pool([server.url], { apiKey: key }).complete(request(1), never));
+    expect(server.completions()[0]?.headers.authorization).toBe(`Bearer ${key}`);
+    expect(e.kind).toBe('unauthorized');
+    expect(e.fatal).toBe(true);
+    expect(e.message).toContain('--api-key');
+    expect(e.message).toContain('$BENCH_API_KEY');
+    expect(e.message).toContain('is wrong');
+    expect(JSON.stringify([e.message, String(e.cause ?? '')])).not.toContain(key);
+    expect(server.completions()).toHaveLength(1);
+
+    const noKey = await fake();
+    noKey.script({ status: 401, body: { error: 'Unauthorized' } });
+    const e2 = await rejection(pool([noKey.url]).complete(request(1), never));
+    expect(e2.message).toMatch(/requires an API key.*--api-key or \$BENCH_API_KEY/);
+  });
+
+  it('strips the key from every message it returns', async () => {
+    const key = 'sk-echoed-key-777';
+    const server = await fake();
+    server.script(vllmError(400, `bad header Bearer ${key}`));
+    const e = await rejection(pool([server.url], { apiKey: key }).complete(request(1), never));
+    expect(e.message).toContain('Bearer ***');
+    expect(e.message).not.toContain(key);
+  });
+
+  it('names the served models when the model is unknown', async () => {
+    const server = await fake({ models: [{ id: 'autoj', max_model_len: 4096 }, { id: 'other' }] });
+    server.script(vllmError(404, 'The model `GAIR/autoj-13b` does not exist.', 'NotFoundError'));
+    const e = await rejection(pool([server.url]).complete(request(1), never));
+    expect(e.kind).toBe('model-not-found');
+    expect(e.fatal).toBe(true);
+    expect(e.message).toContain('does not serve model "GAIR/autoj-13b"; it serves "autoj", "other"');
+  });
+
+  it('suspects the URL when /v1/models is not there either', async () => {
+    const server = await fake({
+      routes: { 'GET /v1/models': () => ({ status: 404, body: { detail: 'Not Found' } }) },
+    });
+    server.script({ status: 404, body: { detail: 'Not Found' } });
+    const e = await rejection(pool([server.url]).complete(request(1), never));
+    expect(e.message).toContain('is the URL right?');
+  });
+
+  it('adds /v1 to a bare server URL', () => {
+    expect(normalizeEndpoint('http://127.0.0.1:8000')).toBe('http://127.0.0.1:8000/v1');
+    expect(normalizeEndpoint('http://127.0.0.1:8000/v1/')).toBe('http://127.0.0.1:8000/v1');
+    expect(normalizeEndpoint('https://judge.example/api/v1')).toBe('https://judge.example/api/v1');
+    expect(() => normalizeEndpoint('127.0.0.1:8000')).toThrow(/not an http\(s\) URL|not a URL/);
+  });
+
+  it('accepts an injected fetch (undici-style errors included)', async () => {
+    const server = await fake({ completions: () => ({}) });
+    let calls = 0;
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      calls++;
+      if (calls === 1) {
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+        });
+      }
+      return globalThis.fetch(input, init);
+    };
+    const result = await pool([server.url], { fetch }).complete(request(1), never);
+    expect(result.attempts).toBe(2);
+    expect(calls).toBe(2);
+  });
+});
+
+describe('EndpointPool: probe', () => {
+  it('lists models with max_model_len and marks unreachable endpoints down', async () => {
+    const server = await fake({ models: [{ id: 'GAIR/autoj-13b', max_model_len: 4096 }] });
+    const dead = await deadUrl();
+    const p = pool([server.url, dead]);
+    const result = await p.probe(never, 'GAIR/autoj-13b');
+    expect(result.maxModelLen).toBe(4096);
+    expect(result.endpoints).toEqual([
+      { endpoint: server.url, ok: true, models: [{ id: 'GAIR/autoj-13b', maxModelLen: 4096 }] },
+      { endpoint: dead, ok: false, error: 'connection refused' },
+    ]);
+    expect(p.stats().endpoints.map((e) => e.state)).toEqual(['up', 'down']);
+  });
+
+  it('fails fast when no endpoint answers, saying how to start one', async () => {
+    const [a, b] = [await deadUrl(), await deadUrl()];
+    const started = performance.now();
+    const e = await rejection(pool([a, b]).probe(never, 'GAIR/autoj-13b'));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(e.kind).toBe('unreachable');
+    expect(e.fatal).toBe(true);
+    expect(e.message).toContain(`${a} (connection refused)`);
+    expect(e.message).toContain(`${b} (connection refused)`);
+    expect(e.message).toContain('bench serve --model GAIR/autoj-13b');
+    expect(e.message).toContain('vllm serve GAIR/autoj-13b --port 8000');
+    expect(e.message).toContain('--endpoint');
+  });
+
+  it('times out a silent endpoint quickly', async () => {
+    const server = await fake({ routes: { 'GET /v1/models': () => ({ hang: true }) } });
+    const e = await rejection(pool([server.url], { probeTimeoutMs: 200 }).probe(never));
+    expect(e.message).toContain('no answer within 0.2 s');
+  });
+
+  it('says what is served when the wanted model is not', async () => {
+    const a = await fake({ models: [{ id: 'meta-llama/Llama-2-7b' }] });
+    const b = await fake({ models: [] });
+    const e = await rejection(pool([a.url, b.url]).probe(never, 'GAIR/autoj-13b'));
+    expect(e.kind).toBe('model-not-found');
+    expect(e.message).toBe(
+      `no judge server serves model "GAIR/autoj-13b": ${a.url} serves "meta-llama/Llama-2-7b"; ${b.url} serves no model; ` +
+        'start one with `bench serve --model GAIR/autoj-13b` or pass the endpoint that serves it',
+    );
+  });
+
+  it('leaves out endpoints that serve another model', async () => {
+    const good = await fake({ completions: () => ({}) });
+    const other = await fake({ models: [{ id: 'other' }] });
+    const p = pool([good.url, other.url]);
+    await p.probe(never, 'GAIR/autoj-13b');
+    await Promise.all([0, 1, 2, 3].map((i) => p.complete(request(i), never)));
+    expect(good.completions()).toHaveLength(4);
+    expect(p.stats().endpoints[1]).toMatchObject({
+      state: 'excluded',
+      lastError: 'does not serve GAIR/autoj-13b',
+    });
+  });
+
+  it('suspects the URL when /models is not found', async () => {
+    const server = await fake({
+      routes: { 'GET /api/models': () => ({ status: 404, body: { detail: 'Not Found' } }) },
+    });
+    const e = await rejection(pool([`${server.url.replace(/\/v1$/, '')}/api`]).probe(never));
+    expect(e.message).toContain(
+      '(404 Not Found: Not Found for GET /models: is it the OpenAI API base, e.g. .../v1?)',
+    );
+  });
+
+  it('reports a refused key at probe time', async () => {
+    const server = await fake({
+      routes: { 'GET /v1/models': () => ({ status: 401, body: { error: 'Unauthorized' } }) },
+    });
+    const e = await rejection(pool([server.url], { apiKey: 'k' }).probe(never));
+    expect(e.kind).toBe('unauthorized');
+  });
+});
+
+describe('EndpointPool: several endpoints', () => {
+  it('spreads requests by in-flight load', async () => {
+    const a = await fake({ completions: () => ({ delayMs: 30 }) });
+    const b = await fake({ completions: () => ({ delayMs: 30 }) });
+    const p = pool([a.url, b.url]);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => p.complete(request(i), never)));
+    expect(a.completions()).toHaveLength(20);
+    expect(b.completions()).toHaveLength(20);
+  });
+
+  it('weighs load by capacity', async () => {
+    const a = await fake({ completions: () => ({ delayMs: 100 }) });
+    const b = await fake({ completions: () => ({ delayMs: 100 }) });
+    const p = pool([{ url: a.url, capacity: 3 }, { url: b.url }]);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => p.complete(request(i), never)));
+    expect(a.completions()).toHaveLength(30);
+    expect(b.completions()).toHaveLength(10);
+  });
+
+  it('sends more to the faster endpoint', async () => {
+    const fast = await fake({ completions: () => ({ delayMs: 5 }) });
+    const slow = await fake({ completions: () => ({ delayMs: 200 }) });
+    const p = pool([fast.url, slow.url]);
+    const queue = Array.from({ length: 60 }, (_, i) => i);
+    const worker = async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await p.complete(request(i), never);
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    // in-flight balancing: the slow one holds its share of requests much longer
+    expect(fast.completions().length + slow.completions().length).toBe(60);
+    expect(fast.completions().length).toBeGreaterThan(3 * slow.completions().length);
+  });
+
+  it('moves the work of a dead endpoint to the live one', async () => {
+    const live = await fake({ completions: () => ({ delayMs: 5 }) });
+    const dead = await deadUrl();
+    const events: PoolEvent[] = [];
+    const p = pool([dead, live.url], { onEvent: (e) => events.push(e) });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => p.complete(request(i), never)));
+    expect(results.every((r) => r.endpoint === live.url)).toBe(true);
+    expect(live.completions()).toHaveLength(30);
+    const stats = p.stats();
+    expect(stats.endpoints[0]).toMatchObject({
+      endpoint: dead,
+      state: 'down',
+      lastError: 'connection refused',
+    });
+    expect(stats.endpoints[0]?.failures).toBeGreaterThan(0);
+    expect(stats.endpoints[1]).toMatchObject({ state: 'up', completed: 30, failures: 0 });
+    expect(events).toContainEqual({
+      type: 'down',
+      endpoint: dead,
+      reason: 'connection refused',
+      retryInMs: 50,
+    });
+    // its retries went to the live endpoint without waiting for the backoff
+    expect(events.filter((e) => e.type === 'retry').every((e) => e.type === 'retry' && e.delayMs === 0)).toBe(
+      true,
+    );
+  });
+
+  it('marks an endpoint down after consecutive 5xx and uses it again once it answers', async () => {
+    let broken = true;
+    const flaky = await fake({
+      completions: () => (broken ? vllmError(500, 'oops') : { delayMs: 5 }),
+      // while broken, probes fail too, so it stays down however slow the test runs
+      routes: {
+        'GET /v1/models': () =>
+          broken
+            ? vllmError(500, 'oops')
+            : { body: { object: 'list', data: [{ id: 'GAIR/autoj-13b', object: 'model' }] } },
+      },
+    });
+    const steady = await fake({ completions: () => ({ delayMs: 5 }) });
+    const events: PoolEvent[] = [];
+    const p = pool([flaky.url, steady.url], { failureThreshold: 2, onEvent: (e) => events.push(e) });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => p.complete(request(i), never)));
+    expect(p.stats().endpoints[0]?.state).toBe('down');
+    broken = false;
+    // once its rest is over, the next request starts a probe (GET /v1/models) of the down
+    // endpoint; meanwhile the work goes to the other
+    const deadline = performance.now() + 3_000;
+    while (p.stats().endpoints[0]?.state !== 'up') {
+      if (performance.now() > deadline) throw new Error('the endpoint did not come back');
+      await p.complete(request(10), never);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(events).toContainEqual({ type: 'up', endpoint: flaky.url });
+    expect(flaky.requests.some((r) => r.path === '/v1/models')).toBe(true);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => p.complete(request(i), never)));
+    expect(p.stats().endpoints[0]).toMatchObject({ state: 'up', completed: 5 });
+  });
+});
+
+describe('EndpointPool: all endpoints down', () => {
+  it('fails with a clear message once the give-up window has passed', async () => {
+    const server = await fake();
+    server.script({ body: completionBody() });
+    const p = pool([server.url], { giveUpMs: 400 });
+    await p.complete(request(0), never);
+    await server.close();
+    fakes.splice(fakes.indexOf(server), 1);
+    const started = performance.now();
+    const e = await rejection(p.complete(request(1), never));
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(390);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(e.kind).toBe('unreachable');
+    expect(e.fatal).toBe(true);
+    expect(e.message).toMatch(
+      new RegExp(
+        `^judge server at ${server.url.replaceAll('.', '\\.')} stopped answering \\(connection refused\\) for 0\\.4 s; is it still running\\?`,
+      ),
+    );
+    expect(e.message).toContain('bench serve --model GAIR/autoj-13b');
+  });
+
+  it('resumes when the server comes back within the window', async () => {
+    const first = await fake();
+    first.script({ body: completionBody() });
+    const p = pool([first.url], { giveUpMs: 5_000 });
+    await p.complete(request(0), never);
+    const port = first.port;
+    await first.close();
+    fakes.splice(fakes.indexOf(first), 1);
+    const pending = p.complete(request(1), never);
+    await new Promise((r) => setTimeout(r, 150));
+    const again = await fake({ port, completions: () => ({}) });
+    const result = await pending;
+    // 2 or 3: the first attempt may also meet the closed keep-alive connection
+    expect(result.attempts).toBeGreaterThanOrEqual(2);
+    expect(again.completions()).toHaveLength(1);
+    expect(again.requests[0]?.path).toBe('/v1/models'); // probed before use
+  });
+});
+
+describe('EndpointPool: abort', () => {
+  it('cancels requests in flight promptly', async () => {
+    const server = await fake({ completions: () => ({ hang: true }) });
+    const p = pool([server.url], { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = Array.from({ length: 5 }, (_, i) => p.complete(request(i), controller.signal));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.stats().inFlight).toBe(5);
+    const started = performance.now();
+    controller.abort(new Error('SIGINT'));
+    const outcomes = await Promise.allSettled(pending);
+    expect(performance.now() - started).toBeLessThan(500);
+    for (const o of outcomes) expect(o).toMatchObject({ status: 'rejected', reason: new Error('SIGINT') });
+    expect(p.stats().inFlight).toBe(0);
+  });
+
+  it('cancels a backoff sleep promptly', async () => {
+    const server = await fake();
+    server.script(vllmError(500, 'oops'));
+    const p = pool([server.url], { backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const controller = new AbortController();
+    const pending = p.complete(request(1), controller.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    controller.abort(new Error('stop'));
+    await expect(pending).rejects.toThrow('stop');
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('cancels waiting for a down endpoint promptly', async () => {
+    const p = pool([await deadUrl()], { giveUpMs: 60_000 });
+    const controller = new AbortController();
+    const pending = p.complete(request(1), controller.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    controller.abort(new Error('stop'));
+    await expect(pending).rejects.toThrow('stop');
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { VLLM_SIM } from './cli.js';
+
+/** Counters from GET /sim/stats (the ones tests read; the simulator sends more). */
+export interface SimStats {
+  requests: number;
+  sequences: number;
+  completed: number;
+  errors: Record<string, number>;
+  resets: number;
+  hangs: number;
+  garbled: number;
+  running: number;
+  waiting: number;
+  meanBatch: number;
+  fullStepFraction: number;
+  sequencesPerSecond: number;
+  [key: string]: unknown;
+}
+
+export interface VllmSim {
+  /** the OpenAI API base, `http://127.0.0.1:PORT/v1` */
+  readonly url: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  /** everything the simulator wrote to stderr so far */
+  stderr(): string;
+  stats(): Promise<SimStats>;
+  reset(): Promise<void>;
+  /** SIGTERM, then waits for the exit; safe to call twice */
+  stop(): Promise<void>;
+  /** resolves with the exit code when the simulator exits (e.g. --exit-after) */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Starts ../shared/tools/vllm-sim on a free port of 127.0.0.1 with the given flags
+ * (e.g. `['--time-scale', '200', '--fail-rate', '0.05']`) and waits until it listens.
+ */
+export async function startVllmSim(
+  flags: readonly string[] = [],
+  options: { timeoutMs?: number } = {},
+): Promise<VllmSim> {
+  const child = spawn(process.execPath, [VLLM_SIM, '--host', '127.0.0.1', '--port', '0', ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (t: string) => {
+    stderr += t;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const listening = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`vllm-sim did not start within ${options.timeoutMs ?? 10_000} ms: ${stderr}`));
+    }, options.timeoutMs ?? 10_000);
+    lines.on('line', (line) => {
+      try {
+        const info = JSON.parse(line) as { listening?: string };
+        if (info.listening) {
+          clearTimeout(timer);
+          resolve(info.listening);
+        }
+      } catch {
+        // not the startup line
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`vllm-sim exited with code ${code} before listening: ${stderr}`));
+    });
+  });
+  // keep draining stdout so the child never blocks on a full pipe
+  child.stdout?.resume();
+
+  const origin = listening;
+  const port = Number(new URL(origin).port);
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `${origin}/v1`,
+    origin,
+    port,
+    process: child,
+    stderr: () => stderr,
+    exited,
+    async stats() {
+      const res = await fetch(`${origin}/sim/stats`);
+      if (!res.ok) throw new Error(`GET /sim/stats: ${res.status}`);
+      return (await res.json()) as SimStats;
+    },
+    async reset() {
+      const res = await fetch(`${origin}/sim/reset`, { method: 'POST' });
+      if (!res.ok) throw new Error(`POST /sim/reset: ${res.status}`);
+      await res.arrayBuffer();
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
