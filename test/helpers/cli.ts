@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { commands } from '../../harness/cli/commands/index.js';
 import type { CliIO } from '../../harness/cli/io.js';
 import { runCli } from '../../harness/cli/program.js';
@@ -24,12 +27,26 @@ export async function runBench(
     },
     stderrIsTTY: false,
     // Never the upstream default: tests read the shared copy unless they say otherwise.
-    env: { ALPACA_EVAL_SOURCE: `${SHARED_DATA}/alpaca_eval`, ...options.env },
+    // and keep their run archive and store out of the repo's .bench/.
+    // (a test that gives its own cwd gets that cwd's .bench/).
+    env: {
+      ALPACA_EVAL_SOURCE: `${SHARED_DATA}/alpaca_eval`,
+      ...(options.cwd === undefined ? { BENCH_HOME: scratchHome() } : {}),
+      ...options.env,
+    },
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
   };
   const code = await runCli(args, io, commands);
   return { code, stdout, stderr };
+}
+
+let home: string | undefined;
+
+/** A work folder (.bench equivalent) shared by the tests of one worker process. */
+export function scratchHome(): string {
+  home ??= mkdtempSync(join(tmpdir(), 'bench-home-'));
+  return home;
 }
 
 /** Where the shared real data lives, relative to the repo root. */

@@ -5,6 +5,7 @@ import { runCommand } from '../../harness/cli/commands/run.js';
 import { runPairwise } from '../../harness/cli/commands/run-pairwise.js';
 import type { CliIO } from '../../harness/cli/io.js';
 import { runCli } from '../../harness/cli/program.js';
+import { scratchHome } from '../helpers/cli.js';
 import { SHARED_DATA, type CliResult } from '../helpers/cli.js';
 
 export const AUTOJ = path.join(SHARED_DATA, 'auto-j');
@@ -27,7 +28,7 @@ export async function runPairwiseCli(
       stderr += t;
     },
     stderrIsTTY: false,
-    env: options.env ?? {},
+    env: { BENCH_HOME: scratchHome(), ...options.env },
     cwd: options.cwd ?? process.cwd(),
     signal: new AbortController().signal,
   };

@@ -12,6 +12,8 @@ import {
 import { formatPairwiseTable } from '../../../suites/pairwise/table.js';
 import type { CliIO } from '../io.js';
 import type { CommandRegistrar } from '../program.js';
+import { runsDir } from '../settings.js';
+import { archiveRun } from '../../store/run-archive.js';
 
 /** Where the Auto-J data folder is looked for when neither --data nor $AUTOJ_DATA is given. */
 export const DEFAULT_AUTOJ_DATA = '../shared/data/auto-j';
@@ -96,6 +98,7 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
       };
       io.stderr(`pairwise: read and scored in ${manifest.durationMs} ms\n`);
       const document: PairwiseResult = { ...result, manifest };
+      io.stderr(`result kept in ${await archiveRun(runsDir(io), { ...document, manifest })}\n`);
       io.stdout(argv.json ? `${JSON.stringify(document, null, 2)}\n` : formatPairwiseTable(document));
     },
   );

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { HARNESS_VERSION } from '../core/provenance.js';
+import { BenchError, errorMessage } from '../core/errors.js';
+import type { ItemText } from './types.js';
+import type { AlpacaEvalRunInput, BuildOptions, BuildSummary, SiteInput } from './types.js';
+import { dateTime } from './format.js';
+import { fileInside, link, OVERVIEW_PAGE, PAPER_PAGE, SitePaths } from './paths.js';
+import { loadRenderer, type PageTemplate } from './templates.js';
+import { historyView } from './views/history.js';
+import { leaderboardView, modelFacts, type ModelFacts } from './views/leaderboard.js';
+import { itemIndices, modelView } from './views/model.js';
+import { overviewView } from './views/overview.js';
+import { chrome, type NavEntry } from './views/page.js';
+import { paperView } from './views/paper.js';
+import { pairwiseView } from './views/pairwise.js';
+
+/** Marks a folder as a site built here: only such a folder (or an empty one) is ever replaced. */
+export const SITE_MARKER = '.autoj-bench-site';
+
+/** How many submissions are read at once for model pages (gunzip + parse). */
+const OUTPUT_CONCURRENCY = 3;
+
+/**
+ * Renders the whole site into a temporary folder beside `outDir` and moves it into
+ * place: readers see the old site or the new one, and a failed build leaves the old
+ * site as it was. Returns the pages written.
+ */
+export async function buildSite(
+  input: SiteInput,
+  outDir: string,
+  options: BuildOptions = {},
+): Promise<BuildSummary> {
+  const started = performance.now();
+  const out = resolve(outDir);
+  await checkReplaceable(out);
+  const parent = dirname(out);
+  await mkdir(parent, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = join(parent, `.${basename(out)}.building-${tag}`);
+  await mkdir(tmp);
+  let pages: string[];
+  try {
+    pages = await renderSite(input, tmp, options);
+    await writeFile(join(tmp, SITE_MARKER), `built by autoj-bench ${HARNESS_VERSION}\n`);
+    await swapInto(tmp, out, tag);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return { outDir: out, pages, durationMs: performance.now() - started };
+}
+
+async function checkReplaceable(out: string): Promise<void> {
+  let s;
+  try {
+    s = await stat(out);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (!s.isDirectory()) throw new BenchError(`${out} exists and is not a folder; choose another --out`);
+  const entries = await readdir(out);
+  if (entries.length > 0 && !entries.includes(SITE_MARKER)) {
+    throw new BenchError(
+      `${out} is not empty and was not built by bench report; choose another --out (it would be replaced)`,
+    );
+  }
+}
+
+async function swapInto(tmp: string, out: string, tag: string): Promise<void> {
+  const old = join(dirname(out), `.${basename(out)}.old-${tag}`);
+  let moved = false;
+  try {
+    await rename(out, old);
+    moved = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new BenchError(`cannot replace ${out}: ${errorMessage(e)}`, { cause: e });
+  }
+  try {
+    await rename(tmp, out);
+  } catch (e) {
+    if (moved) await rename(old, out);
+    throw new BenchError(`cannot move the new site into ${out}: ${errorMessage(e)}`, { cause: e });
+  }
+  if (moved) await rm(old, { recursive: true, force: true });
+}
+
+interface Planned {
+  readonly run: AlpacaEvalRunInput;
+  readonly page: string;
+  readonly facts: ModelFacts[];
+}
+
+async function renderSite(input: SiteInput, root: string, options: BuildOptions): Promise<string[]> {
+  const renderer = await loadRenderer(options.reportsDir);
+  const now = (options.now ?? (() => new Date()))();
+  const site = { generatedAt: dateTime(now.toISOString()), harnessVersion: HARNESS_VERSION };
+  const paths = new SitePaths();
+  const log = options.log ?? (() => {});
+  const written: string[] = [];
+
+  const write = async (page: string, html: string) => {
+    const file = fileInside(root, page);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, html);
+    written.push(page);
+  };
+  const emit = (
+    page: string,
+    template: PageTemplate,
+    section: string,
+    title: string,
+    view: object,
+    script: boolean,
+  ) => write(page, renderer.render(template, chrome(page, section, title, nav, site), view, { script }));
+
+  // Plan every page first, so the navigation and cross links are known.
+  const planned: Planned[] = input.alpacaeval.map((run) => {
+    const judge = run.result.judge.name;
+    return {
+      run,
+      page: paths.alpacaEval(judge),
+      facts: modelFacts(run, (model) => paths.model(judge, model)),
+    };
+  });
+  const paperJudge = input.paperJudge ?? 'autoj';
+  const paperRun = planned.find((p) => p.run.result.judge.name === paperJudge);
+  const pairwise = input.pairwise.map((result) => ({ result, page: paths.pairwise(result.judge.name) }));
+  const histories = (input.history ?? []).map((history) => ({ history, page: paths.history(history.judge) }));
+
+  const nav: NavEntry[] = [
+    { label: 'Overview', page: OVERVIEW_PAGE, section: 'overview' },
+    ...planned.map((p) => ({
+      label: `AlpacaEval: ${p.run.result.judge.name}`,
+      page: p.page,
+      section: p.page,
+    })),
+    ...pairwise.map((p) => ({ label: `Pairwise: ${p.result.judge.name}`, page: p.page, section: p.page })),
+    ...(input.paper ? [{ label: 'Paper', page: PAPER_PAGE, section: PAPER_PAGE }] : []),
+    ...histories.map((h) => ({ label: `History: ${h.history.judge}`, page: h.page, section: h.page })),
+  ];
+
+  const modelPageOf = (judge: string) => {
+    const p = planned.find((x) => x.run.result.judge.name === judge);
+    const known = new Set(p?.facts.map((f) => f.model.model));
+    return (from: string, model: string) => (known.has(model) ? link(from, paths.model(judge, model)) : '');
+  };
+
+  await emit(
+    OVERVIEW_PAGE,
+    'overview',
+    'overview',
+    'Overview',
+    overviewView({
+      alpaca: planned.map((p) => ({
+        run: p.run,
+        href: link(OVERVIEW_PAGE, p.page),
+        modelHref: (model) => modelPageOf(p.run.result.judge.name)(OVERVIEW_PAGE, model),
+      })),
+      pairwise: pairwise.map((p) => ({ result: p.result, href: link(OVERVIEW_PAGE, p.page) })),
+      history: histories.map((h) => ({ history: h.history, href: link(OVERVIEW_PAGE, h.page) })),
+      paper: input.paper ? { href: PAPER_PAGE, hasRun: paperRun !== undefined, judge: paperJudge } : null,
+    }),
+    false,
+  );
+
+  for (const p of planned) {
+    const judge = p.run.result.judge.name;
+    log(`report: ${judge}: leaderboard and ${p.facts.length} model pages`);
+    await emit(
+      p.page,
+      'leaderboard',
+      p.page,
+      `AlpacaEval: ${judge}`,
+      leaderboardView(p.run, p.page, p.facts),
+      true,
+    );
+    const instructions = input.instructions;
+    await forEachLimited(p.facts, OUTPUT_CONCURRENCY, async (f) => {
+      const indices = itemIndices(f.model);
+      let texts: ReadonlyMap<number, ItemText> | null = null;
+      if (input.outputs && indices.length > 0) texts = await input.outputs(f.model.model, indices);
+      else if (input.outputs) texts = new Map();
+      const view = modelView(p.run.result, f, f.page, p.page, texts, instructions, input.critiques);
+      await emit(f.page, 'model', p.page, `${f.model.model} · ${judge}`, view, false);
+    });
+  }
+
+  for (const p of pairwise) {
+    await emit(p.page, 'pairwise', p.page, `Pairwise: ${p.result.judge.name}`, pairwiseView(p.result), false);
+  }
+
+  if (input.paper) {
+    await emit(
+      PAPER_PAGE,
+      'paper',
+      PAPER_PAGE,
+      'Auto-J paper, Table 24',
+      paperView(input.paper, paperRun?.run, paperRun?.facts, PAPER_PAGE),
+      true,
+    );
+  }
+
+  for (const h of histories) {
+    const href = modelPageOf(h.history.judge);
+    await emit(
+      h.page,
+      'history',
+      h.page,
+      `History: ${h.history.judge}`,
+      historyView(h.history, (m) => href(h.page, m)),
+      true,
+    );
+  }
+  return written;
+}
+
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

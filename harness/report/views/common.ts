@@ -1,0 +1,62 @@
+import { baseName, interval, num } from '../format.js';
+
+/** A chart ready for the page: the SVG (rendered and checked by charts.ts) and its words. */
+export interface ChartView {
+  readonly title: string;
+  readonly caption: string;
+  readonly svg: string;
+}
+
+/** A statistic with its interval, as printed. */
+export interface StatView {
+  readonly value: string;
+  readonly ci: string;
+}
+
+export interface CorrelationView {
+  readonly reference: string;
+  readonly label: string;
+  readonly n: string;
+  readonly spearman: StatView;
+  readonly kendall: StatView;
+  readonly pearson: StatView;
+}
+
+interface StatLike {
+  readonly value: number | null;
+  readonly ci95: readonly [number, number] | null;
+}
+
+export function stat(s: StatLike | undefined, digits = 3): StatView {
+  return { value: num(s?.value, digits), ci: interval(s?.ci95, digits) };
+}
+
+const SHORT_NAMES: Readonly<Record<string, string>> = { ae1: 'AE1', ae2: 'AE2', 'ae2-lc': 'AE2 LC' };
+
+/** A short column label for a reference: AE1, AE2, AE2 LC, or a CSV's file name. */
+export function referenceShort(name: string): string {
+  return SHORT_NAMES[name] ?? baseName(name).replace(/\.csv$/i, '');
+}
+
+export function correlationView(c: {
+  reference: string;
+  label?: string;
+  n: number;
+  spearman: StatLike;
+  kendall: StatLike;
+  pearson: StatLike;
+}): CorrelationView {
+  return {
+    reference: referenceShort(c.reference),
+    label: c.label ?? c.reference,
+    n: String(c.n),
+    spearman: stat(c.spearman),
+    kendall: stat(c.kendall),
+    pearson: stat(c.pearson),
+  };
+}
+
+/** The reference that charts compare with: AlpacaEval 2 when present. */
+export function primaryReference(references: readonly string[]): string | undefined {
+  return ['ae2', 'ae1', 'ae2-lc'].find((r) => references.includes(r)) ?? references[0];
+}

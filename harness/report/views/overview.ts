@@ -1,0 +1,112 @@
+import type { LeaderboardHistory } from '../../leaderboard/types.js';
+import type { PairwiseResult } from '../../../suites/pairwise/result.js';
+import { baseName, dateTime, publicLocation, int, interval, percent, plural, shortHash } from '../format.js';
+import type { AlpacaEvalRunInput } from '../types.js';
+import { correlationView, referenceShort, type CorrelationView } from './common.js';
+import { fact, type Fact } from './page.js';
+
+export interface OverviewAlpacaView {
+  readonly judgeName: string;
+  readonly description: string;
+  readonly href: string;
+  readonly finished: string;
+  readonly summary: string;
+  readonly correlations: readonly CorrelationView[];
+  readonly facts: readonly Fact[];
+  readonly top: readonly { rank: string; model: string; href: string }[];
+}
+
+export interface OverviewPairwiseView {
+  readonly judgeName: string;
+  readonly description: string;
+  readonly href: string;
+  readonly finished: string;
+  readonly agreement: string;
+  readonly agreementCi: string;
+  readonly consistency: string;
+  readonly consistencyCi: string;
+  readonly n: string;
+}
+
+export interface OverviewView {
+  readonly alpaca: readonly OverviewAlpacaView[];
+  readonly pairwise: readonly OverviewPairwiseView[];
+  readonly history: readonly { judgeName: string; href: string; summary: string }[];
+  readonly paper: { href: string; summary: string } | null;
+  readonly empty: boolean;
+  readonly bootstrapNote: string;
+}
+
+const TOP = 5;
+
+export function overviewView(input: {
+  alpaca: readonly { run: AlpacaEvalRunInput; href: string; modelHref: (model: string) => string }[];
+  pairwise: readonly { result: PairwiseResult; href: string }[];
+  history: readonly { history: LeaderboardHistory; href: string }[];
+  paper: { href: string; hasRun: boolean; judge: string } | null;
+}): OverviewView {
+  const alpaca = input.alpaca.map(({ run, href, modelHref }) => {
+    const r = run.result;
+    const m = r.manifest;
+    const ranked = r.models.filter((x) => x.rank !== null);
+    return {
+      judgeName: r.judge.name,
+      description: r.judge.description,
+      href,
+      finished: dateTime(m.finishedAt),
+      summary: `${plural(ranked.length, 'model')} ranked over ${plural(r.settings.instructions, 'instruction')}`,
+      correlations: r.correlations.map(correlationView),
+      facts: [
+        fact('Judge model', r.judge.model, `template ${r.judge.templateVersion}`),
+        fact('Data', publicLocation(m.source), `instruction set ${shortHash(m.instructionSetSha256)}`),
+        fact(
+          'References',
+          Object.keys(m.referenceFiles).map(referenceShort).join(', ') || '–',
+          [...new Set(Object.values(m.referenceFiles).map(baseName))].join(', '),
+        ),
+        fact('Harness', m.harnessVersion, m.gitCommit ? `commit ${shortHash(m.gitCommit)}` : ''),
+      ],
+      top: ranked
+        .slice(0, TOP)
+        .map((x) => ({ rank: String(x.rank), model: x.model, href: modelHref(x.model) })),
+    };
+  });
+  const pairwise = input.pairwise.map(({ result: r, href }) => ({
+    judgeName: r.judge.name,
+    description: r.judge.description,
+    href,
+    finished: r.manifest ? dateTime(r.manifest.finishedAt) : '–',
+    agreement: percent(r.overall.agreement),
+    agreementCi: interval(r.overall.agreementCi95, 2),
+    consistency: percent(r.overall.consistency),
+    consistencyCi: interval(r.overall.consistencyCi95, 2),
+    n: int(r.overall.n),
+  }));
+  const history = input.history.map(({ history: h, href }) => {
+    const snaps = [...h.snapshots].sort((a, b) => a.date.localeCompare(b.date));
+    return {
+      judgeName: h.judge,
+      href,
+      summary:
+        snaps.length > 0
+          ? `${plural(snaps.length, 'snapshot')}, ${snaps[0]!.date} to ${snaps[snaps.length - 1]!.date}`
+          : 'no snapshots yet',
+    };
+  });
+  const bootstraps = [...new Set(input.alpaca.map((a) => a.run.result.settings.bootstrap))];
+  return {
+    alpaca,
+    pairwise,
+    history,
+    paper: input.paper
+      ? {
+          href: input.paper.href,
+          summary: input.paper.hasRun
+            ? `Auto-J’s published ratings of 53 models beside this harness’s ${input.paper.judge} run.`
+            : 'Auto-J’s published ratings of 53 models (no Auto-J run here yet).',
+        }
+      : null,
+    empty: alpaca.length === 0 && pairwise.length === 0 && history.length === 0,
+    bootstrapNote: `Values with their 95% interval (${bootstraps.map((b) => int(b)).join(' / ') || '–'} bootstrap resamples over instructions).`,
+  };
+}

@@ -1,0 +1,196 @@
+import { rankScores } from '../../aggregate/model-aggregate.js';
+import { CORRELATIONS, type CorrelationName } from '../../stats/correlation.js';
+import { scatterChart, type ScatterPoint } from '../charts.js';
+import { baseName, dateTime, int, isNumber, MISSING, num, plural, signed, sortKey } from '../format.js';
+import { link } from '../paths.js';
+import type { AlpacaEvalRunInput, PaperTable } from '../types.js';
+import type { ChartView } from './common.js';
+import type { ModelFacts } from './leaderboard.js';
+import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
+
+export interface PaperCorrelationView {
+  readonly label: string;
+  readonly n: string;
+  readonly spearman: string;
+  readonly kendall: string;
+  readonly pearson: string;
+  readonly note: string;
+}
+
+export interface PaperView {
+  readonly lede: string;
+  readonly runNote: string;
+  readonly hasRun: boolean;
+  readonly headers: readonly HeaderView[];
+  readonly rows: readonly RowView[];
+  readonly rowCount: string;
+  readonly correlations: readonly PaperCorrelationView[];
+  readonly charts: readonly ChartView[];
+  readonly file: string;
+}
+
+const NAMES: readonly CorrelationName[] = ['spearman', 'kendall', 'pearson'];
+
+function correlations(
+  label: string,
+  x: readonly number[],
+  y: readonly number[],
+  note: string,
+): PaperCorrelationView {
+  const values = Object.fromEntries(NAMES.map((n) => [n, num(CORRELATIONS[n](x, y).value, 3)])) as Record<
+    CorrelationName,
+    string
+  >;
+  return { label, n: String(x.length), ...values, note };
+}
+
+/**
+ * The paper's Table 24 (Auto-J's mean rating and GPT-4's AlpacaEval 1 win rate for 53
+ * models) beside what this harness measured for the same models with the `autoj` judge.
+ */
+export function paperView(
+  table: PaperTable,
+  run: AlpacaEvalRunInput | undefined,
+  facts: readonly ModelFacts[] | undefined,
+  page: string,
+): PaperView {
+  const byModel = new Map((facts ?? []).map((f) => [f.model.model, f]));
+  const rows = [...table.rows].sort((a, b) => a.rankGpt4 - b.rankGpt4);
+  const measured = rows.map((r) => {
+    const f = byModel.get(r.alpacaEvalId);
+    return f && isNumber(f.model.score) ? f : undefined;
+  });
+  const harnessRanks = rankScores(measured.map((f) => (f ? f.model.score : null)));
+  const digits = 3;
+
+  const headers: HeaderView[] = [
+    header('GPT-4 rank', 'num', 'rank by GPT-4 win rate in the paper', { first: 'ascending', sorted: true }),
+    header('Model', 'text', 'name in the paper, with the AlpacaEval id'),
+    header('GPT-4 win %', 'num', 'AlpacaEval 1 win rate (GPT-4 judge) as in the paper'),
+    header('Auto-J (paper)', 'num', "Auto-J's mean rating in the paper"),
+    header('Auto-J rank', 'num', 'rank by that rating in the paper', { first: 'ascending' }),
+    ...(run
+      ? [
+          header('Harness', 'num', `mean rating measured by this harness (${run.result.judge.name})`),
+          header('Harness rank', 'num', 'rank of the harness rating among these models', {
+            first: 'ascending',
+          }),
+          header('Δ', 'num', 'harness rating − paper rating'),
+        ]
+      : []),
+  ];
+
+  const tableRows: RowView[] = rows.map((r, i) => {
+    const f = measured[i];
+    const score = f?.model.score ?? null;
+    const rank = harnessRanks[i] ?? null;
+    return {
+      filter: `${r.paperName} ${r.alpacaEvalId}`.toLowerCase(),
+      cls: '',
+      cells: [
+        numCell(String(r.rankGpt4), String(r.rankGpt4)),
+        cell(r.paperName, r.paperName.toLowerCase(), {
+          note: r.alpacaEvalId,
+          href: f ? link(page, f.page) : '',
+          cls: 'model',
+        }),
+        numCell(num(r.gpt4WinRate, 2), String(r.gpt4WinRate)),
+        numCell(num(r.autojMeanRating, 3), String(r.autojMeanRating)),
+        numCell(String(r.rankAutoj), String(r.rankAutoj)),
+        ...(run
+          ? [
+              numCell(num(score, digits), sortKey(score), { cls: f ? '' : 'missing' }),
+              numCell(rank === null ? MISSING : String(rank), sortKey(rank)),
+              numCell(
+                isNumber(score) ? signed(score - r.autojMeanRating, digits) : MISSING,
+                isNumber(score) ? String(score - r.autojMeanRating) : '',
+              ),
+            ]
+          : []),
+      ],
+    };
+  });
+
+  const paperX = rows.map((r) => r.autojMeanRating);
+  const paperY = rows.map((r) => r.gpt4WinRate);
+  const corr: PaperCorrelationView[] = [
+    correlations(
+      'Paper: Auto-J rating vs GPT-4 win rate',
+      paperX,
+      paperY,
+      'the paper states Spearman 0.97, Pearson 0.96',
+    ),
+  ];
+  const matched = rows.flatMap((r, i) => (measured[i] ? [{ r, score: measured[i]!.model.score! }] : []));
+  if (run) {
+    corr.push(
+      correlations(
+        `Harness: ${run.result.judge.name} rating vs GPT-4 win rate`,
+        matched.map((m) => m.score),
+        matched.map((m) => m.r.gpt4WinRate),
+        `over the ${plural(matched.length, 'model')} of the table the run rated`,
+      ),
+      correlations(
+        'Harness rating vs paper rating',
+        matched.map((m) => m.score),
+        matched.map((m) => m.r.autojMeanRating),
+        'do the two Auto-J runs agree?',
+      ),
+    );
+  }
+
+  const charts: ChartView[] = [
+    {
+      title: 'Paper: Auto-J rating against GPT-4 win rate',
+      caption: `The ${int(rows.length)} models of Table 24 as published, with the least-squares fit.`,
+      svg: scatterChart(
+        rows.map<ScatterPoint>((r) => ({
+          x: r.gpt4WinRate,
+          y: r.autojMeanRating,
+          label: r.paperName,
+          labelled: r.rankGpt4 <= 4 || r.rankGpt4 > rows.length - 3,
+        })),
+        {
+          xLabel: 'GPT-4 win rate (%)',
+          yLabel: 'Auto-J mean rating (paper)',
+          trend: true,
+          description: 'Scatter plot of the paper’s Auto-J rating against the GPT-4 win rate',
+        },
+      ),
+    },
+  ];
+  if (run && matched.length >= 2) {
+    charts.push({
+      title: 'Harness rating against the paper’s rating',
+      caption: 'Each point is a model of Table 24 that this run rated; the dashed line is equality.',
+      svg: scatterChart(
+        matched.map<ScatterPoint>((m) => ({
+          x: m.r.autojMeanRating,
+          y: m.score,
+          label: m.r.paperName,
+          labelled: false,
+        })),
+        {
+          xLabel: 'Auto-J mean rating (paper)',
+          yLabel: `${run.result.judge.name} mean rating (harness)`,
+          trend: true,
+          description: 'Scatter plot of the harness rating against the paper rating',
+        },
+      ),
+    });
+  }
+
+  return {
+    lede: `Table 24 of “Generative Judge for Evaluating Alignment” (Auto-J, ICLR 2024): Auto-J’s mean single-response rating on AlpacaEval for ${int(rows.length)} open-source models, and GPT-4’s AlpacaEval 1 win rate for each.`,
+    runNote: run
+      ? `Harness columns: the latest AlpacaEval run of the ${run.result.judge.name} judge (${dateTime(run.result.manifest.finishedAt)}, ${plural(run.result.settings.instructions, 'instruction')}); ${int(matched.length)} of the ${int(rows.length)} models were rated.`
+      : 'No Auto-J run exists yet: the table shows the paper’s own numbers only. Run `bench run alpacaeval --judge autoj` to measure them here.',
+    hasRun: run !== undefined,
+    headers,
+    rows: tableRows,
+    rowCount: plural(tableRows.length, 'model'),
+    correlations: corr,
+    charts,
+    file: baseName(table.file),
+  };
+}

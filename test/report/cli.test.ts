@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
+import { runBench } from '../helpers/cli.js';
+import { AUTOJ, PREDICTIONS, SWAPPED } from '../pairwise/helpers.js';
+import { SCRIPT_PAYLOAD } from './fixtures.js';
+
+describe('bench report and run --report', () => {
+  it('renders right after a run, and again from the run archive with the pairwise run', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
+    const work = mkdtempSync(join(tmpdir(), 'bench-cwd-'));
+    const tree = makeAlpacaTree(
+      {
+        'alpha+1.5': { outputs: outputsOfLength(30, 100) },
+        'Beta.v2': { outputs: [...outputsOfLength(29, 50), SCRIPT_PAYLOAD] },
+        gamma: { outputs: outputsOfLength(30, 10) },
+      },
+      {
+        ae2: ',win_rate,length_controlled_winrate,mode\nalpha+1.5,60,50,community\nBeta.v2,40,45,community\ngamma,20,30,community\n',
+      },
+    );
+    const env = { BENCH_HOME: home, ALPACA_EVAL_SOURCE: tree };
+
+    const run = await runBench(
+      [
+        'run',
+        'alpacaeval',
+        '--judge',
+        'length',
+        '--reference',
+        'ae2',
+        '--bootstrap',
+        '20',
+        '--report',
+        'site',
+        '--json',
+      ],
+      { env, cwd: work },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    JSON.parse(run.stdout);
+    const leaderboard = readFileSync(join(work, 'site/alpacaeval/length/index.html'), 'utf8');
+    expect(leaderboard.match(/<tr data-filter=/g)).toHaveLength(3);
+    expect(existsSync(join(work, 'site/alpacaeval/length/models/alpha+1.5.html'))).toBe(true);
+
+    const pairwise = await runBench(
+      [
+        'run',
+        'pairwise',
+        '--data',
+        AUTOJ,
+        '--predictions',
+        PREDICTIONS,
+        '--swapped',
+        SWAPPED,
+        '--bootstrap',
+        '20',
+      ],
+      {
+        env,
+        cwd: work,
+      },
+    );
+    expect(pairwise.code, pairwise.stderr).toBe(0);
+    expect(readdirSync(join(home, 'runs')).some((f) => f.endsWith('_pairwise_recorded.json'))).toBe(true);
+
+    const report = await runBench(['report', '--out', 'public/site', '--leaderboards', 'no-such-folder'], {
+      env,
+      cwd: work,
+    });
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout.trim()).toBe(join(work, 'public/site/index.html'));
+    const overview = readFileSync(join(work, 'public/site/index.html'), 'utf8');
+    expect(overview).toContain('href="alpacaeval/length/index.html"');
+    expect(overview).toContain('href="pairwise/recorded.html"');
+    expect(overview).toContain('href="paper.html"');
+    expect(readFileSync(join(work, 'public/site/pairwise/recorded.html'), 'utf8')).toContain('54.96%');
+  });
+
+  it('fails with a one-line reason when --out is a folder it did not build', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'bench-cwd-'));
+    const refused = await runBench(['report', '--out', 'test', '--runs', 'none'], {
+      cwd: process.cwd(),
+      env: { BENCH_HOME: other },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^bench: .*test is not empty and was not built by bench report/);
+  });
+});
