@@ -41,3 +41,13 @@ export function runsDir(io: CliIO): string {
 export function httpCacheDir(io: CliIO): string {
   return join(workDir(io), 'cache', 'http');
 }
+
+/** Published leaderboard snapshots: `leaderboards/` of the working directory [env BENCH_LEADERBOARDS]. */
+export function resolveLeaderboardsDir(flag: string | undefined, io: CliIO): string {
+  return resolve(io.cwd, flag ?? io.env.BENCH_LEADERBOARDS ?? 'leaderboards');
+}
+
+/** The rendered report site: `site/` of the working directory [env BENCH_SITE]. */
+export function resolveSiteDir(flag: string | undefined, io: CliIO): string {
+  return resolve(io.cwd, flag ?? io.env.BENCH_SITE ?? 'site');
+}

@@ -13,6 +13,7 @@ import { toJson } from '../format.js';
 import type { CommandRegistrar } from '../program.js';
 import { httpCacheDir, resolveSource, runsDir } from '../settings.js';
 import { judgeOptions, openJudge } from '../judge-options.js';
+import { renderReport } from './report.js';
 
 export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
   cli.command(
@@ -58,6 +59,7 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
           type: 'string',
           describe: 'also write result.json, models.csv and correlations.csv here',
         })
+        .option('report', { type: 'string', describe: 'render the report site into DIR after the run' })
         .option('json', {
           type: 'boolean',
           default: false,
@@ -99,6 +101,8 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
         });
         const archived = await archiveRun(runsDir(io), result);
         io.stderr(`result kept in ${archived}\n`);
+        if (args.report)
+          await renderReport(io, { out: args.report, files, ...(args.store ? { store: args.store } : {}) });
         if (args.out) {
           const out = resolve(io.cwd, args.out);
           await writeFileAtomic(join(out, 'result.json'), toJson(result));

@@ -1,0 +1,290 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { BenchError } from '../../core/errors.js';
+import { HARNESS_VERSION, harnessGitCommit } from '../../core/provenance.js';
+import { isSnapshotDate } from '../../leaderboard/history.js';
+import { lockLeaderboard } from '../../leaderboard/lock.js';
+import { refreshLeaderboard, type RefreshOutcome, type SiteBuilder } from '../../leaderboard/refresh.js';
+import type { LeaderboardSnapshot } from '../../leaderboard/types.js';
+import { stderrProgress } from '../../runner/progress.js';
+import { openSourceFiles, type SourceFiles } from '../../source/files.js';
+import { BUILT_IN_REFERENCES } from '../../source/references.js';
+import { archiveRun } from '../../store/run-archive.js';
+import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
+import { alpacaEvalInstructions } from '../../../suites/alpacaeval/instruction-set.js';
+import { fixed, formatTable, toJson } from '../format.js';
+import type { CliIO } from '../io.js';
+import { judgeOptions, openJudge } from '../judge-options.js';
+import type { CommandRegistrar } from '../program.js';
+import { renderReport } from './report.js';
+import { httpCacheDir, resolveLeaderboardsDir, resolveSiteDir, resolveSource, runsDir } from '../settings.js';
+
+/**
+ * `bench refresh`: the nightly job. Reads the reference leaderboard (or an `--as-of` CSV),
+ * ranks its models that have outputs (judging only what the store lacks), and writes a
+ * dated snapshot with the changes since the previous one, then rebuilds the site. With
+ * nothing new it writes nothing and exits 0. See docs/refresh.md.
+ */
+export const refreshCommand: CommandRegistrar = (cli, io) =>
+  cli.command(
+    'refresh',
+    'nightly: judge what is new, write a dated leaderboard snapshot, rebuild the site',
+    (y) =>
+      judgeOptions(y)
+        .usage(
+          '$0 refresh [--judge autoj|length] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
+            'Snapshots go to <leaderboards>/<judge>/<date>.json|.csv and latest.json|.csv; ' +
+            'a refresh with nothing new (same models, outputs, reference values and judge) writes nothing.',
+        )
+        .option('source', {
+          type: 'string',
+          describe:
+            'alpaca_eval tree: a folder or an http(s) URL of raw files [env ALPACA_EVAL_SOURCE; default: upstream]',
+        })
+        .option('offline', {
+          type: 'boolean',
+          default: false,
+          describe: 'use the HTTP cache only, never the network',
+        })
+        .option('reference', {
+          type: 'string',
+          default: 'ae2',
+          choices: BUILT_IN_REFERENCES,
+          describe: 'the reference leaderboard: its models (those with outputs) make the leaderboard',
+        })
+        .option('as-of', {
+          type: 'string',
+          describe: "a dated copy of the reference's CSV, used instead of the source's current one (replays)",
+        })
+        .option('date', {
+          type: 'string',
+          describe: 'the date the snapshot stands for, YYYY-MM-DD [default: today, UTC]',
+        })
+        .option('leaderboards', {
+          type: 'string',
+          describe:
+            "snapshot folder; this judge's go to <folder>/<judge>/ [env BENCH_LEADERBOARDS; default leaderboards/]",
+        })
+        .option('site', {
+          type: 'string',
+          describe: 'the site folder rebuilt after a new snapshot [env BENCH_SITE; default site/]',
+        })
+        .option('seed', { type: 'number', default: 1, describe: 'bootstrap seed' })
+        .option('bootstrap', {
+          type: 'number',
+          default: 1000,
+          describe: 'bootstrap resamples for the 95% intervals (0: none)',
+        })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'write a snapshot even when nothing is new (e.g. after a judge template change)',
+        })
+        .option('json', {
+          type: 'boolean',
+          default: false,
+          describe: 'print the outcome as one JSON document',
+        })
+        .check((a) => {
+          if (a.date !== undefined && !isSnapshotDate(a.date)) {
+            throw new BenchError(`--date must be a calendar date YYYY-MM-DD, not "${a.date}"`);
+          }
+          if (!Number.isInteger(a.seed)) throw new BenchError('--seed must be a whole number');
+          if (!Number.isInteger(a.bootstrap) || a.bootstrap < 0)
+            throw new BenchError('--bootstrap must be 0 or more');
+          if (
+            a['max-failures'] !== undefined &&
+            (!Number.isInteger(a['max-failures']) || a['max-failures'] < 0)
+          )
+            throw new BenchError('--max-failures must be 0 or more');
+          return true;
+        }),
+    async (args) => {
+      const now = () => new Date();
+      const date = args.date ?? now().toISOString().slice(0, 10);
+      const leaderboards = resolveLeaderboardsDir(args.leaderboards, io);
+      const dir = join(leaderboards, args.judge);
+      const siteDir = resolveSiteDir(args.site, io);
+      const warn = (m: string) => io.stderr(`bench: warning: ${m}\n`);
+      const log = (m: string) => io.stderr(`${m}\n`);
+
+      const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
+      try {
+        const files = openSourceFiles(resolveSource(args.source, io), {
+          cacheDir: httpCacheDir(io),
+          offline: args.offline,
+        });
+        log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
+        // A night with failed judgments is not published: stop at the first failure unless allowed.
+        const maxFailures = args['max-failures'] ?? 0;
+        const opened = await openJudge({ ...args, 'max-failures': maxFailures }, io);
+        try {
+          const site = siteBuilder(io, { files, leaderboards, store: args.store });
+          const outcome = await refreshLeaderboard({
+            dir,
+            judge: opened.judge.info,
+            files,
+            cwd: io.cwd,
+            reference: args.reference,
+            asOf: args['as-of'] === undefined ? undefined : absolute(args['as-of'], io),
+            date,
+            now,
+            instructionSetSha256: alpacaEvalInstructions().sha256,
+            force: args.force,
+            maxFailures,
+            evaluate: ({ files: pinned, models }) =>
+              runAlpacaEval({
+                files: pinned,
+                cwd: io.cwd,
+                references: [args.reference],
+                models,
+                seed: args.seed,
+                bootstrap: args.bootstrap,
+                judge: opened.judge,
+                run: {
+                  signal: io.signal,
+                  progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
+                  ...opened.run,
+                },
+                warn,
+                harnessVersion: HARNESS_VERSION,
+                gitCommit: harnessGitCommit(),
+                now,
+              }),
+            archive: (run) => archiveRun(runsDir(io), run),
+            site: { dir: siteDir, build: site },
+            log,
+            warn,
+          });
+          report(outcome, { io, json: args.json, dir });
+        } finally {
+          await opened.close();
+        }
+      } finally {
+        await lock.release();
+      }
+    },
+  );
+
+/**
+ * The site exactly as `bench report` builds it: every judge's latest archived run (the
+ * refresh archives its own), every leaderboard history, critiques from the store, the
+ * responses from the source being refreshed.
+ */
+function siteBuilder(
+  io: CliIO,
+  context: { files: SourceFiles; leaderboards: string; store: string | undefined },
+): SiteBuilder {
+  return async (outDir) => {
+    await renderReport(io, {
+      out: outDir,
+      leaderboards: context.leaderboards,
+      files: context.files,
+      ...(context.store !== undefined ? { store: context.store } : {}),
+    });
+  };
+}
+
+function absolute(path: string, io: CliIO): string {
+  return isAbsolute(path) ? path : resolve(io.cwd, path);
+}
+
+function report(outcome: RefreshOutcome, context: { io: CliIO; json: boolean; dir: string }): void {
+  const { io } = context;
+  if (outcome.status === 'unchanged') {
+    io.stderr(
+      `nothing new since ${outcome.latest.date} (same models, outputs, reference values and judge): no snapshot written` +
+        (outcome.repaired.length
+          ? `; rewrote ${outcome.repaired.join(' and ')}, which lagged behind it`
+          : '') +
+        '\n',
+    );
+    if (context.json) {
+      io.stdout(
+        toJson({
+          command: 'refresh',
+          status: 'unchanged',
+          judge: outcome.latest.judge.name,
+          date: outcome.date,
+          latest: { date: outcome.latest.date, file: join(context.dir, 'latest.json') },
+          repaired: outcome.repaired,
+        }),
+      );
+    }
+    return;
+  }
+  const s = outcome.snapshot;
+  io.stderr(
+    `wrote ${outcome.files.json}${outcome.replaced ? ` (replacing the earlier snapshot of ${s.date})` : ''}, ${outcome.files.csv} and latest\n`,
+  );
+  if (outcome.site) io.stderr(`rebuilt the site in ${outcome.site}\n`);
+  if (context.json) {
+    io.stdout(
+      toJson({
+        command: 'refresh',
+        status: 'updated',
+        judge: s.judge.name,
+        date: s.date,
+        replaced: outcome.replaced,
+        reasons: outcome.reasons,
+        files: outcome.files,
+        site: outcome.site,
+        models: s.models.length,
+        skipped: s.skipped.length,
+        correlations: s.correlations,
+        changes: s.changes,
+        judgments: outcome.judgments,
+      }),
+    );
+    return;
+  }
+  io.stdout(summary(s));
+}
+
+const MOVES_SHOWN = 10;
+
+/** The snapshot in a few lines: size, correlations with their change, what changed. */
+export function summary(s: LeaderboardSnapshot): string {
+  const lines: string[] = [];
+  const c = s.changes;
+  lines.push(
+    `${s.judge.name} leaderboard, ${s.date}: ${s.models.length} models ranked, ${s.skipped.length} skipped` +
+      (c
+        ? ` (since ${c.previousDate}: +${c.added.length} new, -${c.removed.length} removed, ${c.changed.length} with new outputs)`
+        : ' (first snapshot)'),
+  );
+  const delta = (ref: string, stat: 'spearman' | 'kendall' | 'pearson') => {
+    const d = c?.correlationDeltas.find((x) => x.reference === ref && x.statistic === stat);
+    if (!d || d.from === null || d.to === null) return '–';
+    const v = d.to - d.from;
+    return `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+  };
+  lines.push(
+    formatTable(
+      ['reference', 'n', 'spearman', 'change', 'kendall tau-b', 'change', 'pearson', 'change'],
+      s.correlations.map((x) => [
+        x.reference,
+        String(x.n),
+        fixed(x.spearman.value, 4),
+        delta(x.reference, 'spearman'),
+        fixed(x.kendall.value, 4),
+        delta(x.reference, 'kendall'),
+        fixed(x.pearson.value, 4),
+        delta(x.reference, 'pearson'),
+      ]),
+    ).trimEnd(),
+  );
+  if (c) {
+    const rank = new Map(s.models.map((m) => [m.model, m.rank]));
+    if (c.added.length) lines.push(`new: ${c.added.map((m) => `${m} (#${rank.get(m) ?? '–'})`).join(', ')}`);
+    if (c.removed.length) lines.push(`removed: ${c.removed.join(', ')}`);
+    if (c.changed.length) lines.push(`new outputs: ${c.changed.join(', ')}`);
+    if (c.rankMoves.length) {
+      const shown = c.rankMoves.slice(0, MOVES_SHOWN);
+      lines.push(
+        `rank moves (${c.rankMoves.length}): ${shown.map((m) => `${m.model} ${m.from}->${m.to}`).join(', ')}` +
+          (c.rankMoves.length > shown.length ? ', ...' : ''),
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
