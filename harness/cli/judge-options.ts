@@ -1,11 +1,22 @@
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { BenchError } from '../core/errors.js';
+import type { JudgeInfo } from '../core/types.js';
+import { EndpointPool } from '../client/endpoint-pool.js';
+import { createAutojJudge, isAutojProfileName, type AutojLanguage } from '../judge/autoj/index.js';
 import type { Judge } from '../judge/judge.js';
 import { createLengthJudge } from '../judge/length.js';
 import type { RunOptions } from '../runner/run-judgments.js';
+import { startJudgeServer, type JudgeServer } from '../serve/launcher.js';
+import { JudgmentStore } from '../store/judgment-store.js';
+import { storeJudgmentCache } from '../runner/store-cache.js';
 import type { CliIO } from './io.js';
+import { resolveApiKey, resolveEndpoints, resolveStorePath, workDir } from './settings.js';
 
 export const JUDGES = ['autoj', 'autoj-bilingual', 'length'] as const;
+
+/** vLLM batches up to 256 sequences by default; this many in flight per endpoint keeps it full. */
+export const DEFAULT_CONCURRENCY_PER_ENDPOINT = 256;
 
 /** Options every judging command shares: which judge, where it is served, where judgments are kept. */
 export function judgeOptions<T>(y: Argv<T>) {
@@ -18,36 +29,166 @@ export function judgeOptions<T>(y: Argv<T>) {
         'OpenAI-compatible base URL(s) of the judge server(s) [env BENCH_ENDPOINT; default http://127.0.0.1:8000/v1]',
     })
     .option('api-key', { type: 'string', describe: 'API key of the judge server(s) [env BENCH_API_KEY]' })
+    .option('served-model-name', {
+      type: 'string',
+      describe: "the judge's model name on the server [default: the profile's model]",
+    })
+    .option('language', {
+      type: 'string',
+      choices: ['en', 'zh'],
+      default: 'en',
+      describe: 'template language (zh: autoj-bilingual only)',
+    })
     .option('store', {
       type: 'string',
       describe: 'judgment store [env BENCH_STORE; default .bench/judgments.sqlite]',
     })
-    .option('concurrency', { type: 'number', describe: 'requests in flight per endpoint [default 256]' })
+    .option('concurrency', {
+      type: 'number',
+      describe: `requests in flight per endpoint [default ${DEFAULT_CONCURRENCY_PER_ENDPOINT}]`,
+    })
     .option('max-failures', {
       type: 'number',
       describe: 'stop once more judgments than this failed [default: no limit]',
+    })
+    .option('request-timeout', { type: 'number', default: 600, describe: 'seconds per request attempt' })
+    .option('give-up', {
+      type: 'number',
+      default: 60,
+      describe: 'seconds to wait for a judge server that stopped answering before the run fails',
+    })
+    .option('serve', {
+      type: 'boolean',
+      default: false,
+      describe: 'start vLLM with the judge model before the run (bench serve) and stop it after',
+    })
+    .check((a) => {
+      const c = (a as { concurrency?: number }).concurrency;
+      if (c !== undefined && (!Number.isInteger(c) || c < 1))
+        throw new BenchError('--concurrency must be a positive whole number');
+      return true;
     });
 }
 
-export interface OpenedJudge {
+export interface JudgeArgs {
+  readonly judge: string;
+  readonly endpoint?: readonly string[];
+  readonly 'api-key'?: string;
+  readonly 'served-model-name'?: string;
+  readonly language?: string;
+  readonly store?: string;
+  readonly concurrency?: number;
+  readonly 'max-failures'?: number;
+  readonly 'request-timeout'?: number;
+  readonly 'give-up'?: number;
+  readonly serve?: boolean;
+}
+
+export interface ConnectedJudge {
   readonly judge: Judge;
   readonly run: Pick<RunOptions, 'cache' | 'client' | 'concurrency' | 'maxFailures'>;
+}
+
+/**
+ * A judge chosen on the command line. Its identity (`info`) is known at once; `connect`
+ * reaches the server (starting it with --serve), reads its context length and opens the
+ * store, once, when judging is actually needed: a refresh with nothing new never does.
+ */
+export interface OpenedJudge {
+  readonly info: JudgeInfo;
+  connect(): Promise<ConnectedJudge>;
   close(): Promise<void>;
 }
 
-export async function openJudge(
-  args: {
-    judge: string;
-    endpoint?: string[];
-    'api-key'?: string;
-    store?: string;
-    concurrency?: number;
-    'max-failures'?: number;
-  },
-  _io: CliIO,
-): Promise<OpenedJudge> {
+export function openJudge(
+  args: JudgeArgs,
+  io: CliIO,
+  protocol: 'single' | 'pairwise' = 'single',
+): OpenedJudge {
+  const maxFailures = args['max-failures'];
   if (args.judge === 'length') {
-    return { judge: createLengthJudge(), run: {}, close: async () => {} };
+    const judge = createLengthJudge();
+    return {
+      info: judge.info,
+      connect: async () => ({ judge, run: maxFailures === undefined ? {} : { maxFailures } }),
+      close: async () => {},
+    };
   }
-  throw new BenchError(`judge "${args.judge}" is being wired; use --judge length`);
+  if (!isAutojProfileName(args.judge))
+    throw new BenchError(`unknown judge "${args.judge}" (known: ${JUDGES.join(', ')})`, { exitCode: 2 });
+  const profile = args.judge;
+  const language = (args.language ?? 'en') as AutojLanguage;
+  const judgeOptions = { profile, protocol, language, servedModelName: args['served-model-name'] };
+  let offline;
+  try {
+    offline = createAutojJudge(judgeOptions);
+  } catch (e) {
+    throw new BenchError(`--judge ${profile}: ${(e as Error).message}`, { exitCode: 2 });
+  }
+  const apiKey = resolveApiKey(args['api-key'], io);
+  let server: JudgeServer | undefined;
+  let pool: EndpointPool | undefined;
+  let store: JudgmentStore | undefined;
+  let connected: Promise<ConnectedJudge> | undefined;
+  let closeCache: (() => void) | undefined;
+
+  const connect = async (): Promise<ConnectedJudge> => {
+    let endpoints = resolveEndpoints(args.endpoint ? [...args.endpoint] : undefined, io);
+    if (args.serve) {
+      io.stderr(`starting vLLM with ${offline.profile.model} (log: ${join(workDir(io), 'vllm.log')})\n`);
+      server = await startJudgeServer({
+        model: offline.profile.model,
+        servedModelName: args['served-model-name'],
+        logFile: join(workDir(io), 'vllm.log'),
+        apiKey,
+        env: io.env,
+        signal: io.signal,
+        onStatus: (line) => io.stderr(`${line}\n`),
+      });
+      endpoints = [server.url];
+    }
+    pool = new EndpointPool({
+      endpoints,
+      apiKey,
+      timeoutMs: (args['request-timeout'] ?? 600) * 1000,
+      giveUpMs: (args['give-up'] ?? 60) * 1000,
+    });
+    const model = args['served-model-name'] ?? offline.profile.model;
+    const probe = await pool.probe(io.signal, model);
+    const judge = createAutojJudge({ ...judgeOptions, maxModelLen: probe.maxModelLen });
+    io.stderr(
+      `judge ${profile} (${model}) on ${pool.urls.length} endpoint(s), context ${judge.maxModelLen} tokens\n`,
+    );
+    const storePath = resolveStorePath(args.store, io);
+    store = JudgmentStore.open(storePath);
+    const cache = storeJudgmentCache(store, judge.info);
+    closeCache = cache.close;
+    const perEndpoint = args.concurrency ?? DEFAULT_CONCURRENCY_PER_ENDPOINT;
+    const client = pool;
+    return {
+      judge,
+      run: {
+        cache,
+        client: {
+          complete: (request, signal) => client.complete(request, signal),
+          get retries() {
+            return client.stats().retries;
+          },
+        },
+        concurrency: perEndpoint * pool.urls.length,
+        ...(maxFailures === undefined ? {} : { maxFailures }),
+      },
+    };
+  };
+
+  return {
+    info: offline.info,
+    connect: () => (connected ??= connect()),
+    async close() {
+      closeCache?.();
+      store?.close();
+      pool?.close();
+      if (server) await server.stop();
+    },
+  };
 }

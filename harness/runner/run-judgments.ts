@@ -90,27 +90,27 @@ async function runRemote(
   const progress = options.progress ?? silentProgress;
   const judgments: Judgment[] = new Array(tasks.length);
 
-  // One request per distinct key; the tasks that share it get the same judgment.
-  const byKey = new Map<string, { request: PreparedRequest; task: JudgeTask; indices: number[] }>();
+  // One request per distinct key; the tasks that share it get the same judgment. Prompts
+  // are not kept (a cold run over every model would hold ~0.5 GB of them): a request is
+  // prepared again, deterministically, when it is sent.
+  const byKey = new Map<string, { task: JudgeTask; indices: number[]; truncated: boolean }>();
   tasks.forEach((task, i) => {
     const request = judge.prepare(task);
     const entry = byKey.get(request.key);
     if (entry) entry.indices.push(i);
-    else byKey.set(request.key, { request, task, indices: [i] });
+    else byKey.set(request.key, { task, indices: [i], truncated: request.truncation !== undefined });
   });
-  const truncatedKeys = new Set<string>();
-  for (const [key, e] of byKey) if (e.request.truncation) truncatedKeys.add(key);
-  const withTruncation = (key: string, j: ParsedCompletion): Judgment =>
-    truncatedKeys.has(key) ? { ...j, truncated: true, key } : { ...j, key };
+  const withTruncation = (key: string, truncated: boolean, j: ParsedCompletion): Judgment =>
+    truncated ? { ...j, truncated: true, key } : { ...j, key };
 
   const hits = cache ? cache.lookup([...byKey.keys()]) : new Map<string, CachedJudgment>();
   const counters = { done: 0, cached: 0, unparsed: 0, errors: 0, inFlight: 0 };
-  const pending: { request: PreparedRequest; task: JudgeTask; indices: number[] }[] = [];
+  const pending: { task: JudgeTask; indices: number[]; truncated: boolean }[] = [];
   const tags: { key: string; subject: Subject }[] = [];
   for (const [key, entry] of byKey) {
     const hit = hits.get(key);
     if (hit) {
-      const j = withTruncation(key, hit.parsed);
+      const j = withTruncation(key, entry.truncated, hit.parsed);
       for (const i of entry.indices) judgments[i] = j;
       counters.done += entry.indices.length;
       counters.cached += entry.indices.length;
@@ -140,25 +140,26 @@ async function runRemote(
       const entry = pending[next++]!;
       counters.inFlight++;
       let judgment: Judgment;
+      const request = judge.prepare(entry.task);
       try {
-        const completion = await client.complete(entry.request, local.signal);
+        const completion = await client.complete(request, local.signal);
         const parsed = judge.parse(completion, entry.task);
         cache?.record({
-          request: entry.request,
+          request,
           completion,
           parsed,
           subjects: options.subjects ? entry.indices.map((i) => options.subjects![i]!) : [],
         });
-        judgment = withTruncation(entry.request.key, parsed);
+        judgment = withTruncation(request.key, entry.truncated, parsed);
         if (parsed.kind === 'unparsed') counters.unparsed += entry.indices.length;
       } catch (e) {
         if (local.signal.aborted) return;
-        if (e instanceof BenchError && e.exitCode !== 1) {
+        if (isFatal(e)) {
           fatal ??= e;
           local.abort(e);
           return;
         }
-        judgment = { kind: 'error', message: errorMessage(e), key: entry.request.key };
+        judgment = { kind: 'error', message: errorMessage(e), key: request.key };
         counters.errors += entry.indices.length;
         if (counters.errors > maxFailures) {
           fatal ??= new BenchError(
@@ -198,4 +199,9 @@ async function runRemote(
       errors: counters.errors,
     },
   };
+}
+
+/** A failure no other request can escape (server unreachable for good, wrong key, unknown model). */
+function isFatal(e: unknown): e is BenchError {
+  return e instanceof BenchError && (e as BenchError & { fatal?: boolean }).fatal === true;
 }

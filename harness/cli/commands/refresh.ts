@@ -116,12 +116,12 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
         log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
         // A night with failed judgments is not published: stop at the first failure unless allowed.
         const maxFailures = args['max-failures'] ?? 0;
-        const opened = await openJudge({ ...args, 'max-failures': maxFailures }, io);
+        const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
         try {
           const site = siteBuilder(io, { files, leaderboards, store: args.store });
           const outcome = await refreshLeaderboard({
             dir,
-            judge: opened.judge.info,
+            judge: opened.info,
             files,
             cwd: io.cwd,
             reference: args.reference,
@@ -131,25 +131,27 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
             instructionSetSha256: alpacaEvalInstructions().sha256,
             force: args.force,
             maxFailures,
-            evaluate: ({ files: pinned, models }) =>
-              runAlpacaEval({
+            evaluate: async ({ files: pinned, models }) => {
+              const connected = await opened.connect();
+              return runAlpacaEval({
                 files: pinned,
                 cwd: io.cwd,
                 references: [args.reference],
                 models,
                 seed: args.seed,
                 bootstrap: args.bootstrap,
-                judge: opened.judge,
+                judge: connected.judge,
                 run: {
                   signal: io.signal,
                   progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
-                  ...opened.run,
+                  ...connected.run,
                 },
                 warn,
                 harnessVersion: HARNESS_VERSION,
                 gitCommit: harnessGitCommit(),
                 now,
-              }),
+              });
+            },
             archive: (run) => archiveRun(runsDir(io), run),
             site: { dir: siteDir, build: site },
             log,

@@ -78,8 +78,9 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
       const source = resolveSource(args.source, io);
       const files = openSourceFiles(source, { cacheDir: httpCacheDir(io), offline: args.offline });
       io.stderr(`source: ${files.location}\n`);
-      const opened = await openJudge(args, io);
+      const opened = openJudge(args, io);
       try {
+        const connected = await opened.connect();
         const result: AlpacaEvalResult = await runAlpacaEval({
           files,
           cwd: io.cwd,
@@ -89,11 +90,11 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
           instructions: args.instructions,
           seed: args.seed,
           bootstrap: args.bootstrap,
-          judge: opened.judge,
+          judge: connected.judge,
           run: {
             signal: io.signal,
             progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
-            ...opened.run,
+            ...connected.run,
           },
           warn: (m) => io.stderr(`bench: warning: ${m}\n`),
           harnessVersion: HARNESS_VERSION,
