@@ -213,10 +213,10 @@ describe('bench run pairwise, options', () => {
     expect(run.stderr).toMatch(/^bench: no Auto-J data folder: pass --data DIR/);
   });
 
-  it('asks for both verdict files', async () => {
-    const none = await runPairwiseCli(['--data', AUTOJ]);
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/^bench: pass --predictions FILE and --swapped FILE/);
+  it('asks for both verdict files, and without any judges live (here: no server answers)', async () => {
+    const none = await runPairwiseCli(['--data', AUTOJ, '--endpoint', 'http://127.0.0.1:9/v1']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr.trimEnd().split('\n').at(-1)).toMatch(/^bench: .*127\.0\.0\.1:9.*bench serve/);
     const one = await runPairwiseCli(['--data', AUTOJ, '--predictions', PREDICTIONS]);
     expect(one.code).toBe(2);
     expect(one.stderr).toMatch(/--swapped FILE is missing/);

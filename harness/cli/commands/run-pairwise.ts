@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BenchError } from '../../core/errors.js';
 import { HARNESS_VERSION, harnessGitCommit } from '../../core/provenance.js';
@@ -12,27 +11,42 @@ import {
 import { formatPairwiseTable } from '../../../suites/pairwise/table.js';
 import type { CliIO } from '../io.js';
 import type { CommandRegistrar } from '../program.js';
-import { runsDir } from '../settings.js';
+import { resolveAutojDataDir, runsDir } from '../settings.js';
+import { judgeOptions, openJudge } from '../judge-options.js';
+import { stderrProgress } from '../../runner/progress.js';
+import { judgePairs } from '../../../suites/pairwise/live.js';
 import { archiveRun } from '../../store/run-archive.js';
-
-/** Where the Auto-J data folder is looked for when neither --data nor $AUTOJ_DATA is given. */
-export const DEFAULT_AUTOJ_DATA = '../shared/data/auto-j';
 
 /**
  * `bench run pairwise`: agreement with human labels and swap consistency on Auto-J's
  * 1,392 pairs. Recorded mode scores verdict files (--predictions, --swapped); live mode
- * (--judge) is not wired yet.
+ * judges every pair with --judge (both orders with the pairwise protocol, or each response
+ * on its own with --protocol single).
  */
 export const runPairwise: CommandRegistrar = (cli, io) =>
   cli.command(
     'pairwise',
     "agreement with human labels and swap consistency on Auto-J's 1,392 labelled pairs",
     (y) =>
-      y
+      judgeOptions(y)
         .usage(
-          '$0 run pairwise --predictions FILE --swapped FILE [--data DIR] [--json]\n\n' +
-            'Scores verdicts on the pairs in the given order and in the swapped order against the human labels.',
+          '$0 run pairwise [--judge autoj --endpoint URL] [--protocol pairwise|single] [--json]\n' +
+            '$0 run pairwise --predictions FILE --swapped FILE [--json]\n\n' +
+            'Scores verdicts on the pairs in the given order and in the swapped order against the human labels:\n' +
+            "from a live judge, or from verdict files in the authors' format.",
         )
+        .option('protocol', {
+          type: 'string',
+          choices: ['pairwise', 'single'],
+          default: 'pairwise',
+          describe:
+            'live mode: compare the two responses (pairwise), or rate each on its own and compare the ratings (single)',
+        })
+        .option('tie-margin', {
+          type: 'number',
+          default: PAIRWISE_DEFAULTS.tieMargin,
+          describe: 'single protocol: ratings this close or closer count as a tie',
+        })
         .option('predictions', {
           type: 'string',
           describe: 'verdicts with the responses in the given order: one {"output": 0|1|2} per line',
@@ -43,7 +57,7 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
         })
         .option('data', {
           type: 'string',
-          describe: `Auto-J data folder [default: $AUTOJ_DATA, then ${DEFAULT_AUTOJ_DATA}]`,
+          describe: 'Auto-J data folder [env AUTOJ_DATA; default ../shared/data/auto-j]',
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the result document as JSON' })
         .option('seed', { type: 'number', default: PAIRWISE_DEFAULTS.seed, describe: 'bootstrap seed' })
@@ -58,35 +72,69 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
         ),
     async (argv) => {
       const { predictions, swapped } = argv;
-      if (predictions === undefined || swapped === undefined) {
+      if ((predictions === undefined) !== (swapped === undefined)) {
         throw new BenchError(
-          predictions === undefined && swapped === undefined
-            ? 'pass --predictions FILE and --swapped FILE (live judging with --judge is not available yet)'
-            : `--${predictions === undefined ? 'predictions' : 'swapped'} FILE is missing: recorded mode needs both verdict files`,
+          `--${predictions === undefined ? 'predictions' : 'swapped'} FILE is missing: recorded mode needs both verdict files`,
           { exitCode: 2 },
         );
       }
       const seed = integerOption('seed', argv.seed, Number.MIN_SAFE_INTEGER);
       const resamples = integerOption('bootstrap', argv.bootstrap, 0);
-      const dataDir = resolveAutojData(argv.data, io);
+      const tieMargin = argv['tie-margin'];
+      if (!(tieMargin >= 0)) throw new BenchError('--tie-margin must be 0 or more', { exitCode: 2 });
+      const dataDir = resolveAutojDataDir(argv.data, io);
 
       const startedAt = new Date();
       const data = await loadPairwiseData(dataDir);
       io.stderr(`pairwise: ${data.pairs.length} pairs from ${dataDir}\n`);
-      const recorded = await loadRecordedJudgments(
-        data,
-        path.resolve(io.cwd, predictions),
-        path.resolve(io.cwd, swapped),
-      );
-      const result = scorePairwiseSuite(data, recorded.judgments, {
-        judge: {
-          name: 'recorded',
-          mode: 'recorded',
-          description: `verdicts from ${path.basename(predictions)} (swapped: ${path.basename(swapped)})`,
-        },
-        bootstrap: { resamples, seed },
-        inputs: recorded.inputs,
-      });
+      let result: Omit<PairwiseResult, 'manifest'>;
+      if (predictions !== undefined && swapped !== undefined) {
+        const recorded = await loadRecordedJudgments(
+          data,
+          path.resolve(io.cwd, predictions),
+          path.resolve(io.cwd, swapped),
+        );
+        result = scorePairwiseSuite(data, recorded.judgments, {
+          judge: {
+            name: 'recorded',
+            mode: 'recorded',
+            description: `verdicts from ${path.basename(predictions)} (swapped: ${path.basename(swapped)})`,
+          },
+          bootstrap: { resamples, seed },
+          inputs: recorded.inputs,
+        });
+      } else {
+        const protocol = argv.protocol === 'single' ? 'single' : 'pairwise';
+        const opened = openJudge(argv, io, protocol);
+        try {
+          const connected = await opened.connect();
+          const live = await judgePairs(data, {
+            judge: connected.judge,
+            protocol,
+            tieMargin,
+            run: {
+              signal: io.signal,
+              progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
+              ...connected.run,
+            },
+          });
+          const s = live.summary;
+          io.stderr(
+            `pairwise: ${s.requested} judgments (${s.cached} from the store, ${s.sent} sent), ${s.unparsed} unparsed, ${s.errors} failed\n`,
+          );
+          result = scorePairwiseSuite(data, live.judgments, {
+            judge: {
+              name: connected.judge.info.name,
+              mode: 'live',
+              description: `${connected.judge.info.description} (${protocol} protocol)`,
+            },
+            bootstrap: { resamples, seed },
+            inputs: data.inputs,
+          });
+        } finally {
+          await opened.close();
+        }
+      }
       const finishedAt = new Date();
       const manifest: PairwiseManifest = {
         harnessVersion: HARNESS_VERSION,
@@ -102,27 +150,6 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
       io.stdout(argv.json ? `${JSON.stringify(document, null, 2)}\n` : formatPairwiseTable(document));
     },
   );
-
-/** --data, then $AUTOJ_DATA, then ../shared/data/auto-j (relative to the working directory). */
-export function resolveAutojData(flag: string | undefined, io: Pick<CliIO, 'env' | 'cwd'>): string {
-  const given = flag ?? io.env.AUTOJ_DATA;
-  if (given !== undefined && given !== '') {
-    const dir = path.resolve(io.cwd, given);
-    const from = flag !== undefined ? '--data' : '$AUTOJ_DATA';
-    if (!isDirectory(dir)) throw new BenchError(`${from} ${given}: no such folder`, { exitCode: 2 });
-    return dir;
-  }
-  const fallback = path.resolve(io.cwd, DEFAULT_AUTOJ_DATA);
-  if (isDirectory(fallback)) return fallback;
-  throw new BenchError(
-    `no Auto-J data folder: pass --data DIR (or set AUTOJ_DATA); ${DEFAULT_AUTOJ_DATA} does not exist here`,
-    { exitCode: 2 },
-  );
-}
-
-function isDirectory(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory();
-}
 
 function integerOption(name: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
