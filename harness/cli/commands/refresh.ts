@@ -10,6 +10,8 @@ import { openSourceFiles, type SourceFiles } from '../../source/files.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
 import { archiveRun } from '../../store/run-archive.js';
 import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
+import { sha256Hex } from '../../core/hash.js';
+import { sampleIndices } from '../../stats/rng.js';
 import { alpacaEvalInstructions } from '../../../suites/alpacaeval/instruction-set.js';
 import { fixed, formatTable, toJson } from '../format.js';
 import type { CliIO } from '../io.js';
@@ -68,7 +70,15 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
           type: 'string',
           describe: 'the site folder rebuilt after a new snapshot [env BENCH_SITE; default site/]',
         })
-        .option('seed', { type: 'number', default: 1, describe: 'bootstrap seed' })
+        .option('seed', {
+          type: 'number',
+          default: 1,
+          describe: 'seed of the bootstrap and of --instructions',
+        })
+        .option('instructions', {
+          type: 'number',
+          describe: 'judge a seeded random subset of N instructions (a cheaper, noisier leaderboard)',
+        })
         .option('bootstrap', {
           type: 'number',
           default: 1000,
@@ -89,6 +99,9 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
             throw new BenchError(`--date must be a calendar date YYYY-MM-DD, not "${a.date}"`);
           }
           if (!Number.isInteger(a.seed)) throw new BenchError('--seed must be a whole number');
+          if (a.instructions !== undefined && (!Number.isInteger(a.instructions) || a.instructions < 1)) {
+            throw new BenchError('--instructions must be a positive whole number');
+          }
           if (!Number.isInteger(a.bootstrap) || a.bootstrap < 0)
             throw new BenchError('--bootstrap must be 0 or more');
           if (
@@ -128,7 +141,7 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
             asOf: args['as-of'] === undefined ? undefined : absolute(args['as-of'], io),
             date,
             now,
-            instructionSetSha256: alpacaEvalInstructions().sha256,
+            instructionSetSha256: instructionSelectionSha256(args.instructions, args.seed),
             force: args.force,
             maxFailures,
             evaluate: async ({ files: pinned, models }) => {
@@ -138,6 +151,7 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
                 cwd: io.cwd,
                 references: [args.reference],
                 models,
+                instructions: args.instructions,
                 seed: args.seed,
                 bootstrap: args.bootstrap,
                 judge: connected.judge,
@@ -289,4 +303,16 @@ export function summary(s: LeaderboardSnapshot): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The identity of the instructions judged: the set's hash, or for a seeded subset, the hash
+ * of the chosen indices too, so a different subset is never taken for "nothing new".
+ */
+function instructionSelectionSha256(instructions: number | undefined, seed: number): string {
+  const set = alpacaEvalInstructions();
+  if (instructions === undefined || instructions >= set.instructions.length) return set.sha256;
+  return sha256Hex(
+    JSON.stringify({ set: set.sha256, indices: sampleIndices(set.instructions.length, instructions, seed) }),
+  );
 }
