@@ -15,8 +15,16 @@ import { resolveApiKey, resolveEndpoints, resolveStorePath, workDir } from './se
 
 export const JUDGES = ['autoj', 'autoj-bilingual', 'length'] as const;
 
-/** vLLM batches up to 256 sequences by default; this many in flight per endpoint keeps it full. */
+/** vLLM batches up to 256 sequences by default; this many prompts in flight per endpoint keep it full. */
 export const DEFAULT_CONCURRENCY_PER_ENDPOINT = 256;
+
+/**
+ * Prompts per HTTP request (`prompt` as a list, which vLLM's /v1/completions accepts):
+ * the client's cost per request (HTTP, JSON, the openai client) is shared by this many
+ * judgments. A request is answered once all its prompts are done, so a killed run can lose
+ * up to this many finished judgments per request in flight.
+ */
+export const DEFAULT_BATCH_SIZE = 8;
 
 /** Options every judging command shares: which judge, where it is served, where judgments are kept. */
 export function judgeOptions<T>(y: Argv<T>) {
@@ -45,7 +53,11 @@ export function judgeOptions<T>(y: Argv<T>) {
     })
     .option('concurrency', {
       type: 'number',
-      describe: `requests in flight per endpoint [default ${DEFAULT_CONCURRENCY_PER_ENDPOINT}]`,
+      describe: `prompts in flight per endpoint [default ${DEFAULT_CONCURRENCY_PER_ENDPOINT}]`,
+    })
+    .option('batch-size', {
+      type: 'number',
+      describe: `prompts per request to the judge server [default ${DEFAULT_BATCH_SIZE}]`,
     })
     .option('max-failures', {
       type: 'number',
@@ -62,10 +74,18 @@ export function judgeOptions<T>(y: Argv<T>) {
       default: false,
       describe: 'start vLLM with the judge model before the run (bench serve) and stop it after',
     })
+    .option('serve-port', {
+      type: 'number',
+      default: 8000,
+      describe: 'with --serve: the port vLLM listens on',
+    })
     .check((a) => {
       const c = (a as { concurrency?: number }).concurrency;
       if (c !== undefined && (!Number.isInteger(c) || c < 1))
         throw new BenchError('--concurrency must be a positive whole number');
+      const b = (a as { 'batch-size'?: number })['batch-size'];
+      if (b !== undefined && (!Number.isInteger(b) || b < 1))
+        throw new BenchError('--batch-size must be a positive whole number');
       return true;
     });
 }
@@ -78,15 +98,17 @@ export interface JudgeArgs {
   readonly language?: string;
   readonly store?: string;
   readonly concurrency?: number;
+  readonly 'batch-size'?: number;
   readonly 'max-failures'?: number;
   readonly 'request-timeout'?: number;
   readonly 'give-up'?: number;
   readonly serve?: boolean;
+  readonly 'serve-port'?: number;
 }
 
 export interface ConnectedJudge {
   readonly judge: Judge;
-  readonly run: Pick<RunOptions, 'cache' | 'client' | 'concurrency' | 'maxFailures'>;
+  readonly run: Pick<RunOptions, 'cache' | 'client' | 'concurrency' | 'batchSize' | 'maxFailures'>;
 }
 
 /**
@@ -139,6 +161,7 @@ export function openJudge(
       server = await startJudgeServer({
         model: offline.profile.model,
         servedModelName: args['served-model-name'],
+        port: args['serve-port'] ?? 8000,
         logFile: join(workDir(io), 'vllm.log'),
         apiKey,
         env: io.env,
@@ -171,11 +194,13 @@ export function openJudge(
         cache,
         client: {
           complete: (request, signal) => client.complete(request, signal),
+          completeBatch: (requests, signal) => client.completeBatch(requests, signal),
           get retries() {
             return client.stats().retries;
           },
         },
         concurrency: perEndpoint * pool.urls.length,
+        batchSize: args['batch-size'] ?? DEFAULT_BATCH_SIZE,
         ...(maxFailures === undefined ? {} : { maxFailures }),
       },
     };
