@@ -92,7 +92,7 @@ describe.each([
     const second = bench([...ARGS(sim.url), '--json'], home);
     const done = await second.exit;
     expect(done.code, second.stderr()).toBe(0);
-    const sent = (await sim.stats()).requests;
+    const sent = (await sim.stats()).sequences;
     const total = storeCount(home);
     expect(sent).toBe(total - stored); // nothing judged twice
   });
