@@ -20,7 +20,4 @@ export function interval(ci: readonly [number, number] | null | undefined, digit
   return ci ? `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : '–';
 }
 
-/** JSON for --json: NaN and Infinity become null, as JSON has no such numbers. */
-export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
-}
+export { toJson } from '../core/serialize.js';

@@ -1,3 +1,4 @@
+import { toCsv, toJson } from '../core/serialize.js';
 import type { JudgeInfo } from '../core/types.js';
 import type { Interval } from '../stats/bootstrap.js';
 import type {
@@ -197,16 +198,12 @@ export function snapshotCsv(snapshot: LeaderboardSnapshot): string {
     m.since,
     m.contentHash,
   ]);
-  return [header, ...rows].map((r) => r.map((c) => csvCell(String(c))).join(',')).join('\n') + '\n';
+  return toCsv(header, rows);
 }
 
 /** The snapshot as its JSON file: pretty, stable key order as built, newline-terminated. */
 export function snapshotJson(snapshot: LeaderboardSnapshot): string {
-  return `${JSON.stringify(snapshot, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
-}
-
-function csvCell(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return toJson(snapshot);
 }
 
 function cmp(a: string, b: string): number {

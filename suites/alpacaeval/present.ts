@@ -1,4 +1,5 @@
 import { fixed, formatTable, interval } from '../../harness/cli/format.js';
+import { toCsv } from '../../harness/core/serialize.js';
 import type { AlpacaEvalResult } from './result.js';
 
 /** The result as terminal tables: correlations first (the headline), then the ranking. */
@@ -97,12 +98,4 @@ export function correlationsCsv(result: AlpacaEvalResult): string {
     ]),
   );
   return toCsv(header, rows);
-}
-
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cell = (v: string | number) => {
-    const s = String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
 }

@@ -1,10 +1,9 @@
 import { BenchError } from '../../core/errors.js';
-import { openSourceFiles } from '../../source/files.js';
+import { openSource, sourceOptions } from '../source-options.js';
 import { BUILT_IN_REFERENCES, loadReference, readScoreCsv } from '../../source/references.js';
 import { correlatePairs } from '../../stats/correlate-pairs.js';
 import { fixed, formatTable, interval, toJson } from '../format.js';
 import type { CommandRegistrar } from '../program.js';
-import { httpCacheDir, resolveSource } from '../settings.js';
 import { resolve } from 'node:path';
 
 export const correlateCommand: CommandRegistrar = (cli, io) =>
@@ -12,7 +11,7 @@ export const correlateCommand: CommandRegistrar = (cli, io) =>
     'correlate',
     'correlate any per-model scores (a CSV) with a reference leaderboard',
     (y) =>
-      y
+      sourceOptions(y)
         .option('scores', {
           type: 'string',
           demandOption: true,
@@ -28,10 +27,6 @@ export const correlateCommand: CommandRegistrar = (cli, io) =>
         .option('reference-column', {
           type: 'string',
           describe: 'score column of a FILE.csv reference [default: win_rate]',
-        })
-        .option('source', {
-          type: 'string',
-          describe: 'alpaca_eval tree for ae1/ae2/ae2-lc [env ALPACA_EVAL_SOURCE]',
         })
         .option('seed', { type: 'number', default: 1, describe: 'bootstrap seed' })
         .option('bootstrap', {
@@ -50,7 +45,7 @@ export const correlateCommand: CommandRegistrar = (cli, io) =>
           return true;
         }),
     async (args) => {
-      const files = openSourceFiles(resolveSource(args.source, io), { cacheDir: httpCacheDir(io) });
+      const files = openSource(args, io);
       const reference = await loadReference(args.reference, {
         files,
         cwd: io.cwd,

@@ -6,7 +6,7 @@ import { lockLeaderboard } from '../../leaderboard/lock.js';
 import { refreshLeaderboard, type RefreshOutcome, type SiteBuilder } from '../../leaderboard/refresh.js';
 import type { LeaderboardSnapshot } from '../../leaderboard/types.js';
 import { stderrProgress } from '../../runner/progress.js';
-import { openSourceFiles, type SourceFiles } from '../../source/files.js';
+import type { SourceFiles } from '../../source/files.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
 import { archiveRun } from '../../store/run-archive.js';
 import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
@@ -15,10 +15,11 @@ import { sampleIndices } from '../../stats/rng.js';
 import { alpacaEvalInstructions } from '../../../suites/alpacaeval/instruction-set.js';
 import { fixed, formatTable, toJson } from '../format.js';
 import type { CliIO } from '../io.js';
+import { sourceOptions, openSource } from '../source-options.js';
 import { judgeOptions, openJudge } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { renderReport } from './report.js';
-import { httpCacheDir, resolveLeaderboardsDir, resolveSiteDir, resolveSource, runsDir } from '../settings.js';
+import { resolveLeaderboardsDir, resolveSiteDir, runsDir } from '../settings.js';
 
 /**
  * `bench refresh`: the nightly job. Reads the reference leaderboard (or an `--as-of` CSV),
@@ -31,22 +32,12 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
     'refresh',
     'nightly: judge what is new, write a dated leaderboard snapshot, rebuild the site',
     (y) =>
-      judgeOptions(y)
+      sourceOptions(judgeOptions(y))
         .usage(
           '$0 refresh [--judge autoj|length] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
             'Snapshots go to <leaderboards>/<judge>/<date>.json|.csv and latest.json|.csv; ' +
             'a refresh with nothing new (same models, outputs, reference values and judge) writes nothing.',
         )
-        .option('source', {
-          type: 'string',
-          describe:
-            'alpaca_eval tree: a folder or an http(s) URL of raw files [env ALPACA_EVAL_SOURCE; default: upstream]',
-        })
-        .option('offline', {
-          type: 'boolean',
-          default: false,
-          describe: 'use the HTTP cache only, never the network',
-        })
         .option('reference', {
           type: 'string',
           default: 'ae2',
@@ -122,10 +113,7 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
 
       const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
       try {
-        const files = openSourceFiles(resolveSource(args.source, io), {
-          cacheDir: httpCacheDir(io),
-          offline: args.offline,
-        });
+        const files = openSource(args, io);
         log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
         // A night with failed judgments is not published: stop at the first failure unless allowed.
         const maxFailures = args['max-failures'] ?? 0;

@@ -3,7 +3,6 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { BenchError } from '../../core/errors.js';
 import { HARNESS_VERSION, harnessGitCommit } from '../../core/provenance.js';
 import { stderrProgress } from '../../runner/progress.js';
-import { openSourceFiles } from '../../source/files.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
 import { archiveRun } from '../../store/run-archive.js';
 import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
@@ -11,7 +10,8 @@ import type { AlpacaEvalResult } from '../../../suites/alpacaeval/result.js';
 import { renderAlpacaEvalTable, modelsCsv, correlationsCsv } from '../../../suites/alpacaeval/present.js';
 import { toJson } from '../format.js';
 import type { CommandRegistrar } from '../program.js';
-import { httpCacheDir, resolveSource, runsDir } from '../settings.js';
+import { runsDir } from '../settings.js';
+import { sourceOptions, openSource } from '../source-options.js';
 import { judgeOptions, openJudge } from '../judge-options.js';
 import { renderReport } from './report.js';
 
@@ -20,17 +20,7 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
     'alpacaeval',
     'judge every AlpacaEval submission, rank the models, and correlate the ranking with the GPT-4 leaderboards',
     (y) =>
-      judgeOptions(y)
-        .option('source', {
-          type: 'string',
-          describe:
-            'alpaca_eval tree: a folder or an http(s) URL of raw files [env ALPACA_EVAL_SOURCE; default: upstream]',
-        })
-        .option('offline', {
-          type: 'boolean',
-          default: false,
-          describe: 'use the HTTP cache only, never the network',
-        })
+      sourceOptions(judgeOptions(y))
         .option('reference', {
           type: 'string',
           array: true,
@@ -75,8 +65,7 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
           return true;
         }),
     async (args) => {
-      const source = resolveSource(args.source, io);
-      const files = openSourceFiles(source, { cacheDir: httpCacheDir(io), offline: args.offline });
+      const files = openSource(args, io);
       io.stderr(`source: ${files.location}\n`);
       const opened = openJudge(args, io);
       try {

@@ -9,7 +9,6 @@ import {
   PAIRWISE_DEFAULTS,
 } from '../../../suites/pairwise/suite.js';
 import { formatPairwiseTable } from '../../../suites/pairwise/table.js';
-import type { CliIO } from '../io.js';
 import type { CommandRegistrar } from '../program.js';
 import { resolveAutojDataDir, runsDir } from '../settings.js';
 import { judgeOptions, openJudge } from '../judge-options.js';
