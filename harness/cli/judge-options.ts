@@ -15,14 +15,23 @@ import { resolveApiKey, resolveEndpoints, resolveStorePath, workDir } from './se
 
 export const JUDGES = ['autoj', 'autoj-bilingual', 'length'] as const;
 
-/** vLLM batches up to 256 sequences by default; this many prompts in flight per endpoint keep it full. */
-export const DEFAULT_CONCURRENCY_PER_ENDPOINT = 256;
+/**
+ * Prompts in flight per endpoint: twice vLLM's default batch of 256 sequences, so requests
+ * of several prompts (see below) still keep it full while their finished prompts wait.
+ */
+export const DEFAULT_CONCURRENCY_PER_ENDPOINT = 512;
 
 /**
- * Prompts per HTTP request (`prompt` as a list, which vLLM's /v1/completions accepts):
- * the client's cost per request (HTTP, JSON, the openai client) is shared by this many
- * judgments. A request is answered once all its prompts are done, so a killed run can lose
- * up to this many finished judgments per request in flight.
+ * Prompts per HTTP request (`prompt` as a list, which vLLM's /v1/completions accepts).
+ * With 8, the client's cost per request (HTTP, JSON, the openai client) is shared by 8
+ * judgments: ~0.7 ms of harness CPU per judgment instead of ~2.2 in
+ * benchmarks/autoj-throughput.ts (the harness stays out of the GPU's way). The price:
+ * - a request is answered once all its prompts are done, so its finished sequences wait
+ *   for the slowest: keep several times the server's batch in flight (`--concurrency`;
+ *   against a 256-sequence batch in vllm-sim, 256 prompts in flight in requests of 8 left
+ *   it a third empty, 512 kept it as full as 256 single prompts do);
+ * - a server that dies takes with it the finished judgments of its unfinished requests
+ *   (up to 7 per request in flight), and a request that times out is generated again whole.
  */
 export const DEFAULT_BATCH_SIZE = 8;
 
@@ -57,7 +66,7 @@ export function judgeOptions<T>(y: Argv<T>) {
     })
     .option('batch-size', {
       type: 'number',
-      describe: `prompts per request to the judge server [default ${DEFAULT_BATCH_SIZE}]`,
+      describe: `prompts per request to the judge server; less client CPU, but raise --concurrency with it [default ${DEFAULT_BATCH_SIZE}]`,
     })
     .option('max-failures', {
       type: 'number',

@@ -71,7 +71,9 @@ export interface EndpointStats {
   readonly endpoint: string;
   readonly state: EndpointState;
   readonly capacity: number;
+  /** prompts in flight (a batch request counts each of its prompts) */
   readonly inFlight: number;
+  /** prompts completed */
   readonly completed: number;
   /** failed attempts (each retry of a request counts) */
   readonly failures: number;
@@ -79,8 +81,9 @@ export interface EndpointStats {
 }
 
 export interface PoolStats {
-  /** attempts after the first, over all requests */
+  /** attempts after the first, over all HTTP requests (a batch retried once counts once) */
   readonly retries: number;
+  /** prompts in flight */
   readonly inFlight: number;
   readonly endpoints: readonly EndpointStats[];
 }
@@ -104,11 +107,16 @@ export interface ProbeResult {
 export type PooledCompletion = Completion & {
   /** the endpoint that answered, credentials removed */
   readonly endpoint: string;
-  /** duration of the successful attempt */
+  /** duration of the successful attempt (of the whole request, for a prompt sent in a batch) */
   readonly latencyMs: number;
   /** attempts made, the successful one included */
   readonly attempts: number;
 };
+
+/** What became of one prompt of a batch: its completion, or the error that concerns it alone. */
+export type BatchOutcome =
+  | { readonly ok: true; readonly completion: PooledCompletion }
+  | { readonly ok: false; readonly error: JudgeServerError };
 
 interface Endpoint {
   readonly label: string;
@@ -134,7 +142,8 @@ const START_HINT =
 /**
  * Sends judge requests to one or more OpenAI-compatible servers (vLLM): raw prompts to
  * POST /v1/completions through the openai client (one per endpoint, its own retries off),
- * each request to the healthy endpoint with the least load for its capacity, with the
+ * one prompt per request (`complete`) or several (`completeBatch`), each request to the
+ * healthy endpoint with the least load (prompts in flight) for its capacity, with the
  * retry policy of retry.ts. An endpoint that stops answering is marked down, rests, is
  * probed again and meanwhile its work goes to the others; when all have been down for
  * `giveUpMs`, requests fail with a fatal JudgeServerError.
@@ -294,30 +303,92 @@ export class EndpointPool {
    * Rejects with `signal.reason` when aborted, with a JudgeServerError otherwise.
    */
   async complete(req: PreparedRequest, signal: AbortSignal): Promise<PooledCompletion> {
+    const done = await this.attempts(1, signal, (ep, s) => this.send(ep, req, s), req.model);
+    return { ...done.value, endpoint: done.endpoint, latencyMs: done.latencyMs, attempts: done.attempts };
+  }
+
+  /**
+   * Sends several prompts (same model and sampling) in one request, `prompt` as a list,
+   * as vLLM's /v1/completions accepts, and answers `outcomes[i]` for `reqs[i]` (matched by
+   * `choices[].index`). The request is retried as a whole per the policy; its load on an
+   * endpoint is its number of prompts. A refused request (400: a prompt too long for the
+   * context, ...) is split and its prompts sent one by one, so the refusal lands on the
+   * prompt it concerns. A request that fails until the attempt limit gives every prompt
+   * that error.
+   *
+   * Token counts: the server's `usage` covers the whole request, so a prompt sent with
+   * others gets none (stored as unknown, never as a share of the total).
+   *
+   * Rejects only when aborted (`signal.reason`) or on a fatal JudgeServerError (no
+   * endpoint answers, key refused, model not served), which no other request escapes.
+   */
+  async completeBatch(reqs: readonly PreparedRequest[], signal: AbortSignal): Promise<BatchOutcome[]> {
+    const first = reqs[0];
+    if (!first) return [];
+    const alike = reqs.every((r) => r.model === first.model && sameSampling(r.sampling, first.sampling));
+    if (reqs.length === 1 || !alike) return this.oneByOne(reqs, signal);
+    let done: Attempted<Completion[]>;
+    try {
+      done = await this.attempts(reqs.length, signal, (ep, s) => this.sendBatch(ep, reqs, s), first.model);
+    } catch (e) {
+      if (!(e instanceof JudgeServerError) || e.fatal) throw e;
+      // refused (400: one prompt too long, ...): find out which, one by one
+      if (e.kind === 'rejected') return this.oneByOne(reqs, signal);
+      return reqs.map(() => ({ ok: false, error: e }));
+    }
+    const { endpoint, latencyMs, attempts } = done;
+    return done.value.map((c) => ({ ok: true, completion: { ...c, endpoint, latencyMs, attempts } }));
+  }
+
+  /** Each prompt in its own request, at once; per-prompt errors as outcomes. */
+  private oneByOne(reqs: readonly PreparedRequest[], signal: AbortSignal): Promise<BatchOutcome[]> {
+    return Promise.all(
+      reqs.map((r) =>
+        this.complete(r, signal).then(
+          (completion): BatchOutcome => ({ ok: true, completion }),
+          (e: unknown): BatchOutcome => {
+            if (e instanceof JudgeServerError && !e.fatal) return { ok: false, error: e };
+            throw e;
+          },
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The attempt loop shared by single and batch requests: picks an endpoint (counting
+   * `weight` prompts in flight there), sends, classifies failures, retries per the policy.
+   */
+  private async attempts<T>(
+    weight: number,
+    signal: AbortSignal,
+    send: (ep: Endpoint, signal: AbortSignal) => Promise<T>,
+    model: string,
+  ): Promise<Attempted<T>> {
     let avoid: Endpoint | undefined;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw abortReason(signal);
       // pick() counts the request in flight at once, so that a burst of requests spreads
-      const ep = this.pick(avoid) ?? (await this.acquire(signal, avoid));
+      const ep = this.pick(avoid, weight) ?? (await this.acquire(signal, avoid, weight));
       const started = performance.now();
       let failure: AttemptFailure;
       try {
-        const completion = await this.send(ep, req, signal);
-        ep.inFlight--;
-        this.succeeded(ep);
+        const value = await send(ep, signal);
+        ep.inFlight -= weight;
+        this.succeeded(ep, weight);
         return {
-          ...completion,
+          value,
           endpoint: ep.label,
           latencyMs: performance.now() - started,
           attempts: attempt,
         };
       } catch (e) {
-        ep.inFlight--;
+        ep.inFlight -= weight;
         if (signal.aborted) throw abortReason(signal);
         failure = classifyFailure(e, this.now());
       }
       this.failed(ep, failure);
-      if (!isRetryable(failure.kind)) throw await this.finalError(ep, failure, req, signal);
+      if (!isRetryable(failure.kind)) throw await this.finalError(ep, failure, model, signal);
       if (attempt >= this.maxAttempts) {
         throw new JudgeServerError(
           'exhausted',
@@ -387,6 +458,40 @@ export class EndpointPool {
     };
   }
 
+  /** One request with `prompt` as a list; completions in the order of `reqs`, by choice index. */
+  private async sendBatch(
+    ep: Endpoint,
+    reqs: readonly PreparedRequest[],
+    signal: AbortSignal,
+  ): Promise<Completion[]> {
+    const first = reqs[0] as PreparedRequest;
+    const res = await this.withTimeout(signal, this.timeoutMs, (s) =>
+      ep.client.completions.create(
+        { model: first.model, prompt: reqs.map((r) => r.prompt), ...first.sampling, stream: false },
+        { signal: s, maxRetries: 0 },
+      ),
+    );
+    const choices = res.choices ?? [];
+    const out = new Array<Completion | undefined>(reqs.length);
+    for (const choice of choices) {
+      const i = choice.index;
+      if (!Number.isInteger(i) || i < 0 || i >= reqs.length || out[i] !== undefined) {
+        throw new AttemptError({
+          kind: 'bad-response',
+          detail: `answer with an unexpected choice index ${String(i)} for ${reqs.length} prompts`,
+        });
+      }
+      out[i] = { text: choice.text ?? '', finishReason: choice.finish_reason ?? null };
+    }
+    if (choices.length !== reqs.length) {
+      throw new AttemptError({
+        kind: 'bad-response',
+        detail: `answer with ${choices.length} choices for ${reqs.length} prompts`,
+      });
+    }
+    return out as Completion[];
+  }
+
   private async listModels(ep: Endpoint, signal: AbortSignal): Promise<ServedModel[]> {
     const page = await this.withTimeout(signal, this.probeTimeoutMs, (s) =>
       ep.client.models.list({ signal: s, maxRetries: 0 }),
@@ -426,9 +531,9 @@ export class EndpointPool {
   // ---- choosing an endpoint ----
 
   /** Waits until an endpoint is up and picks it (see pick). */
-  private async acquire(signal: AbortSignal, avoid: Endpoint | undefined): Promise<Endpoint> {
+  private async acquire(signal: AbortSignal, avoid: Endpoint | undefined, weight: number): Promise<Endpoint> {
     for (;;) {
-      const ep = this.pick(avoid);
+      const ep = this.pick(avoid, weight);
       if (ep) return ep;
       if (this.life.signal.aborted) throw new BenchError('the endpoint pool is closed');
       const now = this.now();
@@ -446,10 +551,10 @@ export class EndpointPool {
 
   /**
    * The up endpoint with the least load for its capacity (ties: round robin), `avoid`
-   * only when no other is up; counts the request in flight there. Starts the probe of
-   * down endpoints whose rest is over.
+   * only when no other is up; counts the request's `weight` prompts in flight there.
+   * Starts the probe of down endpoints whose rest is over.
    */
-  private pick(avoid: Endpoint | undefined): Endpoint | undefined {
+  private pick(avoid: Endpoint | undefined, weight: number): Endpoint | undefined {
     const n = this.endpoints.length;
     const start = this.rotation++ % n;
     const now = this.now();
@@ -464,14 +569,14 @@ export class EndpointPool {
         fallback = ep;
         continue;
       }
-      const load = (ep.inFlight + 1) / ep.capacity;
+      const load = (ep.inFlight + weight) / ep.capacity;
       if (load < bestLoad) {
         best = ep;
         bestLoad = load;
       }
     }
     const chosen = best ?? fallback;
-    if (chosen) chosen.inFlight++;
+    if (chosen) chosen.inFlight += weight;
     return chosen;
   }
 
@@ -498,8 +603,8 @@ export class EndpointPool {
 
   // ---- endpoint health ----
 
-  private succeeded(ep: Endpoint): void {
-    ep.completed++;
+  private succeeded(ep: Endpoint, prompts: number): void {
+    ep.completed += prompts;
     ep.strikes = 0;
     ep.downs = 0;
     ep.answered = true;
@@ -618,7 +723,7 @@ export class EndpointPool {
   private async finalError(
     ep: Endpoint,
     failure: AttemptFailure,
-    req: PreparedRequest,
+    model: string,
     signal: AbortSignal,
   ): Promise<JudgeServerError> {
     const status = failure.status;
@@ -633,9 +738,9 @@ export class EndpointPool {
         if (signal.aborted) throw abortReason(signal);
       }
       const message =
-        models && !models.some((m) => m.id === req.model)
-          ? `judge server at ${ep.label} does not serve model "${req.model}"; it serves ${modelList(models)} ` +
-            `(start it with --served-model-name ${req.model}, as bench serve does, or judge with a served model)`
+        models && !models.some((m) => m.id === model)
+          ? `judge server at ${ep.label} does not serve model "${model}"; it serves ${modelList(models)} ` +
+            `(start it with --served-model-name ${model}, as bench serve does, or judge with a served model)`
           : `judge server at ${ep.label} answered ${describeFailure(failure)} for POST /completions; ` +
             `is the URL right? It should be the server's OpenAI API base, e.g. http://127.0.0.1:8000/v1`;
       return new JudgeServerError('model-not-found', this.redact(message), {
@@ -676,6 +781,20 @@ export function normalizeEndpoint(url: string): string {
   u.search = '';
   u.hash = '';
   return u.toString().replace(/\/+$/, '');
+}
+
+interface Attempted<T> {
+  readonly value: T;
+  /** the endpoint that answered, credentials removed */
+  readonly endpoint: string;
+  /** duration of the successful attempt */
+  readonly latencyMs: number;
+  /** attempts made, the successful one included */
+  readonly attempts: number;
+}
+
+function sameSampling(a: PreparedRequest['sampling'], b: PreparedRequest['sampling']): boolean {
+  return a === b || (a.temperature === b.temperature && a.top_p === b.top_p && a.max_tokens === b.max_tokens);
 }
 
 function modelList(models: readonly ServedModel[]): string {

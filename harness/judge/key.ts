@@ -58,16 +58,38 @@ export interface KeyParts {
 
 /** sha256 hex of the canonical JSON of {model, templateVersion, prompt, sampling}. */
 export function judgmentKey(parts: KeyParts): string {
-  return sha256Hex(
-    canonicalJson({
-      model: parts.model,
-      templateVersion: parts.templateVersion,
-      prompt: parts.prompt,
-      sampling: {
-        temperature: parts.sampling.temperature,
-        top_p: parts.sampling.top_p,
-        max_tokens: parts.sampling.max_tokens,
-      },
-    }),
-  );
+  const { model, templateVersion, prompt, sampling } = parts;
+  const { max_tokens, temperature, top_p } = sampling;
+  // Runs once per judgment: the same text as `canonicalJson` gives (keys sorted, no
+  // whitespace), written out directly. Anything unusual takes the general path, which
+  // also rejects what JSON cannot represent.
+  if (
+    typeof model === 'string' &&
+    typeof templateVersion === 'string' &&
+    typeof prompt === 'string' &&
+    Number.isFinite(max_tokens) &&
+    Number.isFinite(temperature) &&
+    Number.isFinite(top_p)
+  ) {
+    return sha256Hex(
+      `{"model":${JSON.stringify(model)},"prompt":${JSON.stringify(prompt)},` +
+        `"sampling":{"max_tokens":${JSON.stringify(max_tokens)},"temperature":${JSON.stringify(temperature)},` +
+        `"top_p":${JSON.stringify(top_p)}},"templateVersion":${JSON.stringify(templateVersion)}}`,
+    );
+  }
+  return sha256Hex(canonicalJson(keyObject(parts)));
+}
+
+/** The object a judgment key is the canonical JSON of. */
+export function keyObject(parts: KeyParts): JsonValue {
+  return {
+    model: parts.model,
+    templateVersion: parts.templateVersion,
+    prompt: parts.prompt,
+    sampling: {
+      temperature: parts.sampling.temperature,
+      top_p: parts.sampling.top_p,
+      max_tokens: parts.sampling.max_tokens,
+    },
+  };
 }

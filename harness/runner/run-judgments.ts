@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { BenchError, InterruptedError, errorMessage } from '../core/errors.js';
 import type { JudgeTask, Judgment } from '../core/types.js';
 import type { Completion, Judge, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge/judge.js';
@@ -23,11 +24,21 @@ export interface JudgmentCache {
   flush(): void;
 }
 
-/** What the runner needs of the client: one completion, retried and spread as it sees fit. */
+/** What the runner needs of the client: completions, retried and spread as it sees fit. */
 export interface CompletionClient {
   complete(request: PreparedRequest, signal: AbortSignal): Promise<SentCompletion>;
+  /**
+   * Several requests (same model and sampling) in one: `outcomes[i]` answers `requests[i]`;
+   * an error that concerns some requests only is an outcome. Rejects only when aborted or
+   * on a failure that no other request can escape (see `isFatal`).
+   */
+  completeBatch?(requests: readonly PreparedRequest[], signal: AbortSignal): Promise<readonly BatchOutcome[]>;
   readonly retries?: number;
 }
+
+export type BatchOutcome =
+  | { readonly ok: true; readonly completion: SentCompletion }
+  | { readonly ok: false; readonly error: unknown };
 
 export interface SentCompletion extends Completion {
   readonly endpoint: string;
@@ -47,8 +58,10 @@ export interface RunOptions {
   /** remote judges only */
   readonly cache?: JudgmentCache;
   readonly client?: CompletionClient;
-  /** requests in flight at once (over all endpoints) */
+  /** prompts in flight at once (over all endpoints); default 256 */
   readonly concurrency?: number;
+  /** prompts per request, for clients with `completeBatch`; default 1 */
+  readonly batchSize?: number;
   /** the run stops once more judgments than this failed with an error (not unparsed) */
   readonly maxFailures?: number;
   readonly subjects?: readonly Subject[];
@@ -62,6 +75,24 @@ export interface RunSummary {
   readonly errors: number;
 }
 
+/** What a call cost: process CPU time (user + system) and wall time while it ran. */
+export interface RunTiming {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+}
+
+export interface RunResult {
+  readonly judgments: Judgment[];
+  readonly summary: RunSummary;
+  readonly timing: RunTiming;
+}
+
+/**
+ * Every finished `runJudgments` call is published here as `{ label, summary, timing }`,
+ * for benchmarks and tracing (nothing is computed when no one subscribes but the timing).
+ */
+export const judgingChannel = diagnostics.channel('autoj-bench:run-judgments');
+
 /**
  * Judges every task once: local judges in process; remote judges through the cache first
  * and the client for what it lacks. Identical requests (same key) are sent once.
@@ -71,87 +102,222 @@ export async function runJudgments(
   judge: Judge,
   tasks: readonly JudgeTask[],
   options: RunOptions,
-): Promise<{ judgments: Judgment[]; summary: RunSummary }> {
+): Promise<RunResult> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let judgments: Judgment[];
+  let summary: RunSummary;
   if (judge.mode === 'local') {
-    const judgments = tasks.map((t) => judge.evaluate(t));
+    judgments = tasks.map((t) => judge.evaluate(t));
     const unparsed = judgments.filter((j) => j.kind === 'unparsed').length;
-    return { judgments, summary: { requested: tasks.length, cached: 0, sent: 0, unparsed, errors: 0 } };
+    summary = { requested: tasks.length, cached: 0, sent: 0, unparsed, errors: 0 };
+  } else {
+    ({ judgments, summary } = await runRemote(judge, tasks, options));
   }
-  return runRemote(judge, tasks, options);
+  const cpu = process.cpuUsage(cpu0);
+  const timing: RunTiming = { cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0 };
+  if (judgingChannel.hasSubscribers) judgingChannel.publish({ label: options.label, summary, timing });
+  return { judgments, summary, timing };
 }
 
+/** Tasks prepared (prompt and key) and looked up in the store at a time. */
+const CHUNK = 512;
+
+/** One distinct request (key) and the tasks that share it. */
+interface Entry {
+  readonly key: string;
+  /** the tasks answered by this key, in order; the first one is parsed against */
+  readonly indices: number[];
+  readonly truncated: boolean;
+  /** held from preparation until sent, then dropped (prompts are large) */
+  request: PreparedRequest | undefined;
+  judgment: Judgment | undefined;
+  fromStore: boolean;
+  /** the judgment is in the store: later tasks with this key are tagged with it */
+  stored: boolean;
+}
+
+/**
+ * Remote judging, streamed: tasks are prepared (prompt, key) and looked up in the store a
+ * chunk at a time, just ahead of sending, so each prompt is built once and only the
+ * prompts of the next chunk and of the requests in flight are held in memory (a cold run
+ * over every model would need ~0.5 GB to hold them all). Workers send what the store
+ * lacks, in order (prompts that share a prefix go together), `batchSize` prompts per
+ * request, `concurrency` prompts in flight.
+ */
 async function runRemote(
   judge: RemoteJudge,
   tasks: readonly JudgeTask[],
   options: RunOptions,
 ): Promise<{ judgments: Judgment[]; summary: RunSummary }> {
-  const { cache, client } = options;
+  const { cache, client, subjects } = options;
   if (!client) throw new BenchError(`judge "${judge.info.name}" needs a judge server (--endpoint)`);
   const progress = options.progress ?? silentProgress;
   const judgments: Judgment[] = new Array(tasks.length);
-
-  // One request per distinct key; the tasks that share it get the same judgment. Prompts
-  // are not kept (a cold run over every model would hold ~0.5 GB of them): a request is
-  // prepared again, deterministically, when it is sent.
-  const byKey = new Map<string, { task: JudgeTask; indices: number[]; truncated: boolean }>();
-  tasks.forEach((task, i) => {
-    const request = judge.prepare(task);
-    const entry = byKey.get(request.key);
-    if (entry) entry.indices.push(i);
-    else byKey.set(request.key, { task, indices: [i], truncated: request.truncation !== undefined });
-  });
-  const withTruncation = (key: string, truncated: boolean, j: ParsedCompletion): Judgment =>
-    truncated ? { ...j, truncated: true, key } : { ...j, key };
-
-  const hits = cache ? cache.lookup([...byKey.keys()]) : new Map<string, CachedJudgment>();
   const counters = { done: 0, cached: 0, unparsed: 0, errors: 0, inFlight: 0 };
-  const pending: { task: JudgeTask; indices: number[]; truncated: boolean }[] = [];
-  const tags: { key: string; subject: Subject }[] = [];
-  for (const [key, entry] of byKey) {
-    const hit = hits.get(key);
-    if (hit) {
-      const j = withTruncation(key, entry.truncated, hit.parsed);
-      for (const i of entry.indices) judgments[i] = j;
-      counters.done += entry.indices.length;
-      counters.cached += entry.indices.length;
-      if (j.kind === 'unparsed') counters.unparsed += entry.indices.length;
-      if (options.subjects) for (const i of entry.indices) tags.push({ key, subject: options.subjects[i]! });
-    } else pending.push(entry);
-  }
-  if (tags.length && cache?.tag) cache.tag(tags);
-
+  const maxFailures = options.maxFailures ?? Infinity;
+  const concurrency = Math.max(1, options.concurrency ?? 256);
+  const batchSize = client.completeBatch
+    ? Math.min(concurrency, Math.max(1, Math.floor(options.batchSize ?? 1)))
+    : 1;
   const state = () => ({
     label: options.label,
     total: tasks.length,
     retries: client.retries ?? 0,
     ...counters,
   });
+
+  const byKey = new Map<string, Entry>();
+  let queue: Entry[] = [];
+  let head = 0;
+  let cursor = 0;
+  let sent = 0;
+
+  const withTruncation = (entry: Entry, j: ParsedCompletion): Judgment =>
+    entry.truncated ? { ...j, truncated: true, key: entry.key } : { ...j, key: entry.key };
+
+  const count = (entry: Entry, n: number): void => {
+    const j = entry.judgment as Judgment;
+    counters.done += n;
+    if (entry.fromStore) counters.cached += n;
+    if (j.kind === 'unparsed') counters.unparsed += n;
+    else if (j.kind === 'error') counters.errors += n;
+  };
+
+  /** The entry's judgment is known: it answers every task that has the key so far. */
+  const settle = (entry: Entry, judgment: Judgment, fromStore: boolean, stored: boolean): void => {
+    entry.judgment = judgment;
+    entry.fromStore = fromStore;
+    entry.stored = stored;
+    entry.request = undefined;
+    for (const i of entry.indices) judgments[i] = judgment;
+    count(entry, entry.indices.length);
+  };
+
+  /** Another task with a key already seen: answered now if known, else when it is. */
+  const join = (entry: Entry, i: number, tags: { key: string; subject: Subject }[]): void => {
+    entry.indices.push(i);
+    if (entry.judgment === undefined) return;
+    judgments[i] = entry.judgment;
+    count(entry, 1);
+    if (entry.stored && subjects) tags.push({ key: entry.key, subject: subjects[i]! });
+  };
+
+  /** Prepares and looks up the next chunk of tasks; what the store lacks joins the queue. */
+  const admitChunk = (): void => {
+    const end = Math.min(tasks.length, cursor + CHUNK);
+    const fresh: Entry[] = [];
+    const tags: { key: string; subject: Subject }[] = [];
+    for (let i = cursor; i < end; i++) {
+      const request = judge.prepare(tasks[i]!);
+      const known = byKey.get(request.key);
+      if (known) {
+        join(known, i, tags);
+        continue;
+      }
+      const entry: Entry = {
+        key: request.key,
+        indices: [i],
+        truncated: request.truncation !== undefined,
+        request,
+        judgment: undefined,
+        fromStore: false,
+        stored: false,
+      };
+      byKey.set(request.key, entry);
+      fresh.push(entry);
+    }
+    cursor = end;
+    const hits = cache && fresh.length > 0 ? cache.lookup(fresh.map((e) => e.key)) : undefined;
+    for (const entry of fresh) {
+      const hit = hits?.get(entry.key);
+      if (!hit) {
+        queue.push(entry);
+        continue;
+      }
+      settle(entry, withTruncation(entry, hit.parsed), true, true);
+      if (subjects) for (const i of entry.indices) tags.push({ key: entry.key, subject: subjects[i]! });
+    }
+    if (tags.length > 0 && cache?.tag) cache.tag(tags);
+    progress.update(state());
+  };
+
+  /** The next `n` requests to send (fewer at the end), preparing more tasks as needed. */
+  const take = (n: number): Entry[] => {
+    while (queue.length - head < n && cursor < tasks.length) admitChunk();
+    const end = Math.min(queue.length, head + n);
+    const batch = queue.slice(head, end);
+    head = end;
+    if (head >= CHUNK) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    return batch;
+  };
+
   progress.update(state());
-  const maxFailures = options.maxFailures ?? Infinity;
-  const concurrency = Math.max(1, options.concurrency ?? 256);
   const local = new AbortController();
   const onAbort = () => local.abort(options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
   let fatal: BenchError | undefined;
-  let next = 0;
+  let broken: { error: unknown } | undefined;
 
-  const worker = async () => {
-    while (next < pending.length && !local.signal.aborted) {
-      const entry = pending[next++]!;
-      counters.inFlight++;
-      let judgment: Judgment;
-      const request = judge.prepare(entry.task);
+  const finish = (entry: Entry, request: PreparedRequest, outcome: BatchOutcome): void => {
+    if (outcome.ok) {
       try {
-        const completion = await client.complete(request, local.signal);
-        const parsed = judge.parse(completion, entry.task);
+        const parsed = judge.parse(outcome.completion, tasks[entry.indices[0]!]!);
         cache?.record({
           request,
-          completion,
+          completion: outcome.completion,
           parsed,
-          subjects: options.subjects ? entry.indices.map((i) => options.subjects![i]!) : [],
+          subjects: subjects ? entry.indices.map((i) => subjects[i]!) : [],
         });
-        judgment = withTruncation(request.key, entry.truncated, parsed);
-        if (parsed.kind === 'unparsed') counters.unparsed += entry.indices.length;
+        settle(entry, withTruncation(entry, parsed), false, true);
+        return;
+      } catch (e) {
+        outcome = { ok: false, error: e };
+      }
+    }
+    settle(entry, { kind: 'error', message: errorMessage(outcome.error), key: entry.key }, false, false);
+    if (counters.errors > maxFailures && !fatal) {
+      fatal = new BenchError(
+        `${counters.errors} judgments failed (more than --max-failures ${maxFailures}); last error: ${errorMessage(outcome.error)}`,
+      );
+      local.abort(fatal);
+    }
+  };
+
+  const one = async (request: PreparedRequest): Promise<BatchOutcome[]> => {
+    try {
+      return [{ ok: true, completion: await client.complete(request, local.signal) }];
+    } catch (e) {
+      if (local.signal.aborted || isFatal(e)) throw e;
+      return [{ ok: false, error: e }];
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!local.signal.aborted) {
+      let batch: Entry[];
+      try {
+        batch = take(batchSize);
+      } catch (e) {
+        // a task the judge cannot prepare: a bug or a wrong input, not a judgment
+        broken ??= { error: e };
+        local.abort(e);
+        return;
+      }
+      if (batch.length === 0) return;
+      const requests = batch.map((e) => e.request as PreparedRequest);
+      for (const e of batch) e.request = undefined;
+      sent += batch.length;
+      counters.inFlight += batch.length;
+      let outcomes: readonly BatchOutcome[];
+      try {
+        outcomes =
+          batch.length > 1 && client.completeBatch
+            ? await client.completeBatch(requests, local.signal)
+            : await one(requests[0]!);
       } catch (e) {
         if (local.signal.aborted) return;
         if (isFatal(e)) {
@@ -159,31 +325,34 @@ async function runRemote(
           local.abort(e);
           return;
         }
-        judgment = { kind: 'error', message: errorMessage(e), key: request.key };
-        counters.errors += entry.indices.length;
-        if (counters.errors > maxFailures) {
-          fatal ??= new BenchError(
-            `${counters.errors} judgments failed (more than --max-failures ${maxFailures}); last error: ${errorMessage(e)}`,
-          );
-          local.abort(fatal);
-        }
+        outcomes = batch.map(() => ({ ok: false, error: e }));
       } finally {
-        counters.inFlight--;
+        counters.inFlight -= batch.length;
       }
-      for (const i of entry.indices) judgments[i] = judgment;
-      counters.done += entry.indices.length;
+      for (let k = 0; k < batch.length; k++) {
+        const outcome = outcomes[k] ?? { ok: false, error: new Error('the client gave no answer') };
+        finish(batch[k]!, requests[k]!, outcome);
+      }
       progress.update(state());
     }
   };
 
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
+    const workers = Math.max(1, Math.ceil(concurrency / batchSize));
+    await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     cache?.flush();
     progress.finish(state());
   }
-  if (fatal) throw fatal;
+  if (broken) throw broken.error;
+  if (fatal) {
+    const stored = counters.done - counters.cached - counters.errors;
+    throw new BenchError(
+      `${fatal.message} (${stored} judgments of this run are stored; the same command resumes from there)`,
+      { cause: fatal, exitCode: fatal.exitCode },
+    );
+  }
   if (options.signal.aborted) {
     throw new InterruptedError(
       `interrupted: ${counters.done - counters.cached} judgments of this run are stored; run the same command again to resume`,
@@ -194,7 +363,7 @@ async function runRemote(
     summary: {
       requested: tasks.length,
       cached: counters.cached,
-      sent: pending.length,
+      sent,
       unparsed: counters.unparsed,
       errors: counters.errors,
     },

@@ -7,7 +7,14 @@ import {
   type PoolEvent,
 } from '../../harness/client/endpoint-pool.js';
 import { JudgeServerError } from '../../harness/client/errors.js';
-import { completionBody, startFakeOpenAI, vllmError, type FakeOpenAI } from '../helpers/fake-openai.js';
+import {
+  completionBody,
+  startFakeOpenAI,
+  vllmError,
+  type FakeOpenAI,
+  type FakeReply,
+  type RecordedRequest,
+} from '../helpers/fake-openai.js';
 import { request, SAMPLING } from './requests.js';
 
 const fakes: FakeOpenAI[] = [];
@@ -498,5 +505,198 @@ describe('EndpointPool: abort', () => {
     controller.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
     expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+/** vLLM's answer to a list of prompts: one choice per prompt, `index` its position. */
+function batchAnswer(body: unknown, order: 'as sent' | 'reversed' = 'as sent'): FakeReply {
+  const prompts = (body as { prompt: string[] }).prompt;
+  const choices = prompts.map((prompt, index) => ({
+    index,
+    text: `answer to #${index}: ${prompt.slice(-40)}\n\nRating: [[${(index % 9) + 1}]]`,
+    logprobs: null,
+    finish_reason: index === 1 ? 'length' : 'stop',
+    stop_reason: null,
+  }));
+  if (order === 'reversed') choices.reverse();
+  const usage = { prompt_tokens: 100 * prompts.length, completion_tokens: 20 * prompts.length };
+  return {
+    body: {
+      id: 'cmpl-fake',
+      object: 'text_completion',
+      created: 0,
+      model: 'GAIR/autoj-13b',
+      choices,
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    },
+  };
+}
+
+const promptsOf = (r: RecordedRequest): string[] => {
+  const p = (r.body as { prompt: string | string[] }).prompt;
+  return typeof p === 'string' ? [p] : p;
+};
+
+describe('EndpointPool: several prompts per request', () => {
+  const reqs = (n: number) => Array.from({ length: n }, (_, i) => request(i));
+
+  it('sends the prompts as a list and matches the answers by choice index', async () => {
+    const server = await fake({ completions: (r) => batchAnswer(r.body, 'reversed') });
+    const outcomes = await pool([server.url]).completeBatch(reqs(4), never);
+    expect(server.completions()).toHaveLength(1);
+    const [sent] = server.completions();
+    expect(sent?.body).toEqual({
+      model: 'GAIR/autoj-13b',
+      prompt: reqs(4).map((r) => r.prompt),
+      ...SAMPLING,
+      stream: false,
+    });
+    expect(outcomes).toHaveLength(4);
+    outcomes.forEach((o, i) => {
+      expect(o.ok).toBe(true);
+      if (!o.ok) return;
+      expect(o.completion.text).toBe(
+        `answer to #${i}: ${request(i).prompt.slice(-40)}\n\nRating: [[${i + 1}]]`,
+      );
+      expect(o.completion.finishReason).toBe(i === 1 ? 'length' : 'stop');
+      expect(o.completion).toMatchObject({ endpoint: server.url, attempts: 1 });
+      // usage covers the whole request: no per-prompt share is made up
+      expect(o.completion.promptTokens).toBeUndefined();
+      expect(o.completion.completionTokens).toBeUndefined();
+    });
+  });
+
+  it('counts each prompt of a batch in flight, and cancels it promptly', async () => {
+    const server = await fake({ completions: () => ({ hang: true }) });
+    const p = pool([server.url], { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = p.completeBatch(reqs(6), controller.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.stats().inFlight).toBe(6);
+    expect(server.completions()).toHaveLength(1);
+    controller.abort(new Error('SIGINT'));
+    await expect(pending).rejects.toThrow('SIGINT');
+    expect(p.stats().inFlight).toBe(0);
+  });
+
+  it('retries the whole batch on 429, 5xx, resets and timeouts, as one request', async () => {
+    const server = await fake();
+    server.script(
+      { status: 429, headers: { 'retry-after-ms': '30' }, body: { object: 'error', message: 'slow down' } },
+      vllmError(503, 'busy'),
+      { destroy: true },
+      { hang: true },
+      (r) => batchAnswer(r.body),
+    );
+    const p = pool([server.url], { timeoutMs: 300 });
+    const outcomes = await p.completeBatch(reqs(3), never);
+    expect(outcomes.every((o) => o.ok && o.completion.attempts === 5)).toBe(true);
+    expect(server.completions()).toHaveLength(5);
+    for (const r of server.completions()) expect(promptsOf(r)).toEqual(reqs(3).map((q) => q.prompt));
+    // one retry per request retried, not per prompt
+    expect(p.stats().retries).toBe(4);
+    expect(p.stats().endpoints[0]).toMatchObject({ completed: 3, inFlight: 0 });
+  });
+
+  it('retries an answer whose choices do not match the prompts', async () => {
+    const server = await fake();
+    const missing = (r: RecordedRequest): FakeReply => {
+      const reply = batchAnswer(r.body) as { body: { choices: unknown[] } };
+      return { body: { ...reply.body, choices: reply.body.choices.slice(1) } };
+    };
+    const duplicated = (r: RecordedRequest): FakeReply => {
+      const reply = batchAnswer(r.body) as { body: { choices: { index: number }[] } };
+      return { body: { ...reply.body, choices: reply.body.choices.map((c) => ({ ...c, index: 0 })) } };
+    };
+    server.script(missing, duplicated, (r) => batchAnswer(r.body));
+    const events: PoolEvent[] = [];
+    const outcomes = await pool([server.url], { onEvent: (e) => events.push(e) }).completeBatch(
+      reqs(3),
+      never,
+    );
+    expect(outcomes.every((o) => o.ok && o.completion.attempts === 3)).toBe(true);
+    const reasons = events.map((e) => (e.type === 'retry' ? e.reason : ''));
+    expect(reasons).toEqual([
+      'answer with 2 choices for 3 prompts',
+      'answer with an unexpected choice index 0 for 3 prompts',
+    ]);
+  });
+
+  it('splits a refused batch (400) and sends its prompts one by one, so the refusal lands on the right one', async () => {
+    const tooLong = "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.";
+    const server = await fake({
+      completions: (r) => {
+        const prompts = promptsOf(r);
+        if (prompts.some((p) => p.includes('(2)'))) return vllmError(400, tooLong);
+        return typeof (r.body as { prompt: unknown }).prompt === 'string'
+          ? { body: completionBody(`single: ${prompts[0]!.slice(-30)}`) }
+          : batchAnswer(r.body);
+      },
+    });
+    const outcomes = await pool([server.url]).completeBatch(reqs(4), never);
+    // the batch, then each prompt alone
+    expect(server.completions().map((r) => promptsOf(r).length)).toEqual([4, 1, 1, 1, 1]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true]);
+    const refused = outcomes[2]!;
+    if (refused.ok) throw new Error('expected a refusal');
+    expect(refused.error).toBeInstanceOf(JudgeServerError);
+    expect(refused.error.kind).toBe('rejected');
+    expect(refused.error.message).toContain(tooLong);
+    outcomes.forEach((o, i) => {
+      // alone, a prompt's answer is its own, usage included
+      if (o.ok)
+        expect(o.completion).toMatchObject({
+          text: `single: ${request(i).prompt.slice(-30)}`,
+          promptTokens: 100,
+        });
+    });
+  });
+
+  it('gives every prompt the error when the batch fails until the attempt limit', async () => {
+    const server = await fake({ completions: () => vllmError(500, 'engine dead') });
+    const outcomes = await pool([server.url], { maxAttempts: 2 }).completeBatch(reqs(3), never);
+    expect(server.completions()).toHaveLength(2);
+    for (const o of outcomes) {
+      expect(o.ok).toBe(false);
+      if (!o.ok) expect(o.error.kind).toBe('exhausted');
+    }
+  });
+
+  it('fails the whole batch on a fatal error (model not served)', async () => {
+    const server = await fake({
+      completions: () => vllmError(404, 'The model `x` does not exist.', 'NotFoundError'),
+    });
+    const e = await rejection(pool([server.url]).completeBatch(reqs(3), never));
+    expect(e.kind).toBe('model-not-found');
+    expect(e.fatal).toBe(true);
+  });
+
+  it('sends a single prompt, or prompts for different models, one per request', async () => {
+    const server = await fake({ completions: () => ({ body: completionBody() }) });
+    const p = pool([server.url]);
+    const [only] = await p.completeBatch([request(1)], never);
+    expect(only).toMatchObject({ ok: true, completion: { promptTokens: 100, completionTokens: 20 } });
+    await p.completeBatch([request(2), request(3, 'other-model')], never);
+    expect(server.completions().map((r) => (r.body as { prompt: unknown }).prompt)).toEqual([
+      request(1).prompt,
+      request(2).prompt,
+      request(3).prompt,
+    ]);
+  });
+
+  it('spreads batches by prompts in flight', async () => {
+    const a = await fake({ completions: (r) => ({ ...batchAnswer(r.body), delayMs: 40 }) });
+    const b = await fake({ completions: (r) => ({ ...batchAnswer(r.body), delayMs: 40 }) });
+    const p = pool([a.url, b.url]);
+    // a batch of 6 and then three of 2: the 6 go to one endpoint, the 2s to the other
+    await Promise.all([
+      p.completeBatch(reqs(6), never),
+      p.completeBatch(reqs(2), never),
+      p.completeBatch(reqs(2), never),
+      p.completeBatch(reqs(2), never),
+    ]);
+    const sizes = (f: FakeOpenAI) => f.completions().map((r) => promptsOf(r).length);
+    expect([sizes(a), sizes(b)]).toContainEqual([6]);
+    expect([sizes(a), sizes(b)]).toContainEqual([2, 2, 2]);
   });
 });

@@ -77,6 +77,19 @@ describe('Llama2Counter: exact Llama-2 counts, fast', () => {
     }
   });
 
+  it('counts the same while its chunk cache grows (it starts small and doubles)', () => {
+    const growing = new Llama2Counter();
+    // ~40k distinct chunks: the cache doubles from 16k slots to 128k on the way
+    const texts = Array.from({ length: 20 }, (_, t) =>
+      Array.from({ length: 2000 }, (_, i) => `w${(t * 2000 + i).toString(36)}q`).join(' '),
+    );
+    const expected = texts.map(reference);
+    expect(texts.map((t) => growing.count(t))).toEqual(expected);
+    // and again from the grown cache
+    expect(texts.map((t) => growing.count(t))).toEqual(expected);
+    for (const text of EDGE_CASES) expect(growing.count(text)).toBe(reference(text));
+  });
+
   it('upperBound (bytes + 2) is never below the count', () => {
     for (const text of EDGE_CASES)
       expect(counter.upperBound(text)).toBeGreaterThanOrEqual(counter.count(text));

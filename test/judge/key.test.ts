@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, judgmentKey, sha256Hex, templateVersion } from '../../harness/judge/key.js';
+import {
+  canonicalJson,
+  judgmentKey,
+  keyObject,
+  sha256Hex,
+  templateVersion,
+} from '../../harness/judge/key.js';
 
 describe('canonicalJson', () => {
   it('sorts keys recursively, keeps array order, no whitespace', () => {
@@ -42,5 +48,49 @@ describe('judgmentKey and templateVersion', () => {
 
   it('template version: 16 hex of sha256', () => {
     expect(templateVersion('abc')).toBe('ba7816bf8f01cfea');
+  });
+});
+
+describe('judgmentKey: the direct form equals the canonical JSON form', () => {
+  // Keys written by earlier versions must still be found: judgmentKey builds the
+  // canonical JSON text directly, and must give exactly sha256(canonicalJson(keyObject)).
+  const prompts = [
+    '',
+    '[INST] plain [/INST]',
+    'quotes " and \\ backslashes, tabs\t and\nnewlines\r\n',
+    'control \u0000\u0001\u001f and DEL \u007f',
+    'non-ASCII: é ü 中文 — “curly” ‘quotes’ …',
+    'emoji 😀 and a lone surrogate \ud800 and \udc00',
+    'line separators \u2028\u2029',
+    'x'.repeat(20_000),
+  ];
+  const samplings = [
+    { temperature: 0, top_p: 1, max_tokens: 1024 },
+    { temperature: 0.7, top_p: 0.95, max_tokens: 1 },
+    { temperature: -0, top_p: 1e-7, max_tokens: 1e21 },
+  ];
+
+  it('for every prompt and sampling', () => {
+    for (const prompt of prompts) {
+      for (const sampling of samplings) {
+        for (const model of ['GAIR/autoj-13b', 'm "quoted" é']) {
+          const parts = { model, templateVersion: '0123456789abcdef', prompt, sampling };
+          expect(judgmentKey(parts)).toBe(sha256Hex(canonicalJson(keyObject(parts))));
+        }
+      }
+    }
+  });
+
+  it('still refuses what JSON cannot represent', () => {
+    const parts = { model: 'm', templateVersion: 'v', prompt: 'p' };
+    expect(() => judgmentKey({ ...parts, sampling: { temperature: NaN, top_p: 1, max_tokens: 1 } })).toThrow(
+      /NaN/,
+    );
+    expect(() =>
+      judgmentKey({ ...parts, sampling: { temperature: 0, top_p: Infinity, max_tokens: 1 } }),
+    ).toThrow(/Infinity/);
+    expect(() =>
+      judgmentKey({ ...parts, sampling: { temperature: 0, top_p: 1 } as unknown as (typeof samplings)[0] }),
+    ).toThrow(/undefined/);
   });
 });

@@ -78,7 +78,7 @@ describe('bench refresh with Auto-J: only new models are judged', () => {
       const seen = prompts(before);
       const fresh = [...prompts(added)].filter((p) => !seen.has(p));
       expect(stats.completed).toBe(fresh.length);
-      expect(stats.requests).toBe(stats.completed);
+      expect(stats.sequences).toBe(stats.completed);
       const s = JudgmentStore.open(store, { readonly: true });
       try {
         const perModel = new Map(

@@ -104,10 +104,13 @@ const BOS_TOKENS = 1;
 const SHORT_CHUNK = 24;
 /** chunks up to this length are cached */
 const CACHED_CHUNK = 64;
-/** chunk cache: open addressing, cleared when half full (at most ~40 MB with its keys) */
-const CACHE_SLOTS = 1 << 20;
-const CACHE_MASK = CACHE_SLOTS - 1;
-const CACHE_MAX_ENTRIES = CACHE_SLOTS >> 1;
+/**
+ * chunk cache: open addressing, at most half full: it starts small (a table of a million
+ * slots takes ~50 ms to build, a fifth of the counter's set-up) and doubles up to
+ * CACHE_MAX_SLOTS, then is cleared when half full (at most ~40 MB with its keys)
+ */
+const CACHE_MIN_SLOTS = 1 << 14;
+const CACHE_MAX_SLOTS = 1 << 20;
 /** merge-pair table: open addressing, at most half full */
 const PAIR_BITS = 17;
 const PAIR_SLOTS = 1 << PAIR_BITS;
@@ -149,10 +152,10 @@ export class Llama2Counter implements TokenCounter {
   /** merge index -> id of the merged piece */
   private readonly mergedIds: Int32Array;
   private readonly encoder = new TextEncoder();
-  private readonly slotHash = new Int32Array(CACHE_SLOTS);
-  private readonly slotCount = new Int32Array(CACHE_SLOTS); // 0 = empty slot
-  /** built by push: `new Array(1 << 20)` would be a slow dictionary-mode array */
-  private readonly slotKey: string[] = packedStrings(CACHE_SLOTS);
+  private cacheMask = CACHE_MIN_SLOTS - 1;
+  private slotHash = new Int32Array(CACHE_MIN_SLOTS);
+  private slotCount = new Int32Array(CACHE_MIN_SLOTS); // 0 = empty slot
+  private slotKey: string[] = packedStrings(CACHE_MIN_SLOTS);
   private cached = 0;
 
   constructor() {
@@ -171,7 +174,9 @@ export class Llama2Counter implements TokenCounter {
       this.byteIds[b] = id;
     }
     if (merges.size > PAIR_SLOTS / 2) throw new Error('llama-tokenizer-js: more merges than expected');
-    const ranked = [...merges].sort((x, y) => x[1] - y[1]);
+    // The package lists its merges by rank already; sort only if a version does not.
+    const ranked = [...merges];
+    if (!ranked.every((m, k) => k === 0 || ranked[k - 1]![1] <= m[1])) ranked.sort((x, y) => x[1] - y[1]);
     this.mergedIds = new Int32Array(ranked.length);
     ranked.forEach(([pair], index) => {
       const space = pair.indexOf(' ');
@@ -270,7 +275,8 @@ export class Llama2Counter implements TokenCounter {
   private chunk(s: string, i: number, j: number, hash: number): number {
     const len = j - i;
     if (len > CACHED_CHUNK) return this.bpe(s.slice(i, j));
-    let slot = hash & CACHE_MASK;
+    const mask = this.cacheMask;
+    let slot = hash & mask;
     for (;;) {
       const count = this.slotCount[slot]!;
       if (count === 0) break;
@@ -278,21 +284,50 @@ export class Llama2Counter implements TokenCounter {
         const key = this.slotKey[slot]!;
         if (key.length === len && sameChars(key, s, i)) return count;
       }
-      slot = (slot + 1) & CACHE_MASK;
+      slot = (slot + 1) & mask;
     }
     const key = s.slice(i, j);
     const count = this.bpe(key); // >= 1: a chunk is never empty
-    if (this.cached >= CACHE_MAX_ENTRIES) {
-      this.slotCount.fill(0);
-      this.slotKey.fill('');
-      this.cached = 0;
-      slot = hash & CACHE_MASK;
+    if (this.cached >= (mask + 1) >> 1) {
+      this.makeRoom();
+      this.store(hash, count, key);
+      return count;
     }
     this.slotHash[slot] = hash;
     this.slotCount[slot] = count;
     this.slotKey[slot] = key;
     this.cached++;
     return count;
+  }
+
+  /** The cache is half full: double it (rehashing its entries), or clear it at its largest. */
+  private makeRoom(): void {
+    const size = this.cacheMask + 1;
+    if (size >= CACHE_MAX_SLOTS) {
+      this.slotCount.fill(0);
+      this.slotKey.fill('');
+      this.cached = 0;
+      return;
+    }
+    const { slotHash, slotCount, slotKey } = this;
+    this.cacheMask = size * 2 - 1;
+    this.slotHash = new Int32Array(size * 2);
+    this.slotCount = new Int32Array(size * 2);
+    this.slotKey = packedStrings(size * 2);
+    this.cached = 0;
+    for (let k = 0; k < size; k++) {
+      if (slotCount[k] !== 0) this.store(slotHash[k]!, slotCount[k]!, slotKey[k]!);
+    }
+  }
+
+  /** Puts an entry known to be absent into the first free slot of its probe sequence. */
+  private store(hash: number, count: number, key: string): void {
+    let slot = hash & this.cacheMask;
+    while (this.slotCount[slot] !== 0) slot = (slot + 1) & this.cacheMask;
+    this.slotHash[slot] = hash;
+    this.slotCount[slot] = count;
+    this.slotKey[slot] = key;
+    this.cached++;
   }
 
   /** The initial symbols of a chunk: one piece per character, else its utf8 bytes. */
@@ -400,6 +435,7 @@ export class Llama2Counter implements TokenCounter {
   }
 }
 
+/** built by push: `new Array(1 << 20)` would be a slow dictionary-mode array */
 function packedStrings(n: number): string[] {
   const out: string[] = [];
   for (let k = 0; k < n; k++) out.push('');
