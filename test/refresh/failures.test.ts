@@ -94,7 +94,8 @@ describe('bench refresh: a failed night leaves the last good snapshot, latest an
       { ALPACA_EVAL_SOURCE: tree },
     );
     expect(r.code).not.toBe(0);
-    expect(lastLine(r.stderr)).toMatch(/^bench: /);
+    // the real connection failure, with the hint how to start a server
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`^bench: .*127\\.0\\.0\\.1:${port}.*bench serve`));
     expect(published(ws)).toEqual(before);
     expect(existsSync(join(ws.leaderboards, 'autoj', '.refresh.lock'))).toBe(false);
   });
