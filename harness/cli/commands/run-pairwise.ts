@@ -125,7 +125,7 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
             judge: {
               name: connected.judge.info.name,
               mode: 'live',
-              description: `${connected.judge.info.description} (${protocol} protocol)`,
+              description: connected.judge.info.description,
             },
             bootstrap: { resamples, seed },
             inputs: data.inputs,
