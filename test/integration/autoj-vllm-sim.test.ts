@@ -21,7 +21,18 @@ async function sim(flags: string[]): Promise<VllmSim> {
 }
 
 interface Doc {
-  models: { model: string; score: number; n: number; parsed: number; unparsed: number; errors: number }[];
+  models: {
+    model: string;
+    score: number;
+    n: number;
+    parsed: number;
+    unparsed: number;
+    errors: number;
+    histogram?: Record<string, number>;
+    best?: { index: number; rating: number; key: string }[];
+    worst?: { index: number; rating: number; key: string }[];
+    failures?: { index: number; reason: string }[];
+  }[];
   instructionIndices: number[];
   manifest: {
     judgments: { requested: number; cached: number; sent: number; unparsed: number; errors: number };
@@ -105,6 +116,14 @@ describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
       expect(m.parsed).toBe(ratings.length);
       expect(m.unparsed).toBe(cutOff);
       expect(m.score).toBeCloseTo(ratings.reduce((a, b) => a + b, 0) / ratings.length, 10);
+      // Regression: the rating distribution and the best/worst answers reach the report
+      // (they were missing when Auto-J's judge info lacked its 1-10 scale).
+      expect(Object.values(m.histogram ?? {}).reduce((a, b) => a + b, 0)).toBe(m.parsed);
+      expect(m.best).toHaveLength(5);
+      expect(m.worst).toHaveLength(5);
+      expect(m.best![0]!.rating).toBe(Math.max(...ratings));
+      expect(m.best![0]!.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(m.failures).toHaveLength(m.unparsed);
     }
     const total = doc.manifest.judgments;
     expect(total.cached).toBe(0);

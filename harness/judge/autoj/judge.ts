@@ -2,7 +2,7 @@ import type { JudgeInfo, JudgeTask, Sampling } from '../../core/types.js';
 import type { Completion, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge.js';
 import { judgmentKey } from '../key.js';
 import { fitPrompt, templateTokens } from './fit.js';
-import { parseCompletion } from './parse.js';
+import { MAX_RATING, MIN_RATING, parseCompletion } from './parse.js';
 import {
   type AutojLanguage,
   type AutojProfile,
@@ -103,6 +103,8 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
     protocol,
     templateVersion: template.version,
     sampling,
+    // the single protocol rates 1-10 (pairwise gives verdicts, no scale)
+    ...(protocol === 'single' ? { scale: { min: MIN_RATING, max: MAX_RATING } } : {}),
     description: `${profile.description}; ${template.id} template (${language}), ${protocol} protocol`,
   });
 
