@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../../harness/cli/commands/index.js';
 import type { CliIO } from '../../harness/cli/io.js';
-import { runCli } from '../../harness/cli/program.js';
+import { runCli, type CommandRegistrar } from '../../harness/cli/program.js';
 
 export interface CliResult {
   code: number;
@@ -14,7 +14,13 @@ export interface CliResult {
 /** Runs `bench ...args` in process with captured output and a controlled environment. */
 export async function runBench(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; signal?: AbortSignal } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    signal?: AbortSignal;
+    /** the commands registered (default: all of bench's) */
+    commands?: readonly CommandRegistrar[];
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -37,7 +43,7 @@ export async function runBench(
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
   };
-  const code = await runCli(args, io, commands);
+  const code = await runCli(args, io, options.commands ?? commands);
   return { code, stdout, stderr };
 }
 

@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../../harness/cli/commands/run.js';
 import { runPairwise } from '../../harness/cli/commands/run-pairwise.js';
-import type { CliIO } from '../../harness/cli/io.js';
-import { runCli } from '../../harness/cli/program.js';
-import { scratchHome } from '../helpers/cli.js';
-import { SHARED_DATA, type CliResult } from '../helpers/cli.js';
+import { runBench, scratchHome, SHARED_DATA, type CliResult } from '../helpers/cli.js';
 
 export const AUTOJ = path.join(SHARED_DATA, 'auto-j');
 export const PREDICTIONS = path.join(AUTOJ, 'data/outputs/pairwise_example_output.jsonl');
@@ -14,26 +11,15 @@ export const SWAPPED = path.join(AUTOJ, 'data/outputs/pairwise_exchange_example_
 export const TEST_SET = path.join(AUTOJ, 'data/test/testdata_pairwise.jsonl');
 
 /** `bench run pairwise ...args` in process, with only the pairwise suite registered. */
-export async function runPairwiseCli(
+export function runPairwiseCli(
   args: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string } = {},
 ): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
+  return runBench(['run', 'pairwise', ...args], {
     env: { BENCH_HOME: scratchHome(), ...options.env },
-    cwd: options.cwd ?? process.cwd(),
-    signal: new AbortController().signal,
-  };
-  const code = await runCli(['run', 'pairwise', ...args], io, [runCommand([runPairwise])]);
-  return { code, stdout, stderr };
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    commands: [runCommand([runPairwise])],
+  });
 }
 
 /** A temporary folder for generated fixtures; `cleanup` removes it. */
