@@ -6,6 +6,7 @@ import { EndpointPool } from '../client/endpoint-pool.js';
 import { createAutojJudge, isAutojProfileName, type AutojLanguage } from '../judge/autoj/index.js';
 import type { Judge } from '../judge/judge.js';
 import { createLengthJudge } from '../judge/length.js';
+import { stderrProgress } from '../runner/progress.js';
 import type { RunOptions } from '../runner/run-judgments.js';
 import { startJudgeServer, type JudgeServer } from '../serve/launcher.js';
 import { JudgmentStore } from '../store/judgment-store.js';
@@ -224,5 +225,14 @@ export function openJudge(
       pool?.close();
       if (server) await server.stop();
     },
+  };
+}
+
+/** What a suite run needs of the command line: Ctrl-C, the progress display, the connected judge's client and store. */
+export function runOptionsFor(connected: ConnectedJudge, io: CliIO): Omit<RunOptions, 'label' | 'subjects'> {
+  return {
+    signal: io.signal,
+    progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
+    ...connected.run,
   };
 }

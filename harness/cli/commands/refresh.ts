@@ -5,7 +5,6 @@ import { isSnapshotDate } from '../../leaderboard/history.js';
 import { lockLeaderboard } from '../../leaderboard/lock.js';
 import { refreshLeaderboard, type RefreshOutcome, type SiteBuilder } from '../../leaderboard/refresh.js';
 import type { LeaderboardSnapshot } from '../../leaderboard/types.js';
-import { stderrProgress } from '../../runner/progress.js';
 import type { SourceFiles } from '../../source/files.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
 import { archiveRun } from '../../store/run-archive.js';
@@ -16,7 +15,7 @@ import { alpacaEvalInstructions } from '../../../suites/alpacaeval/instruction-s
 import { fixed, formatTable, toJson } from '../format.js';
 import type { CliIO } from '../io.js';
 import { sourceOptions, openSource } from '../source-options.js';
-import { judgeOptions, openJudge } from '../judge-options.js';
+import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { renderReport } from './report.js';
 import { resolveLeaderboardsDir, resolveSiteDir, runsDir } from '../settings.js';
@@ -143,11 +142,7 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
                 seed: args.seed,
                 bootstrap: args.bootstrap,
                 judge: connected.judge,
-                run: {
-                  signal: io.signal,
-                  progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
-                  ...connected.run,
-                },
+                run: runOptionsFor(connected, io),
                 warn,
                 harnessVersion: HARNESS_VERSION,
                 gitCommit: harnessGitCommit(),

@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { BenchError } from '../../core/errors.js';
 import { HARNESS_VERSION, harnessGitCommit } from '../../core/provenance.js';
-import { stderrProgress } from '../../runner/progress.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
 import { archiveRun } from '../../store/run-archive.js';
 import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
@@ -12,7 +11,7 @@ import { toJson } from '../format.js';
 import type { CommandRegistrar } from '../program.js';
 import { runsDir } from '../settings.js';
 import { sourceOptions, openSource } from '../source-options.js';
-import { judgeOptions, openJudge } from '../judge-options.js';
+import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
 import { renderReport } from './report.js';
 
 export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
@@ -80,11 +79,7 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
           seed: args.seed,
           bootstrap: args.bootstrap,
           judge: connected.judge,
-          run: {
-            signal: io.signal,
-            progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
-            ...connected.run,
-          },
+          run: runOptionsFor(connected, io),
           warn: (m) => io.stderr(`bench: warning: ${m}\n`),
           harnessVersion: HARNESS_VERSION,
           gitCommit: harnessGitCommit(),

@@ -11,8 +11,7 @@ import {
 import { formatPairwiseTable } from '../../../suites/pairwise/table.js';
 import type { CommandRegistrar } from '../program.js';
 import { resolveAutojDataDir, runsDir } from '../settings.js';
-import { judgeOptions, openJudge } from '../judge-options.js';
-import { stderrProgress } from '../../runner/progress.js';
+import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
 import { judgePairs } from '../../../suites/pairwise/live.js';
 import { archiveRun } from '../../store/run-archive.js';
 
@@ -111,11 +110,7 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
             judge: connected.judge,
             protocol,
             tieMargin,
-            run: {
-              signal: io.signal,
-              progress: stderrProgress(io.stderr, { isTTY: io.stderrIsTTY }),
-              ...connected.run,
-            },
+            run: runOptionsFor(connected, io),
           });
           const s = live.summary;
           io.stderr(
