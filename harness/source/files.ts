@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BenchError, errorMessage } from '../core/errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { BenchError, InputError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 
@@ -132,5 +133,8 @@ export function openSourceFiles(
   options: { cacheDir: string; fetch?: FetchLike; offline?: boolean },
 ): SourceFiles {
   if (/^https?:\/\//i.test(source)) return new HttpFiles(source, options.cacheDir, options);
+  if (!existsSync(source) || !statSync(source).isDirectory()) {
+    throw new InputError(source, 'no such folder (--source takes an alpaca_eval folder or an http(s) URL)');
+  }
   return new LocalFiles(source);
 }
