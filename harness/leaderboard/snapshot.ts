@@ -19,19 +19,8 @@ import type {
 export interface RankedRun {
   readonly judge: JudgeInfo;
   readonly settings: { readonly instructions: number; readonly seed: number; readonly bootstrap: number };
-  readonly models: readonly {
-    readonly model: string;
-    readonly rank: number | null;
-    readonly score: number | null;
-    readonly se: number | null;
-    readonly n: number;
-    readonly parsed: number;
-    readonly unparsed: number;
-    readonly errors: number;
-    readonly meanLength: number;
-    readonly contentHash: string;
-    readonly references: Readonly<Record<string, number>>;
-  }[];
+  /** a snapshot's models before `since` is known */
+  readonly models: readonly Omit<SnapshotModel, 'since'>[];
   readonly correlations: readonly {
     readonly reference: string;
     readonly n: number;
