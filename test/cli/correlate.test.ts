@@ -7,20 +7,23 @@ import { runBench, SHARED_DATA } from '../helpers/cli.js';
 const TABLE24 = `${SHARED_DATA}/auto-j/paper/table24_alpacaeval_autoj_ratings.csv`;
 const AE1_2023_09_19 = `${SHARED_DATA}/alpaca_eval/history/data_AlpacaEval/2023-09-19_alpaca_eval_gpt4_leaderboard.csv`;
 
+/** The paper's Table 24 (Auto-J's mean ratings) against AlpacaEval 1 as of 2023-09-19. */
+const TABLE24_ARGS = [
+  'correlate',
+  '--scores',
+  TABLE24,
+  '--model-column',
+  'alpaca_eval_id',
+  '--score-column',
+  'autoj_mean_rating',
+  '--reference',
+  AE1_2023_09_19,
+  '--json',
+];
+
 describe('bench correlate', () => {
   it("reproduces the Auto-J paper's system-level correlation (table 24)", async () => {
-    const r = await runBench([
-      'correlate',
-      '--scores',
-      TABLE24,
-      '--model-column',
-      'alpaca_eval_id',
-      '--score-column',
-      'autoj_mean_rating',
-      '--reference',
-      AE1_2023_09_19,
-      '--json',
-    ]);
+    const r = await runBench(TABLE24_ARGS);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -36,41 +39,9 @@ describe('bench correlate', () => {
     }
     expect(doc.unmatched.scores).toEqual([]);
     // Same seed, same interval; another seed, another one.
-    const again = JSON.parse(
-      (
-        await runBench([
-          'correlate',
-          '--scores',
-          TABLE24,
-          '--model-column',
-          'alpaca_eval_id',
-          '--score-column',
-          'autoj_mean_rating',
-          '--reference',
-          AE1_2023_09_19,
-          '--json',
-        ])
-      ).stdout,
-    );
+    const again = JSON.parse((await runBench(TABLE24_ARGS)).stdout);
     expect(again.spearman.ci95).toEqual(doc.spearman.ci95);
-    const other = JSON.parse(
-      (
-        await runBench([
-          'correlate',
-          '--scores',
-          TABLE24,
-          '--model-column',
-          'alpaca_eval_id',
-          '--score-column',
-          'autoj_mean_rating',
-          '--reference',
-          AE1_2023_09_19,
-          '--seed',
-          '2',
-          '--json',
-        ])
-      ).stdout,
-    );
+    const other = JSON.parse((await runBench([...TABLE24_ARGS, '--seed', '2'])).stdout);
     expect(other.spearman.ci95).not.toEqual(doc.spearman.ci95);
   });
 

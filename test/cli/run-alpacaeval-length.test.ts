@@ -11,6 +11,9 @@ import { runBench, SHARED_DATA } from '../helpers/cli.js';
 const AE = `${SHARED_DATA}/alpaca_eval`;
 const home = () => ({ BENCH_HOME: mkdtempSync(join(tmpdir(), 'bench-home-')) });
 
+/** `bench run alpacaeval --judge length` with more arguments. */
+const lengthRun = (...extra: string[]) => ['run', 'alpacaeval', '--judge', 'length', ...extra];
+
 interface Doc {
   models: {
     model: string;
@@ -38,7 +41,7 @@ function csvModels(file: string): { model: string; mode: string | undefined }[] 
 
 describe('bench run alpacaeval --judge length (real data)', () => {
   it('reports all three references, every reference model compared or skipped', async () => {
-    const r = await runBench(['run', 'alpacaeval', '--judge', 'length', '--bootstrap', '50', '--json'], {
+    const r = await runBench(lengthRun('--bootstrap', '50', '--json'), {
       env: home(),
     });
     expect(r.code).toBe(0);
@@ -70,21 +73,9 @@ describe('bench run alpacaeval --judge length (real data)', () => {
   });
 
   it('scores a model by its mean output length in code points, empty outputs counting 0', async () => {
-    const r = await runBench(
-      [
-        'run',
-        'alpacaeval',
-        '--judge',
-        'length',
-        '--models',
-        'gemma-2b-it',
-        'phi-2',
-        '--bootstrap',
-        '0',
-        '--json',
-      ],
-      { env: home() },
-    );
+    const r = await runBench(lengthRun('--models', 'gemma-2b-it', 'phi-2', '--bootstrap', '0', '--json'), {
+      env: home(),
+    });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
     for (const id of ['gemma-2b-it', 'phi-2']) {
@@ -103,11 +94,7 @@ describe('bench run alpacaeval --judge length (real data)', () => {
   });
 
   it('judges the same seeded instruction subset for every model', async () => {
-    const args = [
-      'run',
-      'alpacaeval',
-      '--judge',
-      'length',
+    const args = lengthRun(
       '--models',
       'gemma-2b-it',
       'phi-2',
@@ -116,7 +103,7 @@ describe('bench run alpacaeval --judge length (real data)', () => {
       '--bootstrap',
       '0',
       '--json',
-    ];
+    );
     const a = JSON.parse((await runBench([...args, '--seed', '7'], { env: home() })).stdout) as Doc;
     const b = JSON.parse((await runBench([...args, '--seed', '7'], { env: home() })).stdout) as Doc;
     const c = JSON.parse((await runBench([...args, '--seed', '8'], { env: home() })).stdout) as Doc;
@@ -132,18 +119,7 @@ describe('bench run alpacaeval --judge length (real data)', () => {
 
   it('prints a readable table by default', async () => {
     const r = await runBench(
-      [
-        'run',
-        'alpacaeval',
-        '--judge',
-        'length',
-        '--models',
-        'gemma-2b-it',
-        'phi-2',
-        'alpaca-7b',
-        '--bootstrap',
-        '20',
-      ],
+      lengthRun('--models', 'gemma-2b-it', 'phi-2', 'alpaca-7b', '--bootstrap', '20'),
       {
         env: home(),
       },
@@ -172,10 +148,7 @@ describe('bench run alpacaeval: bad input', () => {
   const env = () => ({ ...home(), ALPACA_EVAL_SOURCE: tree });
 
   it('skips bad submissions with a reason naming the file and warns on stderr', async () => {
-    const r = await runBench(
-      ['run', 'alpacaeval', '--judge', 'length', '--reference', 'ae1', '--bootstrap', '0', '--json'],
-      { env: env() },
-    );
+    const r = await runBench(lengthRun('--reference', 'ae1', '--bootstrap', '0', '--json'), { env: env() });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
     const reason = (m: string) => doc.skipped.find((s) => s.model === m)?.reason;
@@ -197,7 +170,7 @@ describe('bench run alpacaeval: bad input', () => {
   const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
 
   it('fails with one line on an unknown reference, a missing column, an unsafe --models id', async () => {
-    const unknown = await runBench(['run', 'alpacaeval', '--judge', 'length', '--reference', 'ae3'], {
+    const unknown = await runBench(lengthRun('--reference', 'ae3'), {
       env: env(),
     });
     expect(unknown.code).toBe(2);
@@ -206,7 +179,7 @@ describe('bench run alpacaeval: bad input', () => {
     );
 
     const noLc = makeAlpacaTree({}, { ae2: ',win_rate,mode\nm,1,minimal\n' });
-    const column = await runBench(['run', 'alpacaeval', '--judge', 'length', '--reference', 'ae2-lc'], {
+    const column = await runBench(lengthRun('--reference', 'ae2-lc'), {
       env: { ...home(), ALPACA_EVAL_SOURCE: noLc },
     });
     expect(column.code).toBe(1);
@@ -214,7 +187,7 @@ describe('bench run alpacaeval: bad input', () => {
       `bench: ${noLc}/src/alpaca_eval/leaderboards/data_AlpacaEval_2/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv: no column "length_controlled_winrate" (columns: (unnamed), win_rate, mode)`,
     );
 
-    const unsafe = await runBench(['run', 'alpacaeval', '--judge', 'length', '--models', '../x'], {
+    const unsafe = await runBench(lengthRun('--models', '../x'), {
       env: env(),
     });
     expect(unsafe.code).toBe(2);
@@ -223,7 +196,7 @@ describe('bench run alpacaeval: bad input', () => {
     );
 
     const table24 = `${SHARED_DATA}/auto-j/paper/table24_alpacaeval_autoj_ratings.csv`;
-    const badCsvColumn = await runBench(['run', 'alpacaeval', '--judge', 'length', '--reference', table24], {
+    const badCsvColumn = await runBench(lengthRun('--reference', table24), {
       env: env(),
     });
     expect(badCsvColumn.code).toBe(1);
@@ -239,7 +212,7 @@ describe('bench run alpacaeval: bad input', () => {
       ['--bootstrap', '-1'],
       ['--judge', 'nope'],
     ]) {
-      const r = await runBench(['run', 'alpacaeval', '--judge', 'length', ...bad], { env: env() });
+      const r = await runBench(lengthRun(...bad), { env: env() });
       expect(r.code, bad.join(' ')).not.toBe(0);
       expect(r.stderr.trim().split('\n'), bad.join(' ')).toHaveLength(1);
     }

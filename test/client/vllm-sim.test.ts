@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointPool } from '../../harness/client/endpoint-pool.js';
-import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { ISSUE_FAULTS, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 import { request } from './requests.js';
 
 // Integration: the real simulator with every kind of fault at once.
@@ -13,14 +13,7 @@ describe('EndpointPool against vllm-sim with faults', () => {
       // one batch for all: no queueing, so only hangs run into the short timeout below
       '--max-num-seqs',
       '320',
-      '--fail-rate',
-      '0.05',
-      '--rate-limit-rate',
-      '0.05',
-      '--reset-rate',
-      '0.02',
-      '--hang-rate',
-      '0.01',
+      ...ISSUE_FAULTS,
       '--seed',
       '7',
     ]);

@@ -2,6 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { VLLM_SIM } from './cli.js';
 
+/** The fault mix issue 3 names: 5% errors, 5% rate limits, 2% resets, 1% hangs. */
+export const ISSUE_FAULTS: readonly string[] = [
+  '--fail-rate',
+  '0.05',
+  '--rate-limit-rate',
+  '0.05',
+  '--reset-rate',
+  '0.02',
+  '--hang-rate',
+  '0.01',
+];
+
 /** Counters from GET /sim/stats (the ones tests read; the simulator sends more). */
 export interface SimStats {
   requests: number;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
-import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { ISSUE_FAULTS, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b'];
 const sims: VllmSim[] = [];
@@ -144,18 +144,7 @@ describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
 
   it('completes under injected faults with every judgment stored exactly once', async () => {
     const dir = home();
-    const s = await sim([
-      '--fail-rate',
-      '0.05',
-      '--rate-limit-rate',
-      '0.05',
-      '--reset-rate',
-      '0.02',
-      '--hang-rate',
-      '0.01',
-      '--seed',
-      '3',
-    ]);
+    const s = await sim([...ISSUE_FAULTS, '--seed', '3']);
     // one prompt per request, so every kind of fault lands on some request
     const r = await run(s, dir, ['--request-timeout', '2', '--batch-size', '1']);
     expect(r.code, r.stderr).toBe(0);
