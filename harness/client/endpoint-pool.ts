@@ -447,15 +447,9 @@ export class EndpointPool {
         { signal: s, maxRetries: 0 },
       ),
     );
-    const choice = res.choices?.[0];
-    if (!choice) throw new AttemptError({ kind: 'bad-response', detail: 'answer without choices' });
-    return {
-      text: choice.text ?? '',
-      finishReason: choice.finish_reason ?? null,
-      ...(res.usage
-        ? { promptTokens: res.usage.prompt_tokens, completionTokens: res.usage.completion_tokens }
-        : {}),
-    };
+    const choices = choicesOf(res);
+    if (choices.length === 0) throw badResponse('answer without choices');
+    return { ...completionOf(choices[0]), ...usageOf(res) };
   }
 
   /** One request with `prompt` as a list; completions in the order of `reqs`, by choice index. */
@@ -471,23 +465,18 @@ export class EndpointPool {
         { signal: s, maxRetries: 0 },
       ),
     );
-    const choices = res.choices ?? [];
+    const choices = choicesOf(res);
     const out = new Array<Completion | undefined>(reqs.length);
     for (const choice of choices) {
-      const i = choice.index;
-      if (!Number.isInteger(i) || i < 0 || i >= reqs.length || out[i] !== undefined) {
-        throw new AttemptError({
-          kind: 'bad-response',
-          detail: `answer with an unexpected choice index ${String(i)} for ${reqs.length} prompts`,
-        });
+      const i = (choice as { index?: unknown } | null)?.index;
+      if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= reqs.length || out[i as number]) {
+        throw badResponse(`answer with an unexpected choice index ${String(i)} for ${reqs.length} prompts`);
       }
-      out[i] = { text: choice.text ?? '', finishReason: choice.finish_reason ?? null };
+      // the request's usage covers all its prompts: none of them gets it (see completeBatch)
+      out[i as number] = completionOf(choice);
     }
     if (choices.length !== reqs.length) {
-      throw new AttemptError({
-        kind: 'bad-response',
-        detail: `answer with ${choices.length} choices for ${reqs.length} prompts`,
-      });
+      throw badResponse(`answer with ${choices.length} choices for ${reqs.length} prompts`);
     }
     return out as Completion[];
   }
@@ -791,6 +780,56 @@ interface Attempted<T> {
   readonly latencyMs: number;
   /** attempts made, the successful one included */
   readonly attempts: number;
+}
+
+/** A 2xx answer that is not a completion: retried as a failed attempt, never stored. */
+function badResponse(detail: string): AttemptError {
+  return new AttemptError({ kind: 'bad-response', detail });
+}
+
+/** What a field of an answer holds, for messages (never its content: the answer is untrusted). */
+function shape(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+}
+
+/** The `choices` of an answer; an answer without a list of them is a bad response. */
+function choicesOf(res: unknown): readonly unknown[] {
+  const choices = (res as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices))
+    throw badResponse(`answer without a list of choices (choices: ${shape(choices)})`);
+  return choices;
+}
+
+/**
+ * A choice as a completion, only if the server really produced one: `text` a string
+ * (empty included), `finish_reason` a string or null. Anything else (`text: null`, no
+ * `text`, a number) is a bad response, retried like a 5xx, so it never becomes a stored
+ * judgment that a later run would trust.
+ */
+function completionOf(choice: unknown): Completion {
+  const c = choice as { text?: unknown; finish_reason?: unknown } | null;
+  if (typeof c !== 'object' || c === null) throw badResponse(`answer with a choice that is ${shape(c)}`);
+  if (typeof c.text !== 'string')
+    throw badResponse(`answer without completion text (text: ${shape(c.text)})`);
+  const finishReason = c.finish_reason ?? null;
+  if (finishReason !== null && typeof finishReason !== 'string') {
+    throw badResponse(`answer with an unreadable finish_reason (${shape(finishReason)})`);
+  }
+  return { text: c.text, finishReason };
+}
+
+/** The token counts of a one-prompt answer: none without `usage`; unreadable ones are a bad response. */
+function usageOf(res: unknown): Pick<Completion, 'promptTokens' | 'completionTokens'> {
+  const usage = (res as { usage?: unknown }).usage;
+  if (usage === undefined || usage === null) return {};
+  const { prompt_tokens: prompt, completion_tokens: completion } = usage as Record<string, unknown>;
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!count(prompt) || !count(completion)) {
+    throw badResponse('answer with unreadable usage (prompt_tokens and completion_tokens are not counts)');
+  }
+  return { promptTokens: prompt as number, completionTokens: completion as number };
 }
 
 function sameSampling(a: PreparedRequest['sampling'], b: PreparedRequest['sampling']): boolean {

@@ -103,6 +103,61 @@ describe('EndpointPool: requests', () => {
     expect(result.finishReason).toBe('length');
   });
 
+  it('retries an answer that is not a completion (no text, text null, a number; bad finish_reason or usage)', async () => {
+    const server = await fake();
+    const good = completionBody('Good.\n\nRating: [[8]]');
+    const withChoice = (choice: Record<string, unknown>) => {
+      const body = completionBody() as { choices: Record<string, unknown>[] };
+      return { body: { ...body, choices: [{ ...body.choices[0], ...choice }] } };
+    };
+    const { text: _text, ...noText } = (completionBody() as { choices: Record<string, unknown>[] })
+      .choices[0]!;
+    server.script(
+      withChoice({ text: null }),
+      { body: { ...(good as object), choices: [noText] } },
+      withChoice({ text: 7 }),
+      withChoice({ finish_reason: 3 }),
+      { body: { ...(good as object), usage: { prompt_tokens: 'many', completion_tokens: 1 } } },
+      { body: { ...(good as object), choices: null } },
+      { body: good },
+    );
+    const events: PoolEvent[] = [];
+    const p = pool([server.url], { maxAttempts: 7, onEvent: (e) => events.push(e) });
+    const result = await p.complete(request(1), never);
+    expect(result).toMatchObject({ text: 'Good.\n\nRating: [[8]]', attempts: 7, promptTokens: 100 });
+    const reasons = events.flatMap((e) => (e.type === 'retry' ? [e.reason] : []));
+    expect(reasons).toEqual([
+      'answer without completion text (text: null)',
+      'answer without completion text (text: missing)',
+      'answer without completion text (text: a number)',
+      'answer with an unreadable finish_reason (a number)',
+      'answer with unreadable usage (prompt_tokens and completion_tokens are not counts)',
+      'answer without a list of choices (choices: null)',
+    ]);
+  });
+
+  it('an empty completion the server produced is a completion; no usage is no token counts', async () => {
+    const server = await fake();
+    const body = completionBody('') as Record<string, unknown>;
+    server.script({ body: { ...body, usage: null } });
+    const result = await pool([server.url]).complete(request(1), never);
+    expect(result).toMatchObject({ text: '', finishReason: 'stop', attempts: 1 });
+    expect(result.promptTokens).toBeUndefined();
+  });
+
+  it('gives up on answers that never hold a completion, as on 5xx', async () => {
+    const server = await fake({
+      completions: () => {
+        const body = completionBody() as { choices: Record<string, unknown>[] };
+        return { body: { ...body, choices: [{ ...body.choices[0], text: null }] } };
+      },
+    });
+    const e = await rejection(pool([server.url], { maxAttempts: 2 }).complete(request(1), never));
+    expect(e.kind).toBe('exhausted');
+    expect(e.message).toContain('answer without completion text (text: null)');
+    expect(server.completions()).toHaveLength(2);
+  });
+
   it('keeps connections alive across requests', async () => {
     const server = await fake({ completions: () => ({}) });
     const p = pool([server.url]);
@@ -619,6 +674,30 @@ describe('EndpointPool: several prompts per request', () => {
     expect(reasons).toEqual([
       'answer with 2 choices for 3 prompts',
       'answer with an unexpected choice index 0 for 3 prompts',
+    ]);
+  });
+
+  it('retries the whole batch when one choice holds no completion text', async () => {
+    const server = await fake();
+    const nullText = (r: RecordedRequest): FakeReply => {
+      const reply = batchAnswer(r.body) as { body: { choices: Record<string, unknown>[] } };
+      const choices = reply.body.choices.map((c, i) => (i === 1 ? { ...c, text: null } : c));
+      return { body: { ...reply.body, choices } };
+    };
+    server.script(nullText, (r) => batchAnswer(r.body));
+    const events: PoolEvent[] = [];
+    const outcomes = await pool([server.url], { onEvent: (e) => events.push(e) }).completeBatch(
+      reqs(3),
+      never,
+    );
+    expect(outcomes.every((o) => o.ok && o.completion.attempts === 2)).toBe(true);
+    expect(outcomes.map((o) => o.ok && o.completion.text.startsWith('answer to #'))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(events.map((e) => (e.type === 'retry' ? e.reason : ''))).toEqual([
+      'answer without completion text (text: null)',
     ]);
   });
 
