@@ -22,6 +22,14 @@ export interface JudgmentCache {
   tag?(entries: readonly { key: string; subject: Subject }[]): void;
   /** makes recorded judgments durable */
   flush(): void;
+  /**
+   * Calls `listener` as soon as the store fails to keep judgments (a commit failed: disk
+   * full, ...), so that the run stops at once instead of judging what it cannot keep.
+   * Returns the unsubscribe function.
+   */
+  onFailure?(listener: (error: unknown) => void): () => void;
+  /** judgments committed so far (over its life), for saying what a stopped run kept */
+  readonly committed?: number;
 }
 
 /** What the runner needs of the client: completions, retried and spread as it sees fit. */
@@ -261,6 +269,16 @@ async function runRemote(
   options.signal.addEventListener('abort', onAbort, { once: true });
   let fatal: BenchError | undefined;
   let broken: { error: unknown } | undefined;
+  // The store cannot keep judgments: stop sending at once (answers would be thrown away).
+  let storeFailure: { error: unknown } | undefined;
+  const storeFailed = (error: unknown): void => {
+    if (storeFailure) return;
+    storeFailure = { error };
+    local.abort(error);
+  };
+  const unsubscribe = cache?.onFailure?.(storeFailed);
+  const committedBefore = cache?.committed ?? 0;
+  let recorded = 0;
 
   const finish = (entry: Entry, request: PreparedRequest, outcome: BatchOutcome): void => {
     if (outcome.ok) {
@@ -272,10 +290,13 @@ async function runRemote(
           parsed,
           subjects: subjects ? entry.indices.map((i) => subjects[i]!) : [],
         });
+        recorded++;
         settle(entry, withTruncation(entry, parsed), false, true);
         return;
       } catch (e) {
-        outcome = { ok: false, error: e };
+        // a failed commit (reported through onFailure before the throw) stops the run;
+        // a record the store refuses concerns this judgment only
+        outcome = { ok: false, error: storeFailure ? storeFailure.error : e };
       }
     }
     settle(entry, { kind: 'error', message: errorMessage(outcome.error), key: entry.key }, false, false);
@@ -342,20 +363,40 @@ async function runRemote(
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     options.signal.removeEventListener('abort', onAbort);
-    cache?.flush();
+    try {
+      cache?.flush();
+    } catch (e) {
+      // the failure already reported throws again here; a new one is the last commit's
+      storeFailed(e);
+    }
+    unsubscribe?.();
     progress.finish(state());
+  }
+  /** judgments of this run in the store now (a cache that counts its commits knows exactly) */
+  const stored = (): number =>
+    cache?.committed !== undefined
+      ? cache.committed - committedBefore
+      : counters.done - counters.cached - counters.errors;
+  if (storeFailure) {
+    const { error } = storeFailure;
+    const kept = stored();
+    throw new BenchError(
+      `${errorMessage(error)}: the run stopped at once; ${kept} judgments of this run are stored` +
+        `${recorded > kept ? ` (${recorded - kept} answered since the last commit are not)` : ''}; ` +
+        'the same command resumes from there once the store can be written',
+      { cause: error, exitCode: error instanceof BenchError ? error.exitCode : 1 },
+    );
   }
   if (broken) throw broken.error;
   if (fatal) {
-    const stored = counters.done - counters.cached - counters.errors;
     throw new BenchError(
-      `${fatal.message} (${stored} judgments of this run are stored; the same command resumes from there)`,
+      `${fatal.message} (${stored()} judgments of this run are stored; the same command resumes from there)`,
       { cause: fatal, exitCode: fatal.exitCode },
     );
   }
   if (options.signal.aborted) {
     throw new InterruptedError(
-      `interrupted: ${counters.done - counters.cached} judgments of this run are stored; run the same command again to resume`,
+      `interrupted: ${stored()} judgments of this run are stored; run the same command again to resume`,
     );
   }
   return {

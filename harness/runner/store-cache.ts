@@ -7,14 +7,37 @@ import type { JudgmentCache } from './run-judgments.js';
 /**
  * The runner's view of the judgment store: lookups of outcomes only (no raw text), and a
  * buffered writer that commits every 100 ms, so a killed run loses at most what was in
- * flight or in the last fraction of a second.
+ * flight or in the last fraction of a second. A failed commit is told to the runs
+ * listening (`onFailure`) at once, from the writer's timer if need be, so they stop.
  */
 export function storeJudgmentCache(
   store: JudgmentStore,
   judge: JudgeInfo,
 ): JudgmentCache & { close(): void } {
-  const writer = new JudgmentWriter(store);
+  const listeners = new Set<(error: unknown) => void>();
+  /** the writer's failure, and whether a run was told (and so reports it) */
+  let failure: { error: unknown; told: boolean } | undefined;
+  const writer = new JudgmentWriter(store, {
+    onError: (error) => {
+      failure ??= { error, told: false };
+      for (const listener of [...listeners]) {
+        failure.told = true;
+        listener(error);
+      }
+    },
+  });
   return {
+    get committed() {
+      return writer.written;
+    },
+    onFailure(listener) {
+      listeners.add(listener);
+      if (failure) {
+        failure.told = true;
+        listener(failure.error);
+      }
+      return () => listeners.delete(listener);
+    },
     lookup(keys) {
       const found = new Map<string, { parsed: ReturnType<typeof storedJudgment> }>();
       for (const [key, outcome] of store.getOutcomes(keys))
@@ -42,7 +65,12 @@ export function storeJudgmentCache(
       writer.flush();
     },
     close() {
-      writer.close();
+      try {
+        writer.close();
+      } catch (e) {
+        // a run reported this failure already (with what is stored); a new one is thrown
+        if (!failure?.told || e !== failure.error) throw e;
+      }
     },
   };
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointPool } from '../../harness/client/endpoint-pool.js';
 import { JudgeServerError } from '../../harness/client/errors.js';
@@ -20,7 +22,10 @@ import {
   type SentCompletion,
   type Subject,
 } from '../../harness/runner/run-judgments.js';
+import { storeJudgmentCache } from '../../harness/runner/store-cache.js';
+import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { tempDir } from '../store/records.js';
 
 const SAMPLING: Sampling = { temperature: 0, top_p: 1, max_tokens: 1024 };
 const never = new AbortController().signal;
@@ -380,6 +385,85 @@ describe('runJudgments (remote): batches', () => {
       expect(seen).toEqual([{ label: 'timed', summary, timing }]);
     } finally {
       judgingChannel.unsubscribe(listener);
+    }
+  });
+});
+
+describe('runJudgments with the judgment store', () => {
+  /** Makes the store's file unable to grow, as a full disk does (SQLite answers SQLITE_FULL). */
+  const diskFull = (store: JudgmentStore): void => {
+    const db = (store as unknown as { db: Database.Database }).db;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+  };
+
+  it('a failed commit (disk full) stops the run at once, saying what is stored; the same run resumes', async () => {
+    const { dir, cleanup } = tempDir();
+    const file = join(dir, 'judgments.sqlite');
+    const judge = fakeJudge();
+    const tasks = Array.from({ length: 2000 }, (_, i) => task(i));
+    const critique = (p: string) =>
+      `${'A long critique of the response. '.repeat(60)}Rating: [[${(p.length % 9) + 1}]]`;
+    try {
+      const store = JudgmentStore.open(file);
+      const cache = storeJudgmentCache(store, judge.info);
+      let sentAtFailure = -1;
+      cache.onFailure?.(() => {
+        sentAtFailure = client.requests.length;
+      });
+      const client = fakeClient({
+        answer: critique,
+        onSend: () => {
+          if (client.requests.length !== 40) return;
+          cache.flush(); // what was answered so far is committed; then the disk is full
+          diskFull(store);
+        },
+      });
+      const run = runJudgments(judge, tasks, {
+        label: 't',
+        signal: never,
+        cache,
+        client,
+        batchSize: 4,
+        concurrency: 16,
+      });
+      const error = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BenchError);
+      const message = (error as Error).message;
+      expect(message).toMatch(
+        /^\S+judgments\.sqlite: disk full: the run stopped at once; \d+ judgments of this run are stored( \(\d+ answered since the last commit are not\))?; the same command resumes from there once the store can be written$/,
+      );
+      // nothing was sent once the commit had failed
+      expect(sentAtFailure).toBeGreaterThanOrEqual(40);
+      expect(client.requests).toHaveLength(sentAtFailure);
+      expect(client.requests.length).toBeLessThan(tasks.length / 4);
+      expect(() => cache.close()).not.toThrow(); // reported once, by the run
+      store.close();
+
+      const reopened = JudgmentStore.open(file);
+      const stored = reopened.count();
+      expect(message).toContain(` ${stored} judgments of this run are stored`);
+      expect(stored).toBeGreaterThan(0);
+      expect(reopened.integrityCheck()).toEqual([]);
+      // room again: the same run sends only what is missing
+      const again = storeJudgmentCache(reopened, judge.info);
+      const client2 = fakeClient({ answer: critique });
+      const { summary } = await runJudgments(judge, tasks, {
+        label: 't',
+        signal: never,
+        cache: again,
+        client: client2,
+        batchSize: 4,
+        concurrency: 16,
+      });
+      again.close();
+      expect(summary).toMatchObject({ cached: stored, sent: tasks.length - stored, errors: 0 });
+      expect(reopened.count()).toBe(tasks.length);
+      reopened.close();
+    } finally {
+      cleanup();
     }
   });
 });
