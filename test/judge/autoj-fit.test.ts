@@ -50,8 +50,8 @@ describe('context fitting: a huge response', () => {
     expect(judge.promptTokenLimit).toBe(limit);
     expect(exact.count(req.prompt)).toBeLessThanOrEqual(limit);
     expect(simTokens(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
-    // close to the limit (here the bytes/4 floor binds: this text is very compressible)
-    expect(Math.max(exact.count(req.prompt), simTokens(req.prompt))).toBeGreaterThan(limit - 10);
+    // close to the limit, by the exact count
+    expect(exact.count(req.prompt)).toBeGreaterThan(limit - 10);
     const t = req.truncation!;
     expect(t.originalChars).toBe(huge.length);
     expect(t.keptChars).toBeGreaterThan(5000);
@@ -244,20 +244,27 @@ describe('real AlpacaEval outputs', () => {
     return all.sort((a, b) => b.bytes - a.bytes).slice(0, n);
   }
 
-  it('the longest outputs never exceed vllm-sim\u2019s limit nor the exact Llama-2 limit', () => {
+  it('the longest outputs never exceed the exact Llama-2 limit, and are cut only when they do not fit', () => {
     const judge = createAutojJudge();
     const exact = new Llama2Counter();
     const rows = longest(150);
     expect(rows.length).toBe(150);
     expect(rows[0]!.bytes).toBeGreaterThan(60_000);
     let truncated = 0;
+    let wholeAboveBytes4 = 0;
     for (const r of rows) {
-      const req = judge.prepare({ protocol: 'single', instruction: r.instruction, response: r.output });
-      expect(simTokens(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
+      const task = { protocol: 'single', instruction: r.instruction, response: r.output } as const;
+      const req = judge.prepare(task);
       expect(exact.count(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
+      // cut exactly when the whole prompt does not fit by the exact count (no bytes/4 floor)
+      const full = judge.template.fill({ prompt: r.instruction, response: r.output });
+      expect(req.truncation !== undefined).toBe(exact.count(full) > judge.promptTokenLimit);
       if (req.truncation) truncated++;
+      else if (Math.ceil(Buffer.byteLength(full) / 4) > judge.promptTokenLimit) wholeAboveBytes4++;
     }
     expect(truncated).toBeGreaterThan(100);
+    // prompts that fit although bytes/4 says they do not (the floor used to cut them)
+    expect(wholeAboveBytes4).toBeGreaterThan(0);
   });
 });
 
@@ -280,6 +287,9 @@ describe('real Auto-J pairwise test data', () => {
         const req = judge.prepare({ protocol: 'pairwise', instruction: r.prompt, first, second });
         expect(simTokens(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
         expect(exact.count(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
+        // cut exactly when the whole prompt does not fit by the exact count (no bytes/4 floor)
+        const full = judge.template.fill({ prompt: r.prompt, response: first, response_another: second });
+        expect(req.truncation !== undefined).toBe(exact.count(full) > judge.promptTokenLimit);
         if (req.truncation) truncated++;
         if (req.truncation?.instruction) instructionCut++;
       }

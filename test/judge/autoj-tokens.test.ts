@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import llamaTokenizer from 'llama-tokenizer-js';
 import { describe, expect, it } from 'vitest';
+import { createAutojJudge } from '../../harness/judge/autoj/judge.js';
 import {
-  autojTokenCounter,
   bilingualEstimateCounter,
   byteTokenCounter,
   fitsWithin,
@@ -11,7 +11,6 @@ import {
   scaledCounter,
   simTokenCounter,
   utf8Bytes,
-  withByteFloor,
   type TokenCounter,
 } from '../../harness/judge/autoj/tokens.js';
 
@@ -99,18 +98,18 @@ describe('Llama2Counter: exact Llama-2 counts, fast', () => {
 describe('counter combinators', () => {
   const fake: TokenCounter = { name: 'chars', count: (t) => t.length };
 
-  it('withByteFloor never counts below vllm-sim (ceil(bytes / 4))', () => {
-    const c = withByteFloor(fake);
-    expect(c.name).toBe('chars|bytes/4');
-    expect(c.count('abcd')).toBe(4);
-    expect(c.count('中文')).toBe(2); // 6 bytes -> 2
-    expect(c.count('😀😀😀')).toBe(6); // 12 bytes -> 3, chars 6
-    const dashes = '-'.repeat(4000);
-    const a = autojTokenCounter();
-    expect(a.count(dashes)).toBe(1000);
-    expect(new Llama2Counter().count(dashes)).toBeLessThan(300);
-    expect(fitsWithin(a, dashes, 999)).toBe(false);
-    expect(fitsWithin(a, dashes, 1000)).toBe(true);
+  it('the autoj judge counts exactly: no bytes/4 floor, so what fits is sent whole', () => {
+    const judge = createAutojJudge();
+    const exact = new Llama2Counter();
+    expect(judge.tokenCounter.name).toBe('llama2');
+    for (const text of EDGE_CASES) expect(judge.tokenCounter.count(text)).toBe(reference(text));
+    // Llama-2 packs 16 dashes into a token: 16,000 of them are ~1,000 tokens, not 4,000
+    const dashes = '-'.repeat(16_000);
+    expect(exact.count(dashes)).toBeLessThan(1_100);
+    const req = judge.prepare({ protocol: 'single', instruction: 'Draw a line.', response: dashes });
+    expect(req.truncation).toBeUndefined();
+    expect(exact.count(req.prompt)).toBeLessThanOrEqual(judge.promptTokenLimit);
+    expect(Math.ceil(utf8Bytes(req.prompt) / 4)).toBeGreaterThan(judge.promptTokenLimit);
   });
 
   it('scaledCounter rounds up and its atMost agrees with count at every limit', () => {
@@ -127,19 +126,18 @@ describe('counter combinators', () => {
 
   it('simTokenCounter is vllm-sim\u2019s count; byteTokenCounter bounds any byte-fallback BPE', () => {
     expect(simTokenCounter.count('')).toBe(1);
-    expect(simTokenCounter.count('abcde')).toBe(2);
+    expect(simTokenCounter.count('abcdef')).toBe(1);
+    expect(simTokenCounter.count('abcdefg')).toBe(2);
     for (const text of EDGE_CASES) {
       expect(byteTokenCounter.count(text)).toBe(utf8Bytes(text) + 2);
       expect(byteTokenCounter.count(text)).toBeGreaterThanOrEqual(reference(text));
     }
   });
 
-  it('the bilingual estimate is at least the Llama-2 count and the simulator\u2019s', () => {
+  it('the bilingual estimate is a declared 1.1 x the Llama-2 count', () => {
     const b = bilingualEstimateCounter();
     const l = new Llama2Counter();
-    for (const text of EDGE_CASES) {
-      expect(b.count(text)).toBeGreaterThanOrEqual(l.count(text));
-      expect(b.count(text)).toBeGreaterThanOrEqual(simTokenCounter.count(text));
-    }
+    expect(b.name).toBe('1.1xllama2');
+    for (const text of EDGE_CASES) expect(b.count(text)).toBe(Math.ceil(1.1 * l.count(text)));
   });
 });

@@ -546,7 +546,7 @@ describe('runJudgments with the endpoint pool against vllm-sim, 8 prompts per re
 
   it('a prompt the server refuses (too long for its context) fails alone', async () => {
     // the judge thinks the context is 4096 tokens; the server has 2048 (vllm-sim counts
-    // ceil(bytes / 4) prompt tokens and adds max_tokens 1024)
+    // ceil(bytes / 6) prompt tokens and adds max_tokens 1024)
     sim = await startVllmSim(['--time-scale', '400', '--max-model-len', '2048']);
     const p = pool(sim.url);
     try {
@@ -559,7 +559,7 @@ describe('runJudgments with the endpoint pool against vllm-sim, 8 prompts per re
         batchSize: 8,
       });
       const tooLong = (i: number) =>
-        Math.ceil(Buffer.byteLength(judge.prepare(list[i]!).prompt) / 4) + 1024 > 2048;
+        Math.ceil(Buffer.byteLength(judge.prepare(list[i]!).prompt) / 6) + 1024 > 2048;
       judgments.forEach((j, i) => {
         if (tooLong(i))
           expect(j).toMatchObject({

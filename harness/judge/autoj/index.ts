@@ -35,11 +35,9 @@ export { fitPrompt, cut, type FitRequest, type FitResult } from './fit.js';
 export {
   Llama2Counter,
   llama2TokenCounter,
-  autojTokenCounter,
   bilingualEstimateCounter,
   simTokenCounter,
   byteTokenCounter,
-  withByteFloor,
   scaledCounter,
   utf8Bytes,
   fitsWithin,

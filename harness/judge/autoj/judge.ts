@@ -14,7 +14,7 @@ import {
   isAutojProfileName,
 } from './profiles.js';
 import { compileTemplate, type CompiledTemplate } from './templates.js';
-import { autojTokenCounter, bilingualEstimateCounter, type TokenCounter } from './tokens.js';
+import { bilingualEstimateCounter, llama2TokenCounter, type TokenCounter } from './tokens.js';
 
 /**
  * Tokens kept free besides the prompt and `max_tokens`, for differences between the
@@ -36,7 +36,7 @@ export interface AutojJudgeOptions {
   readonly maxModelLen?: number;
   /** `max_tokens` to generate; default the profile's (1,024) */
   readonly maxTokens?: number;
-  /** default: exact Llama-2 (floored at bytes/4) for `autoj`, an estimate for `autoj-bilingual` */
+  /** default: the exact Llama-2 count for `autoj`, a declared estimate for `autoj-bilingual` */
   readonly tokenCounter?: TokenCounter;
   /** tokens kept free besides prompt and max_tokens; default 16 */
   readonly safetyMargin?: number;
@@ -77,7 +77,7 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
   if (servedModelName.trim() === '') throw new Error('servedModelName must not be empty');
   const counter =
     options.tokenCounter ??
-    (profile.tokenizer === 'llama2' ? autojTokenCounter() : bilingualEstimateCounter());
+    (profile.tokenizer === 'llama2' ? llama2TokenCounter() : bilingualEstimateCounter());
 
   const template = compileTemplate(templates.ids[protocol], templates[protocol], profile.wrapper);
   const responseCount = protocol === 'pairwise' ? 2 : 1;

@@ -33,7 +33,7 @@ export interface AutojTemplateSet {
 /**
  * Which token counter a profile uses unless one is injected:
  * - `llama2`: exact Llama-2 SentencePiece counts (GAIR/autoj-13b is Llama-2-13B based);
- * - `estimate`: the tokenizer is not available here; a conservative estimate (tokens.ts).
+ * - `estimate`: the tokenizer is not available here; a declared estimate (tokens.ts).
  */
 export type TokenizerKind = 'llama2' | 'estimate';
 
