@@ -27,12 +27,27 @@ export interface PreparedRequest {
   readonly truncation?: Truncation;
 }
 
+/**
+ * Where a judgment's token counts come from: the server's `usage`, or the judge's own
+ * tokenizer (`counted`; `estimated` when the judge only approximates its model's tokenizer).
+ */
+export type TokenSource = 'server' | 'counted' | 'estimated';
+
 /** What a server said, before parsing. */
 export interface Completion {
   readonly text: string;
   readonly finishReason: string | null;
   readonly promptTokens?: number;
   readonly completionTokens?: number;
+  /** where the counts come from; default `server` when there are counts */
+  readonly tokenSource?: TokenSource;
+}
+
+/** A prompt's and its completion's tokens, as the judge counts them. */
+export interface TokenCounts {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly tokenSource: Exclude<TokenSource, 'server'>;
 }
 
 /** A parsed completion: `ok` with a rating or verdict, or `unparsed` with the reason. */
@@ -45,4 +60,10 @@ export interface RemoteJudge {
   prepare(task: JudgeTask): PreparedRequest;
   /** Never throws. */
   parse(completion: Completion, task: JudgeTask): ParsedCompletion;
+  /**
+   * Counts the tokens of a request and its completion with the judge's tokenizer, for an
+   * answer without counts of its own (a prompt sent with others: vLLM reports usage per
+   * request, not per prompt).
+   */
+  countTokens?(request: PreparedRequest, completion: Completion): TokenCounts;
 }

@@ -286,7 +286,7 @@ async function runRemote(
         const parsed = judge.parse(outcome.completion, tasks[entry.indices[0]!]!);
         cache?.record({
           request,
-          completion: outcome.completion,
+          completion: withTokenCounts(judge, request, outcome.completion),
           parsed,
           subjects: subjects ? entry.indices.map((i) => subjects[i]!) : [],
         });
@@ -409,6 +409,19 @@ async function runRemote(
       errors: counters.errors,
     },
   };
+}
+
+/**
+ * The completion with its token counts: the server's, or else (a prompt sent with others,
+ * whose request's usage covers them all) the judge's own count, marked as such.
+ */
+function withTokenCounts(
+  judge: RemoteJudge,
+  request: PreparedRequest,
+  completion: SentCompletion,
+): SentCompletion {
+  if (completion.promptTokens !== undefined && completion.completionTokens !== undefined) return completion;
+  return judge.countTokens ? { ...completion, ...judge.countTokens(request, completion) } : completion;
 }
 
 /** A failure no other request can escape (server unreachable for good, wrong key, unknown model). */

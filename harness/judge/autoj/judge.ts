@@ -1,5 +1,5 @@
 import type { JudgeInfo, JudgeTask, Sampling } from '../../core/types.js';
-import type { Completion, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge.js';
+import type { Completion, ParsedCompletion, PreparedRequest, RemoteJudge, TokenCounts } from '../judge.js';
 import { judgmentKey } from '../key.js';
 import { fitPrompt, templateTokens } from './fit.js';
 import { MAX_RATING, MIN_RATING, parseCompletion } from './parse.js';
@@ -78,6 +78,9 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
   const counter =
     options.tokenCounter ??
     (profile.tokenizer === 'llama2' ? llama2TokenCounter() : bilingualEstimateCounter());
+  // an injected counter is taken to be the model's own tokenizer
+  const tokenSource: TokenCounts['tokenSource'] =
+    options.tokenCounter || profile.tokenizer === 'llama2' ? 'counted' : 'estimated';
 
   const template = compileTemplate(templates.ids[protocol], templates[protocol], profile.wrapper);
   const responseCount = protocol === 'pairwise' ? 2 : 1;
@@ -154,6 +157,17 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
         };
       }
       return parseCompletion(completion, protocol, templates);
+    },
+
+    countTokens(request: PreparedRequest, completion: Completion): TokenCounts {
+      // As vLLM counts: the prompt with its BOS token; the generated tokens, which are the
+      // text's (without a BOS) and the end-of-sequence token a finished (`stop`) one ends with.
+      const generated = counter.count(completion.text) - 1;
+      return {
+        promptTokens: counter.count(request.prompt),
+        completionTokens: Math.max(0, generated) + (completion.finishReason === 'stop' ? 1 : 0),
+        tokenSource,
+      };
     },
   };
 }
