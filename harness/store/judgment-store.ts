@@ -13,7 +13,7 @@ import {
   type StoredOutcome,
   type Usage,
 } from './record.js';
-import { createSchema, inspectSchema } from './schema.js';
+import { createSchema, inspectSchema, migrateSchema, SCHEMA_VERSION } from './schema.js';
 
 export interface OpenOptions {
   /**
@@ -67,11 +67,24 @@ const LOOKUP_SIZES: readonly number[] = [1, 16, 128, 512];
 const MAX_LOOKUP = 512;
 const PAGE = 1000;
 
-/** Columns of a judgment, in the order `judgmentFromRow` reads them (raw rows are arrays). */
-const ALL_COLUMNS =
-  'j.key, j.judge, j.model, j.template_version, j.protocol, j.status, j.rating, j.verdict, j.unparsed_reason, ' +
-  'j.finish_reason, j.kept_chars, j.original_chars, j.prompt_tokens, j.completion_tokens, j.latency_ms, ' +
-  'j.endpoint, j.created_at, c.text';
+/**
+ * Columns of a judgment, in the order `judgmentFromRow` reads them (raw rows are arrays),
+ * for a store of `version` (a store of version 1, read without migrating it, has no
+ * token_source, its counts being the server's, and no capped text).
+ */
+function allColumns(version: number): string {
+  const added =
+    version >= 2
+      ? 'j.token_source, j.text_original_chars'
+      : "CASE WHEN j.prompt_tokens IS NULL AND j.completion_tokens IS NULL THEN NULL ELSE 'server' END, NULL";
+  return (
+    'j.key, j.judge, j.model, j.template_version, j.protocol, j.status, j.rating, j.verdict, j.unparsed_reason, ' +
+    'j.finish_reason, j.kept_chars, j.original_chars, j.prompt_tokens, j.completion_tokens, j.latency_ms, ' +
+    `j.endpoint, j.created_at, c.text, ${added}`
+  );
+}
+/** the number of columns `allColumns` selects */
+const ALL_COLUMN_COUNT = 20;
 const FROM_ALL = 'judgments j JOIN completions c ON c.id = j.id';
 /** Columns of an outcome, in the order `outcomeFromRow` reads them. */
 const OUTCOME_COLUMNS =
@@ -99,18 +112,22 @@ export class JudgmentStore {
   private readonly db: Database.Database;
   private readonly lookups = new Map<string, Database.Statement>();
   private readonly writes: Writes | undefined;
+  /** the columns of a full judgment in this store's schema version */
+  private readonly allColumns: string;
 
-  private constructor(file: string, db: Database.Database, readonly: boolean) {
+  private constructor(file: string, db: Database.Database, readonly: boolean, version: number) {
     this.file = file;
     this.db = db;
     this.readonly = readonly;
     this.writes = readonly ? undefined : prepareWrites(db);
+    this.allColumns = allColumns(version);
   }
 
   /**
    * Opens (by default creating) the store at `file`. Throws an InputError naming the file
    * when it is missing (readonly / create: false), not a SQLite database, another kind of
-   * SQLite database, or a judgment store from a newer harness.
+   * SQLite database, or a judgment store from a newer harness. A store from an older
+   * harness is migrated (schema.ts) unless opened read-only; then it is read as it is.
    */
   static open(file: string, options: OpenOptions = {}): JudgmentStore {
     const readonly = options.readonly ?? false;
@@ -125,13 +142,13 @@ export class JudgmentStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(file, { readonly, fileMustExist: !create, timeout: options.busyTimeoutMs ?? 10_000 });
-      const state = inspectSchema(db, file);
+      const { state, version } = inspectSchema(db, file);
       // Memory-mapped reads: a lookup of a whole run's keys costs no system call per page.
       db.pragma('mmap_size = 1073741824');
       db.pragma('cache_size = -32768');
       if (readonly) {
         if (state === 'empty') throw new InputError(file, 'an empty database, not a judgment store');
-        return new JudgmentStore(file, db, true);
+        return new JudgmentStore(file, db, true, version);
       }
       const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
       if (mode.toLowerCase() !== 'wal') {
@@ -142,16 +159,18 @@ export class JudgmentStore {
       }
       db.pragma('synchronous = NORMAL');
       db.pragma('journal_size_limit = 67108864');
-      if (state === 'empty') {
+      if (state !== 'current') {
         const conn = db;
         conn
           .transaction(() => {
-            // Another process may have initialised the file since we looked.
-            if (inspectSchema(conn, file) === 'empty') createSchema(conn);
+            // Another process may have initialised or migrated the file since we looked.
+            const now = inspectSchema(conn, file);
+            if (now.state === 'empty') createSchema(conn);
+            else if (now.state === 'older') migrateSchema(conn, now.version);
           })
           .immediate();
       }
-      return new JudgmentStore(file, db, false);
+      return new JudgmentStore(file, db, false, SCHEMA_VERSION);
     } catch (e) {
       db?.close();
       throw storeFailure(file, e);
@@ -160,7 +179,7 @@ export class JudgmentStore {
 
   /** Full records (raw text included) for the keys present; absent keys are simply missing from the map. */
   getMany(keys: Iterable<string>): Map<string, StoredJudgment> {
-    return this.lookup(keys, `SELECT ${ALL_COLUMNS} FROM ${FROM_ALL}`, judgmentFromRow);
+    return this.lookup(keys, `SELECT ${this.allColumns} FROM ${FROM_ALL}`, judgmentFromRow);
   }
 
   /** Like `getMany` without the raw text: what a run needs to skip requests, at a fraction of the cost. */
@@ -267,7 +286,7 @@ export class JudgmentStore {
       () =>
         this.db
           .prepare(
-            `SELECT ${ALL_COLUMNS},
+            `SELECT ${this.allColumns},
                     (SELECT json_group_array(json_array(u.suite, u.subject)) FROM usages u WHERE u.key = j.key)
                FROM ${FROM_ALL} ORDER BY j.id`,
           )
@@ -279,7 +298,7 @@ export class JudgmentStore {
         const next = this.guard(() => rows.next());
         if (next.done) return;
         const row = next.value;
-        const pairs = JSON.parse(row[18] as string) as [string, string][];
+        const pairs = JSON.parse(row[ALL_COLUMN_COUNT] as string) as [string, string][];
         yield { ...judgmentFromRow(row), usages: pairs.map(([suite, subject]) => ({ suite, subject })) };
       }
     } finally {
@@ -302,7 +321,7 @@ export class JudgmentStore {
     const page = this.guard(() =>
       this.db
         .prepare(
-          `SELECT ${ALL_COLUMNS} FROM ${FROM_ALL} WHERE ${where.join(' AND ')} ORDER BY j.key LIMIT ${PAGE}`,
+          `SELECT ${this.allColumns} FROM ${FROM_ALL} WHERE ${where.join(' AND ')} ORDER BY j.key LIMIT ${PAGE}`,
         )
         .raw(),
     );
@@ -449,10 +468,12 @@ interface Writes {
 function prepareWrites(db: Database.Database): Writes {
   const columns =
     'key, judge, model, template_version, protocol, status, rating, verdict, unparsed_reason, finish_reason, ' +
-    'kept_chars, original_chars, prompt_tokens, completion_tokens, latency_ms, endpoint, created_at';
+    'kept_chars, original_chars, prompt_tokens, completion_tokens, latency_ms, endpoint, created_at, ' +
+    'token_source, text_original_chars';
   const values =
     '@key, @judge, @model, @templateVersion, @protocol, @status, @rating, @verdict, @unparsedReason, @finishReason, ' +
-    '@keptChars, @originalChars, @promptTokens, @completionTokens, @latencyMs, @endpoint, @createdAt';
+    '@keptChars, @originalChars, @promptTokens, @completionTokens, @latencyMs, @endpoint, @createdAt, ' +
+    '@tokenSource, @textOriginalChars';
   return {
     insert: db.prepare(`INSERT INTO judgments (${columns}) VALUES (${values}) ON CONFLICT (key) DO NOTHING`),
     insertText: db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)'),
@@ -482,6 +503,8 @@ function toParams(r: JudgmentRecord): Record<string, Value> {
     latencyMs: r.latencyMs,
     endpoint: r.endpoint === null ? null : publicEndpoint(r.endpoint),
     createdAt: r.createdAt,
+    tokenSource: r.tokenSource,
+    textOriginalChars: r.textOriginalChars,
   };
 }
 
@@ -504,7 +527,7 @@ function outcomeFromRow(row: Row): StoredOutcome {
   };
 }
 
-/** Reads a raw row of ALL_COLUMNS. */
+/** Reads a raw row of `allColumns`. */
 function judgmentFromRow(row: Row): StoredJudgment {
   const kept = row[10] as number | null;
   const original = row[11] as number | null;
@@ -515,6 +538,7 @@ function judgmentFromRow(row: Row): StoredJudgment {
     templateVersion: row[3] as string,
     protocol: row[4] as StoredJudgment['protocol'],
     text: row[17] as string,
+    textOriginalChars: row[19] as number | null,
     status: row[5] as ParseStatus,
     rating: row[6] as number | null,
     verdict: row[7] as Verdict | null,
@@ -523,6 +547,7 @@ function judgmentFromRow(row: Row): StoredJudgment {
     truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },
     promptTokens: row[12] as number | null,
     completionTokens: row[13] as number | null,
+    tokenSource: row[18] as StoredJudgment['tokenSource'],
     latencyMs: row[14] as number | null,
     endpoint: row[15] as string | null,
     createdAt: row[16] as string,

@@ -1,5 +1,5 @@
 import type { JudgeInfo, Truncation, Verdict } from '../core/types.js';
-import type { Completion, ParsedCompletion, PreparedRequest } from '../judge/judge.js';
+import type { Completion, ParsedCompletion, PreparedRequest, TokenSource } from '../judge/judge.js';
 
 /** Only completions the server actually returned are stored; errors never are. */
 export type ParseStatus = 'ok' | 'unparsed';
@@ -17,8 +17,13 @@ export interface StoredJudgment {
   readonly model: string;
   readonly templateVersion: string;
   readonly protocol: 'single' | 'pairwise';
-  /** the raw completion text, kept so a newer parser can be applied later */
+  /**
+   * the raw completion text, kept so a newer parser can be applied later; one longer than
+   * MAX_STORED_TEXT_CHARS is kept capped (see `capText`), `textOriginalChars` says so
+   */
   readonly text: string;
+  /** the length of the completion as the server returned it, when `text` is capped; else null */
+  readonly textOriginalChars: number | null;
   readonly status: ParseStatus;
   /** the rating of a parsed single-protocol judgment */
   readonly rating: number | null;
@@ -32,6 +37,8 @@ export interface StoredJudgment {
   readonly truncation: Truncation | null;
   readonly promptTokens: number | null;
   readonly completionTokens: number | null;
+  /** where the token counts come from (the server, or the judge's tokenizer); null without counts */
+  readonly tokenSource: TokenSource | null;
   readonly latencyMs: number | null;
   /** the endpoint that answered, without credentials, query or fragment */
   readonly endpoint: string | null;
@@ -65,8 +72,39 @@ export type Reparsed =
   | { readonly status: 'unparsed'; readonly reason: string };
 
 /**
- * Builds the record for a completion the server returned and the judge parsed.
- * `parsed` may only be `ok` or `unparsed`: an error is not a judgment and is never stored.
+ * The longest raw completion stored, in UTF-16 units: 4,096 tokens x 16 characters, the
+ * most a 4,096-token Llama-2 context can generate (its longest pieces, runs of spaces or
+ * `-`, are 16 characters), so no answer of Auto-J is ever capped (its critiques run ~4
+ * characters a token, a few thousand characters at max_tokens 1,024). A longer answer
+ * comes from a server that did not honour max_tokens (60 MB ones were seen): it is kept
+ * capped, as the store would otherwise grow without bound, and so would a page showing it.
+ */
+export const MAX_STORED_TEXT_CHARS = 65_536;
+
+/** What a capped text keeps of its beginning; the rest of the cap goes to its end. */
+const CAPPED_HEAD_CHARS = MAX_STORED_TEXT_CHARS / 4;
+
+/**
+ * A text of at most MAX_STORED_TEXT_CHARS as it is; a longer one as its beginning and its
+ * end (three quarters of the cap: Auto-J's verdict is at the end, and parsers take the
+ * last marker) around a line that says how much was cut. Never splits a surrogate pair.
+ */
+export function capText(text: string): { readonly text: string; readonly originalChars: number | null } {
+  if (text.length <= MAX_STORED_TEXT_CHARS) return { text, originalChars: null };
+  // neither end of the cut may fall inside a surrogate pair
+  const head = text.slice(0, CAPPED_HEAD_CHARS).replace(/[\uD800-\uDBFF]$/, '');
+  const tail = text.slice(head.length - MAX_STORED_TEXT_CHARS).replace(/^[\uDC00-\uDFFF]/, '');
+  const removed = text.length - head.length - tail.length;
+  return {
+    text: `${head}\n[autoj-bench: ${removed} characters of this answer cut here]\n${tail}`,
+    originalChars: text.length,
+  };
+}
+
+/**
+ * Builds the record for a completion the server returned and the judge parsed (from the
+ * whole text: the stored one may be capped, see `capText`). `parsed` may only be `ok` or
+ * `unparsed`: an error is not a judgment and is never stored.
  */
 export function judgmentRecord(input: {
   readonly judge: JudgeInfo;
@@ -82,13 +120,16 @@ export function judgmentRecord(input: {
   if (kind !== 'ok' && kind !== 'unparsed') {
     throw new TypeError(`judgment ${request.key}: only ok/unparsed completions are stored, not '${kind}'`);
   }
+  const stored = capText(completion.text);
+  const hasCounts = completion.promptTokens !== undefined || completion.completionTokens !== undefined;
   return {
     key: request.key,
     judge: judge.name,
     model: request.model,
     templateVersion: judge.templateVersion,
     protocol: judge.protocol,
-    text: completion.text,
+    text: stored.text,
+    textOriginalChars: stored.originalChars,
     status: parsed.kind,
     rating: parsed.kind === 'ok' ? (parsed.rating ?? null) : null,
     verdict: parsed.kind === 'ok' ? (parsed.verdict ?? null) : null,
@@ -97,6 +138,7 @@ export function judgmentRecord(input: {
     truncation: request.truncation ?? null,
     promptTokens: completion.promptTokens ?? null,
     completionTokens: completion.completionTokens ?? null,
+    tokenSource: hasCounts ? (completion.tokenSource ?? 'server') : null,
     latencyMs: input.latencyMs,
     endpoint: publicEndpoint(input.endpoint),
     createdAt: input.createdAt.toISOString(),
@@ -138,6 +180,7 @@ export function publicEndpoint(endpoint: string): string {
 }
 
 const VERDICTS: ReadonlySet<string> = new Set(['first', 'second', 'tie']);
+const TOKEN_SOURCES: ReadonlySet<string> = new Set<TokenSource>(['server', 'counted', 'estimated']);
 
 /** Checks a record before it is written; throws a TypeError naming the key and the field. */
 export function validateRecord(r: JudgmentRecord): void {
@@ -150,6 +193,12 @@ export function validateRecord(r: JudgmentRecord): void {
     fail(`status '${status}' cannot be stored (only ok/unparsed; errors are never stored)`);
   }
   if (typeof r.text !== 'string') fail('no raw completion text');
+  if (r.textOriginalChars !== null) {
+    if (!(Number.isSafeInteger(r.textOriginalChars) && r.textOriginalChars > MAX_STORED_TEXT_CHARS))
+      fail(`textOriginalChars ${r.textOriginalChars} is not the length of a capped text`);
+  } else if (r.text.length > MAX_STORED_TEXT_CHARS) {
+    fail(`a text of ${r.text.length} characters is stored capped (see capText)`);
+  }
   if (r.protocol !== 'single' && r.protocol !== 'pairwise') fail(`unknown protocol '${String(r.protocol)}'`);
   if (r.rating !== null && !Number.isFinite(r.rating)) fail(`rating ${r.rating} is not a finite number`);
   if (r.verdict !== null && !VERDICTS.has(r.verdict)) fail(`unknown verdict '${String(r.verdict)}'`);
@@ -166,4 +215,8 @@ export function validateRecord(r: JudgmentRecord): void {
   ] as const) {
     if (value !== null && !(Number.isFinite(value) && value >= 0)) fail(`${name} ${value} is not a count`);
   }
+  const hasCounts = r.promptTokens !== null || r.completionTokens !== null;
+  if (r.tokenSource !== null && !TOKEN_SOURCES.has(r.tokenSource))
+    fail(`unknown tokenSource '${String(r.tokenSource)}'`);
+  if (hasCounts !== (r.tokenSource !== null)) fail('token counts and their tokenSource go together');
 }

@@ -1,13 +1,20 @@
 import type Database from 'better-sqlite3';
 import { InputError } from '../core/errors.js';
+import { capText, MAX_STORED_TEXT_CHARS } from './record.js';
 
 /**
  * The store's on-disk identity. `application_id` (in the SQLite header) says "this is a
  * judgment store"; `user_version` is the schema version. A store written by a newer harness
- * (higher version) is refused with a message, never read or migrated blindly.
+ * (higher version) is refused with a message, never read or migrated blindly; an older one
+ * is migrated when opened for writing (`migrateSchema`) and read as it is otherwise.
+ *
+ * Versions: 1, the first; 2 (issue 9) records where token counts come from and the
+ * length of a capped raw text.
  */
 export const APPLICATION_ID = 0x414a4253; // 'AJBS': Auto-J bench store
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** the oldest version this harness reads and migrates */
+export const OLDEST_SCHEMA_VERSION = 1;
 
 const SCHEMA_V1 = `
 -- One row per judgment, without the raw text, so that looking up a run's keys touches
@@ -51,13 +58,34 @@ CREATE TABLE usages (
 CREATE INDEX usages_key ON usages (key);
 `;
 
-export type SchemaState = 'current' | 'empty';
+/**
+ * Version 2 (issue 9):
+ * - `token_source`: where prompt_tokens/completion_tokens come from (the server's usage, or
+ *   the judge's tokenizer for a prompt sent with others); version 1 had the server's only.
+ * - `text_original_chars`: the length of a raw completion stored capped (record.ts).
+ */
+const V1_TO_V2 = `
+ALTER TABLE judgments ADD COLUMN token_source TEXT CHECK (token_source IN ('server', 'counted', 'estimated'));
+ALTER TABLE judgments ADD COLUMN text_original_chars INTEGER;
+UPDATE judgments SET token_source = 'server' WHERE prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL;
+-- Version 1 stored an answer without completion text (text null or missing) as an empty
+-- one, for good: a later run trusted it and sent nothing. An empty completion cannot be
+-- told from it, so every empty one is removed, to be asked again once.
+DELETE FROM judgments WHERE id IN (SELECT id FROM completions WHERE text = '');
+DELETE FROM completions WHERE text = '';
+`;
+
+export type SchemaState = 'current' | 'empty' | 'older';
 
 /**
- * Reads the header and says whether the file is an empty database (to be initialised) or
- * a current judgment store; throws an InputError naming the file otherwise.
+ * Reads the header and says whether the file is an empty database (to be initialised), a
+ * current judgment store or an older one (with its version); throws an InputError naming
+ * the file otherwise.
  */
-export function inspectSchema(db: Database.Database, file: string): SchemaState {
+export function inspectSchema(
+  db: Database.Database,
+  file: string,
+): { readonly state: SchemaState; readonly version: number } {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
   if (appId === APPLICATION_ID) {
@@ -68,13 +96,13 @@ export function inspectSchema(db: Database.Database, file: string): SchemaState 
           'upgrade the harness or use another --store',
       );
     }
-    if (version !== SCHEMA_VERSION) {
+    if (!Number.isInteger(version) || version < OLDEST_SCHEMA_VERSION) {
       throw new InputError(file, `judgment store with unknown schema version ${version}`);
     }
-    return 'current';
+    return { state: version === SCHEMA_VERSION ? 'current' : 'older', version };
   }
   const objects = db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
-  if (appId === 0 && version === 0 && objects === 0) return 'empty';
+  if (appId === 0 && version === 0 && objects === 0) return { state: 'empty', version };
   throw new InputError(
     file,
     'a SQLite database, but not a judgment store (unknown application id or tables)',
@@ -85,5 +113,36 @@ export function inspectSchema(db: Database.Database, file: string): SchemaState 
 export function createSchema(db: Database.Database): void {
   db.exec(SCHEMA_V1);
   db.pragma(`application_id = ${APPLICATION_ID}`);
+  migrateSchema(db, 1);
+}
+
+/**
+ * Brings a store of version `from` to SCHEMA_VERSION; runs inside the caller's write
+ * transaction, so a migration is whole or not at all.
+ */
+export function migrateSchema(db: Database.Database, from: number): void {
+  if (from < 2) {
+    db.exec(V1_TO_V2);
+    capStoredTexts(db);
+  }
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+/** Caps raw texts stored before the cap existed (version 1 kept 60 MB ones). */
+function capStoredTexts(db: Database.Database): void {
+  // UTF-8 bytes are never fewer than UTF-16 units: this finds every text over the cap
+  const ids = db
+    .prepare('SELECT id FROM completions WHERE length(CAST(text AS BLOB)) > ?')
+    .pluck()
+    .all(MAX_STORED_TEXT_CHARS) as number[];
+  const getText = db.prepare('SELECT text FROM completions WHERE id = ?').pluck();
+  const setText = db.prepare('UPDATE completions SET text = ? WHERE id = ?');
+  const setLength = db.prepare('UPDATE judgments SET text_original_chars = ? WHERE id = ?');
+  for (const id of ids) {
+    // one at a time: such texts can be tens of megabytes each
+    const capped = capText(getText.get(id) as string);
+    if (capped.originalChars === null) continue;
+    setText.run(capped.text, id);
+    setLength.run(capped.originalChars, id);
+  }
 }

@@ -140,10 +140,12 @@ describe('bench cache export', () => {
       'truncation',
       'promptTokens',
       'completionTokens',
+      'tokenSource',
       'latencyMs',
       'endpoint',
       'createdAt',
       'usages',
+      'textOriginalChars',
       'text',
     ]);
     expect(rows[2]).toMatchObject({ status: 'unparsed', rating: null, finishReason: 'length' });

@@ -6,7 +6,8 @@ import { InputError } from '../../harness/core/errors.js';
 import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import type { JudgmentRecord } from '../../harness/store/record.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../harness/store/schema.js';
-import { keyOf, singleRecord, tempDir, unparsedRecord } from './records.js';
+import { downgradeToVersion1, keyOf, singleRecord, tempDir, unparsedRecord } from './records.js';
+import { MAX_STORED_TEXT_CHARS } from '../../harness/store/record.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -42,6 +43,7 @@ describe('JudgmentStore: records', () => {
       truncation: { keptChars: 3000, originalChars: 9000 },
       promptTokens: null,
       completionTokens: null,
+      tokenSource: null,
       latencyMs: null,
       finishReason: null,
     };
@@ -356,6 +358,68 @@ describe('JudgmentStore: files', () => {
         `${file}: judgment store schema version ${SCHEMA_VERSION + 1} is newer than this harness supports (${SCHEMA_VERSION})`,
       );
     }
+  });
+
+  it('round-trips a capped text and counted tokens, and refuses records that do not hold together', () => {
+    const store = openStore();
+    const capped = singleRecord(1, {
+      text: `${'x'.repeat(MAX_STORED_TEXT_CHARS)} [cut] Rating: [[3]]`,
+      textOriginalChars: 3_000_000,
+      tokenSource: 'counted',
+    });
+    store.put(capped);
+    expect(store.get(keyOf(1))).toEqual(capped);
+    expect(() => store.put(singleRecord(2, { text: 'x'.repeat(MAX_STORED_TEXT_CHARS + 1) }))).toThrow(
+      /stored capped/,
+    );
+    expect(() => store.put(singleRecord(3, { textOriginalChars: 10 }))).toThrow(
+      /not the length of a capped text/,
+    );
+    expect(() => store.put(singleRecord(4, { tokenSource: null }))).toThrow(/go together/);
+    expect(() =>
+      store.put(singleRecord(5, { promptTokens: null, completionTokens: null, tokenSource: 'server' })),
+    ).toThrow(/go together/);
+    expect(store.count()).toBe(1);
+  });
+
+  it('migrates a version 1 store when opened for writing: sources, caps, and drops answers without text', () => {
+    openStore().put(singleRecord(9));
+    for (const s of open.splice(0)) s.close();
+    const huge = `${'A long critique. '.repeat(10_000)}Rating: [[4]]`;
+    downgradeToVersion1(file, [
+      singleRecord(1),
+      singleRecord(2, { promptTokens: null, completionTokens: null, tokenSource: null }),
+      // what version 1 made of an answer with `text: null`: an empty, unparsed judgment
+      unparsedRecord(3, { text: '', unparsedReason: 'no rating (no "Rating: [[")', finishReason: 'stop' }),
+      singleRecord(4, { text: huge, rating: 4 }),
+    ]);
+
+    // read-only: read as it is, nothing changed on disk
+    const reader = openStore({ readonly: true });
+    expect(reader.count()).toBe(5);
+    expect(reader.get(keyOf(1))).toEqual(singleRecord(1));
+    expect(reader.get(keyOf(2))).toMatchObject({ promptTokens: null, tokenSource: null });
+    expect(reader.get(keyOf(4))).toMatchObject({ text: huge, textOriginalChars: null });
+    reader.close();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    raw.close();
+
+    const store = openStore();
+    expect(store.count()).toBe(4);
+    expect(store.get(keyOf(3))).toBeUndefined(); // asked again by the next run
+    expect(store.get(keyOf(1))).toEqual(singleRecord(1));
+    expect(store.get(keyOf(9))).toEqual(singleRecord(9));
+    expect(store.get(keyOf(2))).toMatchObject({ promptTokens: null, tokenSource: null });
+    const capped = store.get(keyOf(4))!;
+    expect(capped.textOriginalChars).toBe(huge.length);
+    expect(capped.text.length).toBeLessThan(MAX_STORED_TEXT_CHARS + 100);
+    expect(capped.text.endsWith('Rating: [[4]]')).toBe(true);
+    expect(capped.text).toMatch(/\n\[autoj-bench: \d+ characters of this answer cut here\]\n/);
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+    expect(store.integrityCheck()).toEqual([]);
   });
 
   it('initialises an empty file but refuses to read one', () => {

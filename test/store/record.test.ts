@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { JudgeInfo } from '../../harness/core/types.js';
 import type { Completion, ParsedCompletion, PreparedRequest } from '../../harness/judge/judge.js';
-import { judgmentRecord, publicEndpoint, storedJudgment } from '../../harness/store/record.js';
+import { parseRating } from '../../harness/judge/autoj/parse.js';
+import { ENGLISH_TEMPLATES } from '../../harness/judge/autoj/profiles.js';
+import {
+  capText,
+  judgmentRecord,
+  MAX_STORED_TEXT_CHARS,
+  publicEndpoint,
+  storedJudgment,
+} from '../../harness/store/record.js';
 import { keyOf } from './records.js';
 
 const judge: JudgeInfo = {
@@ -45,6 +53,7 @@ describe('judgmentRecord', () => {
       templateVersion: '0123456789abcdef',
       protocol: 'single',
       text: 'Good. Rating: [[8]]',
+      textOriginalChars: null,
       status: 'ok',
       rating: 8,
       verdict: null,
@@ -53,6 +62,7 @@ describe('judgmentRecord', () => {
       truncation: { keptChars: 100, originalChars: 250 },
       promptTokens: 900,
       completionTokens: 12,
+      tokenSource: 'server',
       latencyMs: 1500,
       endpoint: 'http://10.0.0.5:8000/v1',
       createdAt: '2024-05-01T12:00:00.000Z',
@@ -80,6 +90,67 @@ describe('judgmentRecord', () => {
     expect(() =>
       judgmentRecord({ judge, request, completion, parsed: error, latencyMs: 1, endpoint: 'x', createdAt }),
     ).toThrow(/only ok\/unparsed completions are stored/);
+  });
+});
+
+describe('the cap on a stored answer', () => {
+  it('keeps what Auto-J can generate whole: 4,096 tokens of the longest Llama-2 pieces (16 characters)', () => {
+    const longest = '-'.repeat(16 * 4096);
+    expect(longest.length).toBe(MAX_STORED_TEXT_CHARS);
+    expect(capText(longest)).toEqual({ text: longest, originalChars: null });
+  });
+
+  it('keeps the beginning and the end of a longer one (the verdict is at the end), recorded with the judgment', () => {
+    const answer = `Start of the critique. ${'Rating: [[2]] is what a lesser answer gets. '.repeat(70_000)}So the final verdict: Rating: [[9]]`;
+    expect(answer.length).toBeGreaterThan(3_000_000);
+    const record = judgmentRecord({
+      judge,
+      request,
+      completion: { text: answer, finishReason: 'length' },
+      parsed: { kind: 'ok', rating: 9 },
+      latencyMs: 1,
+      endpoint: 'x',
+      createdAt,
+    });
+    expect(record.textOriginalChars).toBe(answer.length);
+    expect(record.text.length).toBeLessThanOrEqual(MAX_STORED_TEXT_CHARS + 80);
+    expect(record.text.startsWith('Start of the critique. ')).toBe(true);
+    expect(record.text.endsWith('So the final verdict: Rating: [[9]]')).toBe(true);
+    const removed = answer.length - MAX_STORED_TEXT_CHARS;
+    expect(record.text).toContain(`\n[autoj-bench: ${removed} characters of this answer cut here]\n`);
+    // a parser applied to the stored text later finds the same verdict
+    expect(parseRating(record.text, ENGLISH_TEMPLATES)).toEqual(parseRating(answer, ENGLISH_TEMPLATES));
+  });
+
+  it('never splits a surrogate pair at either end of the cut', () => {
+    const emoji = '\u{1F600}';
+    for (const shift of [0, 1]) {
+      const text = 'a'.repeat(shift) + emoji.repeat(MAX_STORED_TEXT_CHARS);
+      const { text: kept } = capText(text);
+      expect(kept).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    }
+  });
+});
+
+describe('token counts', () => {
+  it('say where they come from: the server, the judge\u2019s tokenizer, or none', () => {
+    const build = (c: Completion) =>
+      judgmentRecord({
+        judge,
+        request,
+        completion: c,
+        parsed: { kind: 'ok', rating: 8 },
+        latencyMs: 1,
+        endpoint: 'x',
+        createdAt,
+      });
+    expect(build(completion).tokenSource).toBe('server');
+    expect(build({ ...completion, tokenSource: 'counted' }).tokenSource).toBe('counted');
+    expect(build({ text: 'x', finishReason: 'stop' })).toMatchObject({
+      promptTokens: null,
+      completionTokens: null,
+      tokenSource: null,
+    });
   });
 });
 

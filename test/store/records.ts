@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import type { JudgmentRecord } from '../../harness/store/record.js';
 
 /** A fresh temporary folder for one test, removed by the returned cleanup. */
@@ -24,6 +25,7 @@ export function singleRecord(i: number, overrides: Partial<JudgmentRecord> = {})
     templateVersion: '0123456789abcdef',
     protocol: 'single',
     text: `The response answers the query (${i}). Rating: [[${rating}]]`,
+    textOriginalChars: null,
     status: 'ok',
     rating,
     verdict: null,
@@ -32,6 +34,7 @@ export function singleRecord(i: number, overrides: Partial<JudgmentRecord> = {})
     truncation: null,
     promptTokens: 420 + (i % 7),
     completionTokens: 150,
+    tokenSource: 'server',
     latencyMs: 812.5,
     endpoint: 'http://127.0.0.1:8000/v1',
     createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i % 60)).toISOString(),
@@ -50,4 +53,32 @@ export function unparsedRecord(i: number, overrides: Partial<JudgmentRecord> = {
     completionTokens: 1024,
     ...overrides,
   });
+}
+
+/**
+ * Turns the store at `file` (closed) into one of schema version 1, as the harness wrote
+ * before issue 9: without token_source and text_original_chars. Then `rows` are inserted
+ * as version 1 would have (`text` in completions, tokens without a source).
+ */
+export function downgradeToVersion1(file: string, rows: readonly JudgmentRecord[] = []): void {
+  const db = new Database(file);
+  try {
+    db.exec(
+      'ALTER TABLE judgments DROP COLUMN token_source; ALTER TABLE judgments DROP COLUMN text_original_chars',
+    );
+    const insert = db.prepare(
+      `INSERT INTO judgments (key, judge, model, template_version, protocol, status, rating, verdict,
+         unparsed_reason, finish_reason, prompt_tokens, completion_tokens, latency_ms, endpoint, created_at)
+       VALUES (@key, @judge, @model, @templateVersion, @protocol, @status, @rating, @verdict,
+         @unparsedReason, @finishReason, @promptTokens, @completionTokens, @latencyMs, @endpoint, @createdAt)`,
+    );
+    const text = db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)');
+    for (const r of rows) {
+      const { truncation: _t, tokenSource: _s, textOriginalChars: _c, text: body, ...columns } = r;
+      text.run(insert.run(columns).lastInsertRowid, body);
+    }
+    db.pragma('user_version = 1');
+  } finally {
+    db.close();
+  }
 }

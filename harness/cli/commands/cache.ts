@@ -92,10 +92,12 @@ export function exportLine(j: ExportedJudgment): string {
     truncation: j.truncation,
     promptTokens: j.promptTokens,
     completionTokens: j.completionTokens,
+    tokenSource: j.tokenSource,
     latencyMs: j.latencyMs,
     endpoint: j.endpoint,
     createdAt: j.createdAt,
     usages: j.usages,
+    textOriginalChars: j.textOriginalChars,
     text: j.text,
   });
 }
