@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { BenchError } from '../core/errors.js';
 import type { JudgeInfo } from '../core/types.js';
-import { EndpointPool } from '../client/endpoint-pool.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, EndpointPool } from '../client/endpoint-pool.js';
 import { createAutojJudge, isAutojProfileName, type AutojLanguage } from '../judge/autoj/index.js';
 import type { Judge } from '../judge/judge.js';
 import { createLengthJudge } from '../judge/length.js';
@@ -73,7 +73,11 @@ export function judgeOptions<T>(y: Argv<T>) {
       type: 'number',
       describe: 'stop once more judgments than this failed [default: no limit]',
     })
-    .option('request-timeout', { type: 'number', default: 600, describe: 'seconds per request attempt' })
+    .option('request-timeout', {
+      type: 'number',
+      default: DEFAULT_REQUEST_TIMEOUT_MS / 1000,
+      describe: 'seconds per request attempt (a 1,024-token answer under load takes ~150 s)',
+    })
     .option('give-up', {
       type: 'number',
       default: 60,
@@ -183,7 +187,8 @@ export function openJudge(
     pool = new EndpointPool({
       endpoints,
       apiKey,
-      timeoutMs: (args['request-timeout'] ?? 600) * 1000,
+      timeoutMs:
+        args['request-timeout'] === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : args['request-timeout'] * 1000,
       giveUpMs: (args['give-up'] ?? 60) * 1000,
     });
     const model = args['served-model-name'] ?? offline.profile.model;

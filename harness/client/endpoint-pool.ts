@@ -17,6 +17,18 @@ import {
   type Backoff,
 } from './retry.js';
 
+/**
+ * The default per-attempt timeout: it must fit a 1,024-token answer under load, which is
+ * mostly the wait in the server's queue. vllm-sim models Auto-J 13B on an A100 (64
+ * sequences decoded together, ~30 ms a step) and answers 3.9 judgments/s there; with the
+ * CLI's 512 prompts in flight per endpoint a prompt spends 512 / 3.9 = ~130 s in the server
+ * (Little's law), one of 1,024 tokens ~150 s (its own generation is ~30 s of it), and a
+ * request of 8 prompts waits for its slowest. 300 s is twice that; a hung request costs 5
+ * minutes, not 10, and the progress display shows it long before (runner/waits.ts). Raise it
+ * (--request-timeout) for a slower GPU or a longer queue.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+
 /** An endpoint: the server's OpenAI API base URL, e.g. `http://127.0.0.1:8000/v1`. */
 export interface EndpointSpec {
   readonly url: string;
@@ -30,7 +42,7 @@ export interface EndpointPoolOptions {
   readonly apiKey?: string;
   /** default: a keep-alive node:http fetch owned by the pool (see http-fetch.ts) */
   readonly fetch?: Fetch;
-  /** per attempt, until the whole answer is in; default 600 s (1024 tokens under load) */
+  /** per attempt, until the whole answer is in; default DEFAULT_REQUEST_TIMEOUT_MS (300 s) */
   readonly timeoutMs?: number;
   /** GET /v1/models when probing; default 5 s */
   readonly probeTimeoutMs?: number;
@@ -174,7 +186,7 @@ export class EndpointPool {
     if (options.endpoints.length === 0) throw new BenchError('no judge endpoint given; pass --endpoint URL');
     this.redact = redactor(options.apiKey);
     this.hasKey = Boolean(options.apiKey);
-    this.timeoutMs = options.timeoutMs ?? 600_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 5_000;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 6);
     this.backoff = { baseMs: 500, maxMs: 8_000, ...options.backoff };

@@ -2,7 +2,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { BenchError, InterruptedError, errorMessage } from '../core/errors.js';
 import type { JudgeTask, Judgment } from '../core/types.js';
 import type { Completion, Judge, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge/judge.js';
-import { silentProgress, type ProgressSink } from './progress.js';
+import { silentProgress, type ProgressSink, type ProgressState } from './progress.js';
+import { RequestWaits } from './waits.js';
 
 /** A judgment as the store keeps it: what the judge said, parsed. */
 export interface CachedJudgment {
@@ -73,6 +74,8 @@ export interface RunOptions {
   /** the run stops once more judgments than this failed with an error (not unparsed) */
   readonly maxFailures?: number;
   readonly subjects?: readonly Subject[];
+  /** the clock of request waits (ms); default performance.now */
+  readonly now?: () => number;
 }
 
 export interface RunSummary {
@@ -168,11 +171,13 @@ async function runRemote(
   const batchSize = client.completeBatch
     ? Math.min(concurrency, Math.max(1, Math.floor(options.batchSize ?? 1)))
     : 1;
-  const state = () => ({
+  const waits = new RequestWaits(options.now ?? (() => performance.now()));
+  const state = (): ProgressState => ({
     label: options.label,
     total: tasks.length,
     retries: client.retries ?? 0,
     ...counters,
+    ...waits.snapshot(),
   });
 
   const byKey = new Map<string, Entry>();
@@ -264,6 +269,7 @@ async function runRemote(
   };
 
   progress.update(state());
+  progress.watch?.(state);
   const local = new AbortController();
   const onAbort = () => local.abort(options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
@@ -333,12 +339,17 @@ async function runRemote(
       for (const e of batch) e.request = undefined;
       sent += batch.length;
       counters.inFlight += batch.length;
+      const wait = waits.start();
       let outcomes: readonly BatchOutcome[];
       try {
         outcomes =
           batch.length > 1 && client.completeBatch
             ? await client.completeBatch(requests, local.signal)
             : await one(requests[0]!);
+        waits.end(
+          wait,
+          outcomes.some((o) => o.ok),
+        );
       } catch (e) {
         if (local.signal.aborted) return;
         if (isFatal(e)) {
@@ -349,6 +360,7 @@ async function runRemote(
         outcomes = batch.map(() => ({ ok: false, error: e }));
       } finally {
         counters.inFlight -= batch.length;
+        waits.end(wait, false);
       }
       for (let k = 0; k < batch.length; k++) {
         const outcome = outcomes[k] ?? { ok: false, error: new Error('the client gave no answer') };

@@ -1,6 +1,9 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import yargs from 'yargs';
+import { judgeOptions } from '../../harness/cli/judge-options.js';
 import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
   EndpointPool,
   normalizeEndpoint,
   type EndpointPoolOptions,
@@ -200,6 +203,12 @@ describe('EndpointPool: requests', () => {
     server.script({ destroy: true }, { delayMs: 20, destroy: true }, { body: completionBody() });
     const result = await pool([server.url]).complete(request(1), never);
     expect(result.attempts).toBe(3);
+  });
+
+  it('the default per-attempt timeout fits a 1,024-token answer under load, and the CLI\u2019s is the same', async () => {
+    expect(DEFAULT_REQUEST_TIMEOUT_MS).toBe(300_000);
+    const args = await judgeOptions(yargs([])).parse();
+    expect(args['request-timeout'] * 1000).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
   });
 
   it('gives up on a hung request after the timeout and retries it', async () => {
