@@ -4,10 +4,12 @@ import llamaTokenizer from 'llama-tokenizer-js';
 import { describe, expect, it } from 'vitest';
 import { createAutojJudge } from '../../harness/judge/autoj/judge.js';
 import {
+  autojTokenCounter,
   bilingualEstimateCounter,
   byteTokenCounter,
   fitsWithin,
   Llama2Counter,
+  llama2TokenCounter,
   scaledCounter,
   simTokenCounter,
   utf8Bytes,
@@ -102,6 +104,7 @@ describe('counter combinators', () => {
     const judge = createAutojJudge();
     const exact = new Llama2Counter();
     expect(judge.tokenCounter.name).toBe('llama2');
+    expect(autojTokenCounter()).toBe(llama2TokenCounter());
     for (const text of EDGE_CASES) expect(judge.tokenCounter.count(text)).toBe(reference(text));
     // Llama-2 packs 16 dashes into a token: 16,000 of them are ~1,000 tokens, not 4,000
     const dashes = '-'.repeat(16_000);

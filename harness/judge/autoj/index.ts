@@ -35,6 +35,7 @@ export { fitPrompt, cut, type FitRequest, type FitResult } from './fit.js';
 export {
   Llama2Counter,
   llama2TokenCounter,
+  autojTokenCounter,
   bilingualEstimateCounter,
   simTokenCounter,
   byteTokenCounter,

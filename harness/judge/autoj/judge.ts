@@ -14,7 +14,7 @@ import {
   isAutojProfileName,
 } from './profiles.js';
 import { compileTemplate, type CompiledTemplate } from './templates.js';
-import { bilingualEstimateCounter, llama2TokenCounter, type TokenCounter } from './tokens.js';
+import { autojTokenCounter, bilingualEstimateCounter, type TokenCounter } from './tokens.js';
 
 /**
  * Tokens kept free besides the prompt and `max_tokens`, for differences between the
@@ -77,7 +77,7 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
   if (servedModelName.trim() === '') throw new Error('servedModelName must not be empty');
   const counter =
     options.tokenCounter ??
-    (profile.tokenizer === 'llama2' ? llama2TokenCounter() : bilingualEstimateCounter());
+    (profile.tokenizer === 'llama2' ? autojTokenCounter() : bilingualEstimateCounter());
   // an injected counter is taken to be the model's own tokenizer
   const tokenSource: TokenCounts['tokenSource'] =
     options.tokenCounter || profile.tokenizer === 'llama2' ? 'counted' : 'estimated';

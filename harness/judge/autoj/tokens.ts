@@ -476,6 +476,11 @@ export function llama2TokenCounter(): Llama2Counter {
   return sharedLlama2;
 }
 
+/** The default counter of the `autoj` profile (and of every Llama-2 judge): the exact count. */
+export function autojTokenCounter(): TokenCounter {
+  return llama2TokenCounter();
+}
+
 /** The default counter of `autoj-bilingual` (Yi-6B tokenizer unknown): an estimate, see the file header. */
 export function bilingualEstimateCounter(): TokenCounter {
   return scaledCounter(llama2TokenCounter(), 1.1);
