@@ -1,6 +1,9 @@
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processStartId } from '../../harness/core/process.js';
 import { readSnapshot } from '../../harness/leaderboard/history.js';
 import { snapshotCsv } from '../../harness/leaderboard/snapshot.js';
 import { makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
@@ -122,5 +125,60 @@ describe('bench refresh: a snapshot is written and repaired as one unit', () => 
     const r = await night(ws, FIRST, ['--date', '2024-04-01']);
     expect(r.code).toBe(2);
     expect(existsSync(join(dir, '2024-05-01.csv'))).toBe(false);
+  });
+});
+
+describe('bench refresh: what a killed refresh leaves behind', () => {
+  const lastLine = (text: string) => text.trimEnd().split('\n').at(-1) ?? '';
+
+  it('takes over a lock whose pid now belongs to an unrelated live process', async () => {
+    const ws = workspace();
+    expect((await night(ws, FIRST, ['--date', '2024-05-01'])).code).toBe(0);
+    const lock = join(ws.leaderboards, 'length', '.refresh.lock');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise<void>((resolve, reject) => other.once('spawn', resolve).once('error', reject));
+      const [boot, ticks] = processStartId(other.pid!)!.split(':');
+      writeFileSync(
+        lock,
+        `${JSON.stringify({ pid: other.pid, hostname: hostname(), startedAt: '2024-05-02T02:00:00.000Z', command: 'bench refresh', processStart: `${boot}:${Number(ticks) - 100}`, token: 'ab' })}\n`,
+      );
+      const r = await night(ws, SECOND, ['--date', '2024-05-02']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(
+        `bench: warning: took over the stale lock ${lock} (pid ${other.pid} on ${hostname()}, started 2024-05-02T02:00:00.000Z: pid ${other.pid} is another process now)`,
+      );
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'updated', date: '2024-05-02' });
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('a lock path that is a folder is one line naming it and what to do', async () => {
+    const ws = workspace();
+    const lock = join(ws.leaderboards, 'length', '.refresh.lock');
+    mkdirSync(lock, { recursive: true });
+    const r = await night(ws, FIRST, ['--date', '2024-05-01']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      `bench: ${lock} is a folder, not a lock file: remove it (no refresh uses a folder there) and run again`,
+    ]);
+    expect(readdirSync(join(ws.leaderboards, 'length'))).toEqual(['.refresh.lock']);
+  });
+
+  it('removes the site folders of a killed build when it rebuilds the site', async () => {
+    const ws = workspace();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const leftover = join(ws.root, `.site.building-${dead}-0badcafe`);
+    mkdirSync(join(leftover, 'models'), { recursive: true });
+    writeFileSync(join(leftover, 'index.html'), '<p>half a site</p>\n');
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(leftover, old, old);
+    const r = await night(ws, FIRST, ['--date', '2024-05-01']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastLine(r.stderr)).toBe(`rebuilt the site in ${ws.site}`);
+    expect(r.stderr).toContain(`report: removed ${leftover}, left by a build that was killed`);
+    expect(readdirSync(ws.root).filter((f) => f.startsWith('.site'))).toEqual([]);
   });
 });
