@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../../harness/core/errors.js';
 import { processStartId } from '../../harness/core/process.js';
+import { deadPid, liveProcess } from '../helpers/processes.js';
 import {
   acquireLock,
   LOCK_BUSY_EXIT,
@@ -27,19 +27,6 @@ const owner = (pid: number, hostname: string) =>
 /** A lock as this version writes it, recording the holder process's start. */
 const ownerWithStart = (pid: number, hostname: string, processStart: string | null) =>
   `${JSON.stringify({ pid, hostname, startedAt: '2024-01-01T00:00:00.000Z', command: 'bench refresh', processStart, token: '00ff00ff00ff00ff' })}\n`;
-
-/** A live process, other than this one, for as long as the test needs it. */
-async function liveProcess(): Promise<{ pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
-  await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
-  return { pid: child.pid!, stop: () => child.kill() };
-}
-
-/** A pid that certainly belonged to a process that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '0']);
-  return r.pid!;
-}
 
 describe('acquireLock', () => {
   it('creates the lock with pid, host and start time, and removes it on release', async () => {

@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { processStartId } from '../../harness/core/process.js';
 import { readSnapshot } from '../../harness/leaderboard/history.js';
 import { snapshotCsv } from '../../harness/leaderboard/snapshot.js';
 import { makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
+import { deadPid, liveProcess } from '../helpers/processes.js';
 import { refresh, workspace, type Workspace } from './helpers.js';
 
 /**
@@ -135,10 +135,9 @@ describe('bench refresh: what a killed refresh leaves behind', () => {
     const ws = workspace();
     expect((await night(ws, FIRST, ['--date', '2024-05-01'])).code).toBe(0);
     const lock = join(ws.leaderboards, 'length', '.refresh.lock');
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    const other = await liveProcess();
     try {
-      await new Promise<void>((resolve, reject) => other.once('spawn', resolve).once('error', reject));
-      const [boot, ticks] = processStartId(other.pid!)!.split(':');
+      const [boot, ticks] = processStartId(other.pid)!.split(':');
       writeFileSync(
         lock,
         `${JSON.stringify({ pid: other.pid, hostname: hostname(), startedAt: '2024-05-02T02:00:00.000Z', command: 'bench refresh', processStart: `${boot}:${Number(ticks) - 100}`, token: 'ab' })}\n`,
@@ -151,7 +150,7 @@ describe('bench refresh: what a killed refresh leaves behind', () => {
       expect(JSON.parse(r.stdout)).toMatchObject({ status: 'updated', date: '2024-05-02' });
       expect(existsSync(lock)).toBe(false);
     } finally {
-      other.kill();
+      other.stop();
     }
   });
 
@@ -169,7 +168,7 @@ describe('bench refresh: what a killed refresh leaves behind', () => {
 
   it('removes the site folders of a killed build when it rebuilds the site', async () => {
     const ws = workspace();
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = deadPid();
     const leftover = join(ws.root, `.site.building-${dead}-0badcafe`);
     mkdirSync(join(leftover, 'models'), { recursive: true });
     writeFileSync(join(leftover, 'index.html'), '<p>half a site</p>\n');

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   lutimesSync,
@@ -13,11 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSite } from '../../harness/report/index.js';
+import { deadPid } from '../helpers/processes.js';
 
 const NOW = () => new Date('2026-11-21T00:00:00Z');
-
-/** A pid that certainly belonged to a process that has exited. */
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 /** A folder as a build killed while rendering (or while removing the old site) leaves it. */
 function leftover(parent: string, name: string, ageMinutes: number): string {
