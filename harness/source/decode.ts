@@ -35,11 +35,9 @@ export async function decodeJson(
   try {
     return JSON.parse(text);
   } catch (e) {
-    const hint = text.trim().length === 0 ? 'empty file' : `invalid JSON (${jsonSyntaxProblem(e, text)})`;
-    throw new InputError(
-      name,
-      text.length > 0 && isTruncated(text) ? `truncated JSON (${jsonSyntaxProblem(e, text)})` : hint,
-    );
+    if (text.trim().length === 0) throw new InputError(name, 'empty file');
+    const { problem, atEnd } = jsonSyntaxError(e, text);
+    throw new InputError(name, `${atEnd ? 'truncated' : 'invalid'} JSON (${problem})`);
   }
 }
 
@@ -49,11 +47,22 @@ export async function decodeJson(
  * skip reason, a snapshot or a page. Messages with a position quote nothing.
  */
 export function jsonSyntaxProblem(error: unknown, text: string): string {
+  return jsonSyntaxError(error, text).problem;
+}
+
+/** `atEnd`: the text stopped where more was expected (a cut download or copy). */
+function jsonSyntaxError(error: unknown, text: string): { problem: string; atEnd: boolean } {
   const message = errorMessage(error);
-  const at = /^([^"]*) in JSON at position (\d+)/.exec(message);
-  if (at) return `${at[1]} at ${lineAndColumn(text, Number(at[2]))}`;
-  if (message.startsWith('Unexpected end of JSON input')) return 'unexpected end of input';
-  return 'unexpected character';
+  if (message.startsWith('Unexpected end of JSON input')) {
+    return { problem: 'unexpected end of input', atEnd: true };
+  }
+  const at = /^([^"]*?)(?: in JSON)? at position (\d+)/.exec(message);
+  if (!at) return { problem: 'unexpected character', atEnd: false };
+  const position = Number(at[2]);
+  return {
+    problem: `${at[1]} at ${lineAndColumn(text, position)}`,
+    atEnd: position >= text.trimEnd().length,
+  };
 }
 
 function lineAndColumn(text: string, position: number): string {
@@ -64,9 +73,4 @@ function lineAndColumn(text: string, position: number): string {
     lineStart = i + 1;
   }
   return `line ${line} column ${position - lineStart + 1}`;
-}
-
-function isTruncated(text: string): boolean {
-  const end = text.trimEnd();
-  return !(end.endsWith(']') || end.endsWith('}'));
 }
