@@ -105,22 +105,16 @@ describe('terminalText', () => {
 });
 
 describe('bench run alpacaeval prints hostile ids inert', () => {
+  const lengthRun = (source: string, ...extra: string[]) =>
+    runBench(['run', 'alpacaeval', '--judge', 'length', '--source', source, ...extra]);
+
   it('a results folder and CSV ids with escape sequences forge nothing in the table or the warnings', async () => {
     const root = makeAlpacaTree(
       { good: { outputs: outputsOfLength(3, 10) } },
       { ae1: `,win_rate,mode\ngood,50,minimal\n"csv${CLEAR}\nbench: forged\u202e",40,minimal\n` },
     );
     mkdirSync(join(root, 'results', FORGED));
-    const r = await runBench([
-      'run',
-      'alpacaeval',
-      '--judge',
-      'length',
-      '--source',
-      root,
-      '--bootstrap',
-      '0',
-    ]);
+    const r = await lengthRun(root, '--bootstrap', '0');
     expect(r.code, r.stderr).toBe(0);
     for (const output of [r.stdout, r.stderr]) expectInert(output);
     expect(r.stdout).toContain(
@@ -135,14 +129,7 @@ describe('bench run alpacaeval prints hostile ids inert', () => {
   });
 
   it('the error line escapes a file name', async () => {
-    const r = await runBench([
-      'run',
-      'alpacaeval',
-      '--judge',
-      'length',
-      '--source',
-      `/nonexistent/${FORGED}`,
-    ]);
+    const r = await lengthRun(`/nonexistent/${FORGED}`);
     expect(r.code).toBe(1);
     expectInert(r.stderr);
     expect(r.stderr).toContain('bench: /nonexistent/evil\\x1b[2J\\rbench: forged: no such folder');
