@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../harness/core/errors.js';
 import { createLengthJudge } from '../../harness/judge/length.js';
 import { submissionHash } from '../../harness/leaderboard/inputs.js';
@@ -23,6 +23,10 @@ import { runBench } from '../helpers/cli.js';
  */
 const PASSWD_LINE = readFileSync('/etc/passwd', 'utf8').split('\n')[0]!;
 const ENVIRON_START = readFileSync('/proc/self/environ', 'latin1').split('\0')[0]!;
+
+/** Trees made here hold FIFOs and links to devices: removed at the end, not left in /tmp. */
+const made: string[] = [];
+afterAll(() => made.forEach((root) => rmSync(root, { recursive: true, force: true })));
 
 /** A tree with two good models and one hostile model per way of attacking the reader. */
 function hostileTree(): string {
@@ -47,6 +51,7 @@ function hostileTree(): string {
   plant('fifo', 'model_outputs.json', (p) => execFileSync('mkfifo', [p]));
   // a link that stays inside the tree is a file like any other
   plant('alias', 'model_outputs.json.gz', (p) => symlinkSync('../good/model_outputs.json.gz', p));
+  made.push(root);
   return root;
 }
 
@@ -200,7 +205,6 @@ describe('files named on the command line', () => {
     await expect(readScoreCsv(fifo, { scoreColumn: 'win_rate' })).rejects.toThrow(
       `${fifo}: is a FIFO, not a regular file (not read)`,
     );
-    rmSync(fifo);
   });
 
   it('reads a submission through a link inside the tree like the file itself', async () => {
