@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BenchError, InputError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { JudgeInfo } from '../core/types.js';
-import type { SourceFiles } from '../source/files.js';
+import { readRegularFile, type SourceFiles } from '../source/files.js';
 import { builtInReferenceFile, loadReference } from '../source/references.js';
 import {
   latestIsCurrent,
@@ -209,14 +208,8 @@ async function readReference<R extends RankedRun>(options: RefreshOptions<R>) {
   let file: string;
   if (options.asOf) {
     file = options.asOf;
-    try {
-      bytes = await readFile(options.asOf);
-    } catch (e) {
-      throw new InputError(
-        options.asOf,
-        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : errorMessage(e),
-      );
-    }
+    bytes = await readRegularFile(options.asOf);
+    if (bytes === null) throw new InputError(options.asOf, 'file not found');
   } else {
     file = options.files.describe(relPath);
     bytes = await options.files.read(relPath);

@@ -1,3 +1,5 @@
+import { terminalText } from '../core/terminal-text.js';
+
 /** Counters a run reports while it works; the display decides how to show them. */
 export interface ProgressState {
   readonly label: string;
@@ -39,7 +41,7 @@ export function stderrProgress(
     const eta = rate > 0 && left > 0 ? ` eta ${formatDuration(left / rate)}` : '';
     const pct = s.total > 0 ? ((100 * s.done) / s.total).toFixed(1) : '100.0';
     return (
-      `${s.label}: ${s.done}/${s.total} (${pct}%) ${rate.toFixed(1)}/s${eta}` +
+      `${terminalText(s.label)}: ${s.done}/${s.total} (${pct}%) ${rate.toFixed(1)}/s${eta}` +
       ` | cached ${s.cached} in flight ${s.inFlight} retries ${s.retries} unparsed ${s.unparsed} errors ${s.errors}`
     );
   };
