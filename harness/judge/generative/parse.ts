@@ -62,7 +62,8 @@ export type SpecParse =
   | { readonly ok: false; readonly reason: string };
 
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
-const LEADING_DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)/;
+/** without a closing marker a final `.` ends the sentence: `[RESULT] 2.` is 2 */
+const LEADING_DECIMAL = /^(?:\d+(?:\.\d+)?|\.\d+)/;
 const WHOLE = /^\d+$/;
 const WORD_CHAR = /^[\p{L}\p{N}]/u;
 
