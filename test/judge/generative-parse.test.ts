@@ -168,7 +168,10 @@ describe('Prometheus 2', () => {
     expect(decide('[RESULT] Both are good').kind).toBe('unparsed'); // "B" of "Both" is no verdict
     expect(decide('[RESULT] AB').kind).toBe('unparsed');
     expect(decide('[RESULT] C').kind).toBe('unparsed'); // no tie in Prometheus' relative grading
-    expect(decide('[RESULT] (Either "A" or "B")').kind).toBe('unparsed');
+    expect(decide('[RESULT] (A or B)')).toEqual({
+      kind: 'unparsed',
+      reason: 'decision echoes the instruction ("(A or B)")',
+    });
     expect(decide('Response A is better.')).toEqual({
       kind: 'unparsed',
       reason: 'no decision (no "[RESULT]")',

@@ -64,7 +64,7 @@ describe('built-in profiles', () => {
       'prometheus2/helpfulness.relative.txt':
         'b4a4255f0bd0384a3be8d07b7b216a26aba9b8ba69e56fa2dc8e4c84bac09026',
       'prometheus2/relative.system.txt': '2d7f53af02b6a37c5701ed6a821289874a82615c0a6af9d181dc465b2fb5df20',
-      'prometheus2/relative.txt': 'ca920719db01d48a23abefa2fde5f1810e50f7bd551dfcddcf87b53dd68941a9',
+      'prometheus2/relative.txt': '2b992796d7579dc5af8241134830d116c57fb7c8687788443191c357ed826815',
       'mtbench/pair-v2.system.txt': '8d6df8feee26e1c9994a4fae884fc839bfcb1787a3a9522d1be611db68c93338',
       'mtbench/pair-v2.txt': '22f93e573bf9343e52c3dd0a36b1a033a47a6dc0045ab3d40357da8d3c613d57',
       'mtbench/single-v1.system.txt': '75357d685f238b6afd7738be9786fdafde641eb6ca9a3be7471939715a68a4de',
