@@ -383,6 +383,30 @@ describe('the validator: one line naming the file, the field and the problem', (
   });
 });
 
+describe('docs/judges.md', () => {
+  it('its example profile is valid and builds a judge', () => {
+    const doc = readFileSync(new URL('../../docs/judges.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const dir = join(work, 'docs-example');
+    mkdirSync(join(dir, 'my-judge'), { recursive: true });
+    writeFileSync(join(dir, 'my-judge.yaml'), example);
+    writeFileSync(
+      join(dir, 'my-judge/grade.txt'),
+      'Question: {question}\nAnswer: {answer}\nEnd with "Score: k".',
+    );
+    writeFileSync(join(dir, 'my-judge/compare.txt'), 'Question: {question}\nA: {answer_a}\nB: {answer_b}');
+    const profile = loadJudgeProfile('./my-judge.yaml', { cwd: dir });
+    expect(profile.sampling).toEqual({ temperature: 0, top_p: 1, max_tokens: 512, repetition_penalty: 1.05 });
+    const judge = createGenerativeJudge(profile, { protocol: 'pairwise' });
+    const task = { protocol: 'pairwise', instruction: 'Q', first: 'x', second: 'y' } as const;
+    expect(judge.prepare(task).prompt).toBe('[INST] Question: Q\nA: x\nB: y [/INST]');
+    expect(judge.parse({ text: 'Winner: b', finishReason: 'stop' }, task)).toEqual({
+      kind: 'ok',
+      verdict: 'second',
+    });
+  });
+});
+
 describe('a judge from a profile file alone (no code change)', () => {
   it('loads by path, resolves its files next to itself, builds, keys and parses', () => {
     const file = writeProfile(
