@@ -1,5 +1,5 @@
 import type { JudgeInfo, JudgeTask } from '../../core/types.js';
-import { DEFAULT_SAFETY_MARGIN } from '../autoj/judge.js';
+import { DEFAULT_SAFETY_MARGIN, nonNegativeInteger, positiveInteger } from '../autoj/judge.js';
 import { fitPrompt, templateTokens } from '../autoj/fit.js';
 import { autojTokenCounter, bilingualEstimateCounter, type TokenCounter } from '../autoj/tokens.js';
 import type { ChatMessage, Completion, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge.js';
@@ -246,16 +246,4 @@ function compileVariant(profile: JudgeProfile, variant: TemplateVariant): Compil
 /** The messages back from their canonical JSON (`prompt` of a chat request). */
 function chatMessages(prompt: string): ChatMessage[] {
   return (JSON.parse(prompt) as ChatMessage[]).map((m) => ({ role: m.role, content: m.content }));
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a non-negative integer, got ${value}`);
-  return value;
 }

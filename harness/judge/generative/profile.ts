@@ -99,6 +99,7 @@ export interface JudgeProfile {
  */
 const RESERVED_SAMPLING = ['model', 'prompt', 'messages', 'stream', 'stream_options', 'n', 'echo'];
 
+/** The top-level fields; all required but the two optional ones. */
 const TOP_FIELDS = [
   'name',
   'description',
@@ -113,6 +114,7 @@ const TOP_FIELDS = [
   'sampling',
   'protocols',
 ];
+const OPTIONAL_TOP_FIELDS = ['quantization', 'chat_template'];
 
 type Raw = Readonly<Record<string, unknown>>;
 
@@ -257,18 +259,12 @@ class ProfileReader {
   }
 
   profile(value: unknown, reservedNames: readonly string[]): JudgeProfile {
-    const p = this.record(value, '', TOP_FIELDS, [
-      'name',
-      'description',
-      'source',
-      'model',
-      'context_length',
-      'tokenizer',
-      'endpoint',
-      'languages',
-      'sampling',
-      'protocols',
-    ]);
+    const p = this.record(
+      value,
+      '',
+      TOP_FIELDS,
+      TOP_FIELDS.filter((f) => !OPTIONAL_TOP_FIELDS.includes(f)),
+    );
     const name = this.string(p.name, 'name');
     if (!isSafePathSegment(name) || name !== name.toLowerCase()) {
       this.fail(
