@@ -16,6 +16,7 @@ import {
 import { createGenerativeJudge, resolveJudgeModel } from '../../harness/judge/generative/judge.js';
 import { builtInJudgeNames, judgesDir, loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { parseJudgeProfile } from '../../harness/judge/generative/profile.js';
+import { serveSettings } from '../../harness/judge/generative/serve.js';
 
 const work = mkdtempSync(join(tmpdir(), 'judge-profiles-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -138,6 +139,27 @@ describe('built-in profiles', () => {
     const b = createGenerativeJudge(mt, { model: 'b', maxModelLen: 8192 }).prepare(task);
     expect(a.prompt).toBe(b.prompt);
     expect(a.key).not.toBe(b.key);
+  });
+});
+
+describe('serveSettings: what bench serve passes vLLM', () => {
+  it('model, context length, quantization and chat template from the profile', () => {
+    expect(serveSettings(loadJudgeProfile('autoj'))).toEqual({
+      model: 'GAIR/autoj-13b',
+      maxModelLen: 4096,
+      extraArgs: [],
+    });
+    expect(serveSettings(loadJudgeProfile('autoj-gptq'))).toEqual({
+      model: 'GAIR/autoj-13b-GPTQ-4bits',
+      maxModelLen: 4096,
+      extraArgs: ['--quantization', 'gptq'],
+    });
+    expect(serveSettings(loadJudgeProfile('prometheus2'))).toEqual({
+      model: 'prometheus-eval/prometheus-7b-v2.0',
+      maxModelLen: 8192,
+      extraArgs: ['--chat-template', join(JUDGES, 'prometheus2/chat-template.jinja')],
+    });
+    expect(serveSettings(loadJudgeProfile('mtbench'))).toEqual({ model: null, extraArgs: [] });
   });
 });
 
