@@ -1,5 +1,12 @@
-/** Plain-text tables for the terminal: right-aligned numbers, left-aligned text. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+import { terminalText } from '../core/terminal-text.js';
+
+/**
+ * Plain-text tables for the terminal: right-aligned numbers, left-aligned text. Cells are
+ * shown with control characters escaped (a model id cannot clear the screen or add a row).
+ */
+export function formatTable(rawHeader: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  const header = rawHeader.map(terminalText);
+  const rows = rawRows.map((r) => r.map(terminalText));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const numeric = header.map(
     (_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+%?$|^[-–]$|^n\/a$/.test(r[c] ?? '')),
@@ -21,3 +28,4 @@ export function interval(ci: readonly [number, number] | null | undefined, digit
 }
 
 export { toJson } from '../core/serialize.js';
+export { terminalText } from '../core/terminal-text.js';

@@ -1,3 +1,5 @@
+import { terminalText } from '../core/terminal-text.js';
+
 /**
  * What a command may touch of the outside world, injected so tests run commands in
  * process with captured output and a fake environment.
@@ -13,4 +15,12 @@ export interface CliIO {
   readonly cwd: string;
   /** aborted on Ctrl-C / SIGTERM */
   readonly signal: AbortSignal;
+}
+
+/**
+ * `bench: warning: ...` lines on stderr. Warnings carry untrusted text (model ids, file
+ * names, reasons), shown with control characters escaped so each stays one inert line.
+ */
+export function warningsTo(io: CliIO): (message: string) => void {
+  return (message) => io.stderr(`bench: warning: ${terminalText(message)}\n`);
 }

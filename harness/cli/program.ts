@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { BenchError, errorMessage } from '../core/errors.js';
+import { terminalText } from '../core/terminal-text.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -47,7 +48,7 @@ export async function runCli(
   } catch (e) {
     if (helpShown) return exitCode || 2;
     const code = e instanceof BenchError ? e.exitCode : 1;
-    io.stderr(`bench: ${oneLine(errorMessage(e))}\n`);
+    io.stderr(`bench: ${terminalText(oneLine(errorMessage(e)))}\n`);
     if (io.env.BENCH_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
     return code;
   }

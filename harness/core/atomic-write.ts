@@ -14,3 +14,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw e;
   }
 }
+
+/**
+ * The name of the file a temp file of `writeFileAtomic` was to become (`latest.json` for
+ * `.latest.json.123.0a1b2c3d.tmp`), or null for any other name: what a killed write leaves.
+ */
+export function atomicWriteTarget(name: string): string | null {
+  return /^\.(.+)\.\d+\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1] ?? null;
+}

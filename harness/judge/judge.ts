@@ -18,11 +18,24 @@ export interface LocalJudge {
   evaluate(task: JudgeTask): Judgment;
 }
 
+/** One message of a chat request (`/v1/chat/completions`). */
+export interface ChatMessage {
+  readonly role: 'system' | 'user';
+  readonly content: string;
+}
+
 /** The exact request a remote judge sends; `key` identifies its answer in the store. */
 export interface PreparedRequest {
   readonly key: string;
   readonly model: string;
+  /**
+   * The raw prompt for `/v1/completions`. For a chat request (`messages` set) it is the
+   * canonical JSON of the messages: what the key hashes, and a stable sort order.
+   */
   readonly prompt: string;
+  /** set for judges served on the chat endpoint: the request goes as these messages */
+  readonly messages?: readonly ChatMessage[];
+  /** every field goes to the server (and into the key) */
   readonly sampling: Sampling;
   readonly truncation?: Truncation;
 }

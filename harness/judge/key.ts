@@ -46,6 +46,12 @@ export function canonicalJson(value: JsonValue): string {
   return `{${parts.join(',')}}`;
 }
 
+/**
+ * A sampling record with fields beyond the three every record has (e.g.
+ * `repetition_penalty`): profiles declare sampling as an open record.
+ */
+export type OpenSampling = Sampling & { readonly [field: string]: JsonValue };
+
 /** What a judgment key is made of. */
 export interface KeyParts {
   /** the judge model's identity (weights), e.g. `GAIR/autoj-13b` */
@@ -53,23 +59,29 @@ export interface KeyParts {
   readonly templateVersion: string;
   /** the exact prompt sent */
   readonly prompt: string;
-  readonly sampling: Sampling;
+  readonly sampling: Sampling | OpenSampling;
 }
 
-/** sha256 hex of the canonical JSON of {model, templateVersion, prompt, sampling}. */
+/**
+ * sha256 hex of the canonical JSON of {model, templateVersion, prompt, sampling}, with
+ * every field of the sampling record: a `repetition_penalty` (or any other field a
+ * profile adds) changes what the server answers, so it changes the key. Keys of records
+ * with only today's three fields are what they always were.
+ */
 export function judgmentKey(parts: KeyParts): string {
   const { model, templateVersion, prompt, sampling } = parts;
   const { max_tokens, temperature, top_p } = sampling;
   // Runs once per judgment: the same text as `canonicalJson` gives (keys sorted, no
-  // whitespace), written out directly. Anything unusual takes the general path, which
-  // also rejects what JSON cannot represent.
+  // whitespace), written out directly for the common record of exactly three fields.
+  // Anything else takes the general path, which also rejects what JSON cannot represent.
   if (
     typeof model === 'string' &&
     typeof templateVersion === 'string' &&
     typeof prompt === 'string' &&
     Number.isFinite(max_tokens) &&
     Number.isFinite(temperature) &&
-    Number.isFinite(top_p)
+    Number.isFinite(top_p) &&
+    Object.keys(sampling).length === 3
   ) {
     return sha256Hex(
       `{"model":${JSON.stringify(model)},"prompt":${JSON.stringify(prompt)},` +
@@ -80,16 +92,40 @@ export function judgmentKey(parts: KeyParts): string {
   return sha256Hex(canonicalJson(keyObject(parts)));
 }
 
-/** The object a judgment key is the canonical JSON of. */
+/** The object a judgment key is the canonical JSON of: the whole sampling record. */
 export function keyObject(parts: KeyParts): JsonValue {
   return {
     model: parts.model,
     templateVersion: parts.templateVersion,
     prompt: parts.prompt,
     sampling: {
+      ...(parts.sampling as unknown as { readonly [field: string]: JsonValue }),
+      // named, so that a record missing one of them is refused (undefined), not keyed
       temperature: parts.sampling.temperature,
       top_p: parts.sampling.top_p,
       max_tokens: parts.sampling.max_tokens,
     },
   };
+}
+
+/**
+ * Whether two sampling records ask the server for the same thing: every field, not only
+ * the three that every record has (requests with different records must not share a
+ * batch, or one would be sent with the other's parameters).
+ */
+export function sameSampling(a: Sampling | OpenSampling, b: Sampling | OpenSampling): boolean {
+  if (a === b) return true;
+  const fields = Object.keys(a);
+  if (fields.length !== Object.keys(b).length) return false;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const f of fields) {
+    if (!Object.hasOwn(y, f)) return false;
+    const u = x[f];
+    const v = y[f];
+    if (u === v) continue;
+    if (typeof u !== 'object' || typeof v !== 'object' || u === null || v === null) return false;
+    if (canonicalJson(u as JsonValue) !== canonicalJson(v as JsonValue)) return false;
+  }
+  return true;
 }

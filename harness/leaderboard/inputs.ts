@@ -1,24 +1,24 @@
 import type { JudgeInfo } from '../core/types.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
-import { submissionDir } from '../source/alpacaeval.js';
+import { InputError } from '../core/errors.js';
+import { readSubmissionFile } from '../source/alpacaeval.js';
 import type { SourceFiles } from '../source/files.js';
 import type { ScoreTable } from '../source/leaderboard-csv.js';
 import type { SnapshotInputs } from './types.js';
 
 /**
- * The outputs files a submission may have, in the order `readSubmission` tries them
- * (harness/source/alpacaeval.ts): the hash here must be the `contentHash` a run records.
+ * sha256 of a model's outputs file (the `contentHash` a run records), or null when the
+ * source has none or may not read it (the run then skips the model with the reason).
+ * Reads, never parses.
  */
-const OUTPUT_FILES = ['model_outputs.json', 'model_outputs.json.gz'] as const;
-
-/** sha256 of a model's outputs file, or null when the source has none. Reads, never parses. */
 export async function submissionHash(files: SourceFiles, model: string): Promise<string | null> {
-  const dir = submissionDir(model);
-  for (const name of OUTPUT_FILES) {
-    const bytes = await files.read(`${dir}/${name}`);
-    if (bytes !== null) return sha256Hex(bytes);
+  try {
+    const found = await readSubmissionFile(files, model);
+    return found ? sha256Hex(found.bytes) : null;
+  } catch (e) {
+    if (e instanceof InputError) return null;
+    throw e;
   }
-  return null;
 }
 
 /**

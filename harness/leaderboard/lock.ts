@@ -1,8 +1,9 @@
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BenchError, errorMessage } from '../core/errors.js';
+import { processIsAlive, processStartId } from '../core/process.js';
 
 /** What a lock file says about its holder. */
 export interface LockOwner {
@@ -10,6 +11,13 @@ export interface LockOwner {
   readonly hostname: string;
   readonly startedAt: string;
   readonly command: string;
+  /**
+   * what tells the holder apart from a later process given the same pid (`processStartId`);
+   * null where the system cannot tell, and in locks of older versions
+   */
+  readonly processStart: string | null;
+  /** random: tells this lock apart from any other of the same pid */
+  readonly token: string;
 }
 
 export interface HeldLock {
@@ -37,6 +45,8 @@ export interface LockOptions {
   readonly hostname?: string;
   /** whether a process of this host is running; default: `kill(pid, 0)` */
   readonly isAlive?: (pid: number) => boolean;
+  /** the start of a process of this host (see LockOwner.processStart); default: from /proc */
+  readonly processStartId?: (pid: number) => string | null;
   readonly warn: (message: string) => void;
   /** a lock file that cannot be read is taken as stale once older than this (default 60 s) */
   readonly unreadableStaleMs?: number;
@@ -46,15 +56,21 @@ export interface LockOptions {
  * Takes the lock at `path`, created with O_EXCL so two processes can never both create it.
  * A lock held by a live process (or by another host, whose processes cannot be checked)
  * is refused with LockBusyError. A lock left by a dead process of this host is stale: it
- * is taken over with a warning.
+ * is taken over with a warning; so is one whose pid is alive but started at another time
+ * than the lock's holder (the pid was reused). A path that is not a regular file (a folder,
+ * a symlink) is a BenchError saying to remove it.
  */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const now = options.now ?? (() => new Date());
+  const startOf = options.processStartId ?? processStartId;
+  const pid = options.pid ?? process.pid;
   const owner: LockOwner = {
-    pid: options.pid ?? process.pid,
+    pid,
     hostname: options.hostname ?? osHostname(),
     startedAt: now().toISOString(),
     command: options.command,
+    processStart: startOf(pid),
+    token: randomBytes(8).toString('hex'),
   };
   const content = `${JSON.stringify(owner)}\n`;
   const isAlive = options.isAlive ?? processIsAlive;
@@ -79,9 +95,10 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
           h,
         );
       }
-      if (isAlive(h.pid)) throw new LockBusyError(`another refresh is running (${desc}; lock ${path})`, h);
+      const gone = whyGone(h, isAlive, startOf);
+      if (gone === null) throw new LockBusyError(`another refresh is running (${desc}; lock ${path})`, h);
       if (!(await takeOver(path, found.text))) continue;
-      options.warn(`took over the stale lock ${path} (${desc}: that process is gone)`);
+      options.warn(`took over the stale lock ${path} (${desc}: ${gone})`);
     } else {
       const ageMs = now().getTime() - found.mtimeMs;
       if (ageMs < (options.unreadableStaleMs ?? 60_000)) {
@@ -99,6 +116,22 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   );
 }
 
+/**
+ * Why the holder of a lock of this host is gone, or null while it runs. A live pid whose
+ * process started at another time than the holder recorded is another process (the pid
+ * was reused after the holder died); where either start is unknown, a live pid is the holder.
+ */
+function whyGone(
+  holder: LockOwner,
+  isAlive: (pid: number) => boolean,
+  startOf: (pid: number) => string | null,
+): string | null {
+  if (!isAlive(holder.pid)) return 'that process is gone';
+  const start = holder.processStart === null ? null : startOf(holder.pid);
+  if (start !== null && start !== holder.processStart) return `pid ${holder.pid} is another process now`;
+  return null;
+}
+
 type FoundLock =
   | 'gone'
   | { kind: 'owner'; owner: LockOwner; text: string }
@@ -108,10 +141,21 @@ async function readLock(path: string): Promise<FoundLock> {
   let text: string;
   let mtimeMs: number;
   try {
-    [text, { mtimeMs }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    const s = await lstat(path);
+    if (s.isDirectory()) {
+      throw new BenchError(
+        `${path} is a folder, not a lock file: remove it (no refresh uses a folder there) and run again`,
+      );
+    }
+    if (!s.isFile()) {
+      throw new BenchError(`${path} is not a regular file (a symlink or a device): remove it and run again`);
+    }
+    mtimeMs = s.mtimeMs;
+    text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    throw e;
+    if (e instanceof BenchError) throw e;
+    throw new BenchError(`${path}: cannot read the lock file (${errorMessage(e)})`, { cause: e });
   }
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
@@ -123,6 +167,8 @@ async function readLock(path: string): Promise<FoundLock> {
           hostname: o.hostname,
           startedAt: String(o.startedAt),
           command: String(o.command),
+          processStart: typeof o.processStart === 'string' ? o.processStart : null,
+          token: typeof o.token === 'string' ? o.token : '',
         },
         text,
       };
@@ -175,16 +221,6 @@ function held(path: string, owner: LockOwner, content: string): HeldLock {
   };
 }
 
-/** `kill(pid, 0)`: ESRCH means no such process; EPERM means it exists (another user's). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The lock file of a leaderboard folder. */
 export const REFRESH_LOCK = '.refresh.lock';
 
@@ -194,7 +230,12 @@ export const REFRESH_LOCK = '.refresh.lock';
  * no trace).
  */
 export async function lockLeaderboard(dir: string, options: LockOptions): Promise<HeldLock> {
-  const created = await mkdir(dir, { recursive: true });
+  let created: string | undefined;
+  try {
+    created = await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new BenchError(`${dir}: cannot create the leaderboard folder (${errorMessage(e)})`, { cause: e });
+  }
   let lock: HeldLock;
   try {
     lock = await acquireLock(join(dir, REFRESH_LOCK), options);

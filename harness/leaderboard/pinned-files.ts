@@ -13,6 +13,7 @@ export function pinFile(
 ): SourceFiles {
   return {
     location: files.location,
+    limits: files.limits,
     read: (p) => (p === relPath ? Promise.resolve(bytes) : files.read(p)),
     describe: (p) => (p === relPath ? describedAs : files.describe(p)),
     listDirs: (d) => files.listDirs(d),

@@ -1,11 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BenchError, InputError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { JudgeInfo } from '../core/types.js';
-import type { SourceFiles } from '../source/files.js';
+import { readRegularFile, type SourceFiles } from '../source/files.js';
 import { builtInReferenceFile, loadReference } from '../source/references.js';
-import { latestIsCurrent, loadHistory, writeLatest, writeSnapshot, type WrittenSnapshot } from './history.js';
+import {
+  latestIsCurrent,
+  loadHistory,
+  repairSnapshotFiles,
+  writeLatest,
+  writeSnapshot,
+  type WrittenSnapshot,
+} from './history.js';
 import { collectInputs, describeInputChanges, sameInputs } from './inputs.js';
 import { pinFile } from './pinned-files.js';
 import { publishSite, siteIsCurrent } from './site.js';
@@ -51,8 +57,11 @@ export type RefreshOutcome =
       readonly date: string;
       /** the newest snapshot, which still stands */
       readonly latest: LeaderboardSnapshot;
-      /** derived files rewritten because they lagged behind the newest snapshot */
-      readonly repaired: readonly ('latest' | 'site')[];
+      /**
+       * derived files rewritten because they lagged behind the snapshots: `csv` (a dated
+       * CSV that was not its JSON's), `latest`, `site`
+       */
+      readonly repaired: readonly ('csv' | 'latest' | 'site')[];
     }
   | {
       readonly status: 'updated';
@@ -78,8 +87,14 @@ export type RefreshOutcome =
  * - Same date: a refresh dated like the newest snapshot, with something new, replaces it;
  *   its changes and `since` dates are computed against the snapshot before it.
  * - Snapshots only go forward: a date before the newest snapshot is refused.
- * - Everything is computed before anything is written; then the dated snapshot, then
- *   `latest`, then the site. A failure before the writes leaves every file as it was.
+ * - Everything is computed before anything is written; then the dated snapshot (its CSV,
+ *   then its JSON, which commits it), then `latest`, then the site. A failure before the
+ *   writes leaves every file as it was.
+ * - A snapshot's files are one unit: every refresh that gets past the checks first makes
+ *   each unit whole again from its JSON (a refresh killed while writing left a CSV missing,
+ *   stale or without its JSON), whether or not anything is new.
+ *
+ * Call it holding the folder's lock (`lockLeaderboard`).
  */
 export async function refreshLeaderboard<R extends RankedRun>(
   options: RefreshOptions<R>,
@@ -100,6 +115,11 @@ export async function refreshLeaderboard<R extends RankedRun>(
   }
   const replacing = newest !== null && newest.date === options.date;
   const previous = replacing ? (history.snapshots.at(-2) ?? null) : newest;
+  const fixed = await repairSnapshotFiles(options.dir, history);
+  const fixes = [...fixed.csv, ...fixed.leftovers];
+  if (fixes.length > 0) {
+    options.warn(`${options.dir}: ${fixes.join('; ')} (a refresh was interrupted while writing)`);
+  }
 
   const { files, reference, file, sha256 } = await readReference(options);
   if (reference.scores.size === 0) {
@@ -120,7 +140,7 @@ export async function refreshLeaderboard<R extends RankedRun>(
       status: 'unchanged',
       date: options.date,
       latest: newest,
-      repaired: await repair(options, newest),
+      repaired: [...(fixed.csv.length > 0 ? ['csv' as const] : []), ...(await repair(options, newest))],
     };
   }
   const reasons = newest
@@ -188,14 +208,8 @@ async function readReference<R extends RankedRun>(options: RefreshOptions<R>) {
   let file: string;
   if (options.asOf) {
     file = options.asOf;
-    try {
-      bytes = await readFile(options.asOf);
-    } catch (e) {
-      throw new InputError(
-        options.asOf,
-        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : errorMessage(e),
-      );
-    }
+    bytes = await readRegularFile(options.asOf);
+    if (bytes === null) throw new InputError(options.asOf, 'file not found');
   } else {
     file = options.files.describe(relPath);
     bytes = await options.files.read(relPath);

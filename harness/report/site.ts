@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HARNESS_VERSION } from '../core/provenance.js';
 import { BenchError, errorMessage } from '../core/errors.js';
+import { processIsAlive } from '../core/process.js';
 import type { ItemText } from './types.js';
 import type { AlpacaEvalRunInput, BuildOptions, BuildSummary, SiteInput } from './types.js';
 import { dateTime } from './format.js';
@@ -37,6 +38,7 @@ export async function buildSite(
   await checkReplaceable(out);
   const parent = dirname(out);
   await mkdir(parent, { recursive: true });
+  await removeLeftovers(out, options.log ?? (() => {}));
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = join(parent, `.${basename(out)}.building-${tag}`);
   await mkdir(tmp);
@@ -50,6 +52,35 @@ export async function buildSite(
     throw e;
   }
   return { outDir: out, pages, durationMs: performance.now() - started };
+}
+
+/** A leftover younger than this may be a build that is still starting: it is kept. */
+const LEFTOVER_MIN_AGE_MS = 10 * 60_000;
+
+/**
+ * Removes what builds of `out` that were killed left beside it: their `.building-` folders
+ * (killed while rendering) and `.old-` folders (killed while removing the old site), once
+ * the process named in the folder is gone and the folder has not changed for some minutes
+ * (a pid that is not running here may still be a build on another machine sharing the
+ * folder). Best effort: a leftover that cannot be removed is tried again next time.
+ */
+async function removeLeftovers(out: string, log: (line: string) => void): Promise<void> {
+  const parent = dirname(out);
+  const prefix = `.${basename(out)}.`;
+  for (const name of await readdir(parent).catch(() => [])) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = /^(?:building|old)-(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length))?.[1];
+    if (pid === undefined || processIsAlive(Number(pid))) continue;
+    const dir = join(parent, name);
+    const s = await lstat(dir).catch(() => null);
+    if (!s?.isDirectory() || Date.now() - s.mtimeMs < LEFTOVER_MIN_AGE_MS) continue;
+    try {
+      await rm(dir, { recursive: true, force: true });
+      log(`report: removed ${dir}, left by a build that was killed`);
+    } catch {
+      // tried again by the next build
+    }
+  }
 }
 
 async function checkReplaceable(out: string): Promise<void> {

@@ -1,3 +1,5 @@
+import { terminalText } from '../core/terminal-text.js';
+
 /** Counters a run reports while it works; the display decides how to show them. */
 export interface ProgressState {
   readonly label: string;
@@ -62,7 +64,7 @@ export function stderrProgress(
         ? ` | ${s.slow} waiting > ${formatDuration(s.slowAfterMs / 1000)} (oldest ${formatDuration((s.oldestWaitMs ?? 0) / 1000)})`
         : '';
     return (
-      `${s.label}: ${s.done}/${s.total} (${pct}%) ${rate.toFixed(1)}/s${eta}` +
+      `${terminalText(s.label)}: ${s.done}/${s.total} (${pct}%) ${rate.toFixed(1)}/s${eta}` +
       ` | cached ${s.cached} in flight ${s.inFlight} retries ${s.retries} unparsed ${s.unparsed} errors ${s.errors}` +
       slow
     );

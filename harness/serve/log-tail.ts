@@ -1,11 +1,13 @@
 import fs from 'node:fs';
+import { terminalText } from '../core/terminal-text.js';
 
 /** How much of the log end to read when looking for the last lines. */
 const TAIL_BYTES = 64 * 1024;
 
 /**
  * The last `count` non-empty lines of a log file, reading only what was written after
- * `fromOffset` (this run's part of an appended log). Colour codes are removed. Never
+ * `fromOffset` (this run's part of an appended log). Colour codes are removed, other
+ * control characters escaped (the lines are printed to the terminal). Never
  * throws: a missing or unreadable log gives no lines.
  */
 export function logTail(file: string, fromOffset = 0, count = 20): string[] {
@@ -22,7 +24,7 @@ export function logTail(file: string, fromOffset = 0, count = 20): string[] {
       // eslint-disable-next-line no-control-regex
       .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
       .split(/\r?\n|\r/)
-      .map((l) => l.trimEnd())
+      .map((l) => terminalText(l.trimEnd()))
       .filter((l) => l.trim() !== '');
     // the first line may be cut in the middle when the window starts mid-file
     if (start > fromOffset && lines.length > count) lines.shift();

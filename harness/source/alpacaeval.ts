@@ -2,7 +2,7 @@ import { InputError } from '../core/errors.js';
 import { isSafePathSegment } from '../core/safe-name.js';
 import { sha256Hex } from '../core/hash.js';
 import { decodeJson } from './decode.js';
-import type { SourceFiles } from './files.js';
+import { NotCachedError, type SourceFiles } from './files.js';
 
 /** One entry of an AlpacaEval `model_outputs.json`, validated. */
 export interface OutputEntry {
@@ -31,19 +31,41 @@ export function submissionDir(model: string): string {
 
 /** The submission of `model`, or null when the source has none. Bad files throw InputError. */
 export async function readSubmission(files: SourceFiles, model: string): Promise<Submission | null> {
+  const found = await readSubmissionFile(files, model);
+  if (!found) return null;
+  const { file, bytes } = found;
+  return {
+    model,
+    file,
+    contentHash: sha256Hex(bytes),
+    entries: validateOutputs(await decodeJson(bytes, file, { maxBytes: files.limits.maxDecodedBytes }), file),
+  };
+}
+
+/**
+ * The bytes of `model`'s outputs file, the first of OUTPUT_FILES the source has, or null.
+ * A file the source may not read is an InputError; an offline source that has not cached
+ * one name may still have the other, so "not cached" is said only when neither is found.
+ */
+export async function readSubmissionFile(
+  files: SourceFiles,
+  model: string,
+): Promise<{ file: string; bytes: Uint8Array } | null> {
   const dir = submissionDir(model);
+  let notCached: NotCachedError | undefined;
   for (const name of OUTPUT_FILES) {
     const rel = `${dir}/${name}`;
-    const bytes = await files.read(rel);
-    if (bytes === null) continue;
-    const file = files.describe(rel);
-    return {
-      model,
-      file,
-      contentHash: sha256Hex(bytes),
-      entries: validateOutputs(await decodeJson(bytes, file), file),
-    };
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await files.read(rel);
+    } catch (e) {
+      if (!(e instanceof NotCachedError)) throw e;
+      notCached ??= e;
+      continue;
+    }
+    if (bytes !== null) return { file: files.describe(rel), bytes };
   }
+  if (notCached) throw notCached;
   return null;
 }
 

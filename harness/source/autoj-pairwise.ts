@@ -6,10 +6,11 @@
  * The authors' 0/1/2 codes exist only here: everything returned is a `Verdict`.
  * Every problem is an InputError naming the file and, where there is one, the line.
  */
-import { readFile } from 'node:fs/promises';
-import { errorMessage, InputError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { PairTask, Verdict } from '../core/types.js';
+import { jsonSyntaxProblem } from './decode.js';
+import { readRegularFile } from './files.js';
 
 /** Paths inside an Auto-J data folder (same relative paths as the upstream repository). */
 export const AUTOJ_PATHS = {
@@ -95,11 +96,12 @@ export async function loadScenarioCatalog(
   file: string,
 ): Promise<{ catalog: ScenarioCatalog; info: FileInfo }> {
   const bytes = await readBytes(file);
+  const text = bytes.toString('utf8');
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError(file, `invalid JSON: ${errorMessage(e)}`);
+    throw new InputError(file, `invalid JSON: ${jsonSyntaxProblem(e, text)}`);
   }
   if (!isRecord(doc) || !isRecord(doc.groups)) throw new InputError(file, 'expected an object with "groups"');
   const groups: { group: string; scenarios: string[] }[] = [];
@@ -186,21 +188,16 @@ async function readJsonl(file: string): Promise<{ lines: JsonlLine[]; info: File
     try {
       lines.push({ value: JSON.parse(source), line });
     } catch (e) {
-      throw new InputError(file, `line ${line}: invalid JSON: ${errorMessage(e)}`);
+      throw new InputError(file, `line ${line}: invalid JSON: ${jsonSyntaxProblem(e, source)}`);
     }
   }
   return { lines, info: { file, sha256: sha256Hex(bytes), records: lines.length } };
 }
 
 async function readBytes(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${errorMessage(e)}`, {
-      cause: e,
-    });
-  }
+  const bytes = await readRegularFile(file);
+  if (bytes === null) throw new InputError(file, 'no such file');
+  return bytes;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

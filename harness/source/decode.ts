@@ -1,34 +1,76 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InputError, errorMessage } from '../core/errors.js';
+import { DEFAULT_SOURCE_LIMITS, formatBytes } from './files.js';
 
-/** Bytes of a `.json` or `.json.gz` file -> parsed JSON; a bad file is an InputError naming it. */
 const gunzipAsync = promisify(gunzip);
 
-/** Decompression runs on libuv's thread pool, so several files decode in parallel. */
-export async function decodeJson(bytes: Uint8Array, name: string): Promise<unknown> {
+/**
+ * Bytes of a `.json` or `.json.gz` file -> parsed JSON; a bad file is an InputError naming
+ * it. The JSON text is at most `maxBytes`, decompressed: a gzip bomb stops at the cap.
+ * Decompression runs on libuv's thread pool, so several files decode in parallel.
+ */
+export async function decodeJson(
+  bytes: Uint8Array,
+  name: string,
+  options: { maxBytes?: number } = {},
+): Promise<unknown> {
+  const maxBytes = options.maxBytes ?? DEFAULT_SOURCE_LIMITS.maxDecodedBytes;
+  const tooBig = (what: string) =>
+    new InputError(name, `${what} more than ${formatBytes(maxBytes)} of JSON, the limit (not read)`);
   let text: string;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let json: Buffer;
     try {
-      text = (await gunzipAsync(bytes)).toString('utf8');
+      json = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig('expands to');
       throw new InputError(name, `not a valid gzip file (${errorMessage(e)})`);
     }
+    text = json.toString('utf8');
   } else {
+    if (bytes.length > maxBytes) throw tooBig('holds');
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    const hint = text.trim().length === 0 ? 'empty file' : `invalid JSON (${errorMessage(e)})`;
-    throw new InputError(
-      name,
-      text.length > 0 && isTruncated(text) ? `truncated JSON (${errorMessage(e)})` : hint,
-    );
+    if (text.trim().length === 0) throw new InputError(name, 'empty file');
+    const { problem, atEnd } = jsonSyntaxError(e, text);
+    throw new InputError(name, `${atEnd ? 'truncated' : 'invalid'} JSON (${problem})`);
   }
 }
 
-function isTruncated(text: string): boolean {
-  const end = text.trimEnd();
-  return !(end.endsWith(']') || end.endsWith('}'));
+/**
+ * What JSON.parse found wrong, and where, without the input: V8's "Unexpected token"
+ * messages quote the text around the error (`"root:x:0:0"...`), which must never reach a
+ * skip reason, a snapshot or a page. Messages with a position quote nothing.
+ */
+export function jsonSyntaxProblem(error: unknown, text: string): string {
+  return jsonSyntaxError(error, text).problem;
+}
+
+/** `atEnd`: the text stopped where more was expected (a cut download or copy). */
+function jsonSyntaxError(error: unknown, text: string): { problem: string; atEnd: boolean } {
+  const message = errorMessage(error);
+  if (message.startsWith('Unexpected end of JSON input')) {
+    return { problem: 'unexpected end of input', atEnd: true };
+  }
+  const at = /^([^"]*?)(?: in JSON)? at position (\d+)/.exec(message);
+  if (!at) return { problem: 'unexpected character', atEnd: false };
+  const position = Number(at[2]);
+  return {
+    problem: `${at[1]} at ${lineAndColumn(text, position)}`,
+    atEnd: position >= text.trimEnd().length,
+  };
+}
+
+function lineAndColumn(text: string, position: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < position; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line} column ${position - lineStart + 1}`;
 }

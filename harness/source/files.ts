@@ -1,9 +1,27 @@
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, realpath } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { BenchError, InputError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
+
+/**
+ * How much of a source file is read. Submissions are hostile input: a file over the cap,
+ * or a gzip that expands beyond it, is that file's problem, never the process's memory.
+ * The largest real submission is about 1 MB gzipped, 5 MB of JSON.
+ */
+export interface SourceLimits {
+  /** bytes of a file as stored (compressed or not) */
+  readonly maxFileBytes: number;
+  /** bytes of JSON text after decompression (well below V8's 512 MiB string limit) */
+  readonly maxDecodedBytes: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  maxFileBytes: 128 * 1024 * 1024,
+  maxDecodedBytes: 128 * 1024 * 1024,
+};
 
 /**
  * Read access to a tree laid out like the upstream alpaca_eval repository, wherever it
@@ -12,7 +30,12 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 export interface SourceFiles {
   /** where the files come from, for messages and provenance */
   readonly location: string;
-  /** the file's bytes, or null when it does not exist */
+  readonly limits: SourceLimits;
+  /**
+   * The file's bytes, or null when it does not exist. A file that exists but may not be
+   * read (a folder, a device, a link out of the tree, over the size cap, not cached
+   * offline) is an InputError naming it.
+   */
   read(relPath: string): Promise<Uint8Array | null>;
   /** a human-readable name of the file for error messages */
   describe(relPath: string): string;
@@ -20,10 +43,25 @@ export interface SourceFiles {
   listDirs(relDir: string): Promise<string[] | null>;
 }
 
+/** An HTTP source was told not to use the network (`--offline`) and does not have the file. */
+export class NotCachedError extends InputError {
+  constructor(url: string) {
+    super(url, 'not in the HTTP cache, and --offline sends no request');
+  }
+}
+
+/**
+ * A local alpaca_eval folder. Only regular files inside the folder are read: a symbolic
+ * link may point elsewhere in the tree, never out of it (`results/x/model_outputs.json ->
+ * /etc/passwd` is refused, not read), and folders, FIFOs and devices are refused.
+ */
 export class LocalFiles implements SourceFiles {
   readonly location: string;
-  constructor(root: string) {
+  readonly limits: SourceLimits;
+  private realRoot: Promise<string> | undefined;
+  constructor(root: string, options: { limits?: Partial<SourceLimits> } = {}) {
     this.location = resolve(root);
+    this.limits = { ...DEFAULT_SOURCE_LIMITS, ...options.limits };
   }
 
   describe(relPath: string): string {
@@ -31,12 +69,27 @@ export class LocalFiles implements SourceFiles {
   }
 
   async read(relPath: string): Promise<Uint8Array | null> {
+    const name = this.describe(relPath);
+    let real: string;
     try {
-      return await readFile(join(this.location, relPath));
+      real = await realpath(name);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new BenchError(`${this.describe(relPath)}: cannot read (${errorMessage(e)})`, { cause: e });
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw new InputError(
+        name,
+        code === 'ELOOP' ? 'symbolic link loop' : `cannot read (${code ?? errorMessage(e)})`,
+        {
+          cause: e,
+        },
+      );
     }
+    this.realRoot ??= realpath(this.location);
+    const root = await this.realRoot;
+    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) {
+      throw new InputError(name, 'is a symbolic link out of the source folder (not read)');
+    }
+    return readRegularFile(real, { name, maxBytes: this.limits.maxFileBytes, noFollow: true });
   }
 
   async listDirs(relDir: string): Promise<string[]> {
@@ -54,22 +107,103 @@ export class LocalFiles implements SourceFiles {
   }
 }
 
+/**
+ * The bytes of `path`, or null when there is no such file. It must be a regular file of at
+ * most `maxBytes`; anything else is an InputError calling it `name`. Opening never blocks
+ * (a FIFO is refused, not waited on); with `noFollow`, a last component that is a symbolic
+ * link is refused (one that appeared since the caller resolved the path).
+ */
+export async function readRegularFile(
+  path: string,
+  options: { name?: string; maxBytes?: number; noFollow?: boolean } = {},
+): Promise<Buffer | null> {
+  const name = options.name ?? path;
+  const maxBytes = options.maxBytes ?? DEFAULT_SOURCE_LIMITS.maxFileBytes;
+  let handle;
+  try {
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0);
+    handle = await open(path, flags);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    const problem =
+      code === 'ELOOP'
+        ? options.noFollow
+          ? 'is a symbolic link (not read)'
+          : 'symbolic link loop'
+        : `cannot read (${code ?? errorMessage(e)})`;
+    throw new InputError(name, problem, { cause: e });
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new InputError(name, 'is a folder, not a file');
+    if (!info.isFile()) {
+      const kind = info.isFIFO() ? 'a FIFO' : info.isSocket() ? 'a socket' : 'a device';
+      throw new InputError(name, `is ${kind}, not a regular file (not read)`);
+    }
+    const tooBig = () =>
+      new InputError(name, `is larger than ${formatBytes(maxBytes)}, the limit for a source file (not read)`);
+    if (info.size > maxBytes) throw tooBig();
+    // The size said by fstat may be stale (a growing file, /proc): read to the end, bounded.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(
+        Math.min(Math.max(info.size - total, 64 * 1024), maxBytes + 1 - total),
+      );
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw tooBig();
+      chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(name, `cannot read (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`, {
+      cause: e,
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** 134217728 -> "128 MiB", for limits in messages. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 /**
  * Raw files over HTTP(S), cached on disk. A cached file is revalidated with its ETag
- * (a 304 costs no download); `offline` uses the cache without asking the server.
+ * (a 304 costs no download); a 404 is cached too, as "absent". `offline` sends no request
+ * at all: a file the cache does not have is a NotCachedError.
  */
 export class HttpFiles implements SourceFiles {
   readonly location: string;
+  readonly limits: SourceLimits;
   private readonly fetchImpl: FetchLike;
 
   constructor(
     baseUrl: string,
     private readonly cacheDir: string,
-    options: { fetch?: FetchLike; offline?: boolean; timeoutMs?: number } = {},
+    options: {
+      fetch?: FetchLike;
+      offline?: boolean;
+      timeoutMs?: number;
+      limits?: Partial<SourceLimits>;
+    } = {},
   ) {
     this.location = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.limits = { ...DEFAULT_SOURCE_LIMITS, ...options.limits };
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
     this.offline = options.offline ?? false;
     this.timeoutMs = options.timeoutMs ?? 120_000;
@@ -89,9 +223,12 @@ export class HttpFiles implements SourceFiles {
     const url = this.describe(relPath);
     const cacheBase = join(this.cacheDir, sha256Hex(url).slice(0, 32));
     const cached = await readCached(cacheBase);
-    if (cached && this.offline) return cached.body;
+    if (this.offline) {
+      if (!cached) throw new NotCachedError(url);
+      return cached.absent ? null : cached.body;
+    }
     const headers: Record<string, string> = {};
-    if (cached?.etag) headers['if-none-match'] = cached.etag;
+    if (cached && !cached.absent && cached.etag) headers['if-none-match'] = cached.etag;
     let response: Response;
     try {
       response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
@@ -103,10 +240,15 @@ export class HttpFiles implements SourceFiles {
         },
       );
     }
-    if (response.status === 304 && cached) return cached.body;
-    if (response.status === 404) return null;
+    if (response.status === 304 && cached && !cached.absent) return cached.body;
+    if (response.status === 404) {
+      await response.body?.cancel();
+      await mkdir(this.cacheDir, { recursive: true });
+      await writeFileAtomic(`${cacheBase}.meta.json`, JSON.stringify({ url, absent: true }));
+      return null;
+    }
     if (!response.ok) throw new BenchError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
-    const body = new Uint8Array(await response.arrayBuffer());
+    const body = await readBody(response, url, this.limits.maxFileBytes);
     await mkdir(this.cacheDir, { recursive: true });
     await writeFileAtomic(`${cacheBase}.body`, body);
     await writeFileAtomic(
@@ -117,11 +259,46 @@ export class HttpFiles implements SourceFiles {
   }
 }
 
-async function readCached(base: string): Promise<{ body: Uint8Array; etag: string | null } | null> {
+/** A response's body, at most `maxBytes` of it (as declared and as received). */
+async function readBody(response: Response, url: string, maxBytes: number): Promise<Uint8Array> {
+  const tooBig = () =>
+    new InputError(url, `is larger than ${formatBytes(maxBytes)}, the limit for a source file (not read)`);
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body?.cancel();
+    throw tooBig();
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   try {
-    await stat(`${base}.body`);
-    const meta = JSON.parse(await readFile(`${base}.meta.json`, 'utf8')) as { etag?: string | null };
-    return { body: await readFile(`${base}.body`), etag: meta.etag ?? null };
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw tooBig();
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new BenchError(`${url}: download failed (${errorMessage(e)})`, { cause: e });
+  }
+  return Buffer.concat(chunks, total);
+}
+
+type CachedFile = { absent: true } | { absent: false; body: Uint8Array; etag: string | null };
+
+async function readCached(base: string): Promise<CachedFile | null> {
+  try {
+    const meta = JSON.parse(await readFile(`${base}.meta.json`, 'utf8')) as {
+      etag?: string | null;
+      absent?: boolean;
+    };
+    if (meta.absent === true) return { absent: true };
+    return { absent: false, body: await readFile(`${base}.body`), etag: meta.etag ?? null };
   } catch {
     return null;
   }

@@ -26,7 +26,7 @@ export function parseScoreTable(text: string, file: string, options: ScoreTableO
   try {
     rows = parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true }) as string[][];
   } catch (e) {
-    throw new InputError(file, `not a valid CSV file (${errorMessage(e)})`);
+    throw new InputError(file, `not a valid CSV file (${csvSyntaxProblem(e)})`);
   }
   const header = rows[0];
   if (!header) throw new InputError(file, 'empty CSV file');
@@ -60,6 +60,16 @@ export function parseScoreTable(text: string, file: string, options: ScoreTableO
     }
   }
   return { file, column: options.scoreColumn, scores, excluded };
+}
+
+/**
+ * csv-parse's problem and line without the input: its messages quote the offending field
+ * (`value is "root:x:0"`), which must never reach a reason or a page.
+ */
+function csvSyntaxProblem(error: unknown): string {
+  const title = /^([A-Za-z ]+):/.exec(errorMessage(error))?.[1]?.toLowerCase() ?? 'unreadable';
+  const line = (error as { lines?: unknown }).lines;
+  return typeof line === 'number' ? `${title} at line ${line}` : title;
 }
 
 function listColumns(header: readonly string[]): string {

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import definitions from '../../leaderboards/references.json' with { type: 'json' };
-import { BenchError, InputError, errorMessage } from '../core/errors.js';
-import type { SourceFiles } from './files.js';
+import { BenchError, InputError } from '../core/errors.js';
+import { readRegularFile, type SourceFiles } from './files.js';
 import { parseScoreTable, type ScoreTable } from './leaderboard-csv.js';
 
 /** A reference leaderboard: GPT-4-judged win rates the judge's ranking is compared with. */
@@ -66,15 +65,9 @@ export async function readScoreCsv(
   path: string,
   options: Parameters<typeof parseScoreTable>[2],
 ): Promise<ScoreTable> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(
-      path,
-      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : errorMessage(e),
-    );
-  }
+  const bytes = await readRegularFile(path);
+  if (bytes === null) throw new InputError(path, 'file not found');
+  const text = bytes.toString('utf8');
   return parseScoreTable(text, path, options);
 }
 

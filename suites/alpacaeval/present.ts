@@ -1,4 +1,4 @@
-import { fixed, formatTable, interval } from '../../harness/cli/format.js';
+import { fixed, formatTable, interval, terminalText } from '../../harness/cli/format.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { AlpacaEvalResult } from './result.js';
 
@@ -8,7 +8,9 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   const compared = result.models.filter((m) => m.score !== null).length;
   const lines: string[] = [];
   lines.push(
-    `AlpacaEval re-ranked by ${judge.name} (${judge.description}): ${compared} models x ${settings.instructions} instructions`,
+    terminalText(
+      `AlpacaEval re-ranked by ${judge.name} (${judge.description}): ${compared} models x ${settings.instructions} instructions`,
+    ),
     '',
     `Correlation with the reference leaderboards (95% intervals: ${settings.bootstrap} bootstrap resamples over instructions, seed ${settings.seed})`,
   );
@@ -48,7 +50,8 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
     const shown = result.skipped.slice(0, 20);
     lines.push(`Skipped (${result.skipped.length}):`);
     for (const s of shown) {
-      lines.push(`  ${s.model}${s.references ? ` [${s.references.join(', ')}]` : ''}: ${s.reason}`);
+      const refs = s.references ? ` [${s.references.join(', ')}]` : '';
+      lines.push(`  ${terminalText(`${s.model}${refs}: ${s.reason}`)}`);
     }
     if (result.skipped.length > shown.length)
       lines.push(`  ... ${result.skipped.length - shown.length} more (see --json)`);

@@ -3,6 +3,7 @@
  * overall last), then the figures that explain it. Formatting only: every number comes
  * from the result document.
  */
+import { terminalText } from '../../harness/core/terminal-text.js';
 import type { Interval, PairwiseResult } from './result.js';
 
 export function formatPairwiseTable(result: PairwiseResult): string {
@@ -14,7 +15,7 @@ export function formatPairwiseTable(result: PairwiseResult): string {
       : `single protocol, verdict from two ratings (tie margin ${result.judge.tieMargin ?? 0})`;
   lines.push(
     `${result.dataset.pairs.toLocaleString('en-US')} pairs, ${result.dataset.scenarios} scenarios in ${result.dataset.groups} groups`,
-    `judge: ${result.judge.mode} ${result.judge.description}; ${protocol}`,
+    terminalText(`judge: ${result.judge.mode} ${result.judge.description}; ${protocol}`),
     '',
   );
 
@@ -77,12 +78,16 @@ export function formatPairwiseTable(result: PairwiseResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Left-aligned first column, right-aligned numbers; a rule above row `ruleBefore`. */
+/**
+ * Left-aligned first column, right-aligned numbers; a rule above row `ruleBefore`. Cells
+ * (group and judge names from data files) are shown with control characters escaped.
+ */
 function table(
   header: readonly string[],
-  rows: readonly (readonly string[])[],
+  rawRows: readonly (readonly string[])[],
   ruleBefore?: number,
 ): string[] {
+  const rows = rawRows.map((r) => r.map(terminalText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const render = (cells: readonly string[]) =>
     cells

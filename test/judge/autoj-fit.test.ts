@@ -105,8 +105,10 @@ describe('context fitting: a huge response', () => {
       judgmentKey({ ...base, sampling: { ...base.sampling, temperature: 0.7 } }),
     );
     expect(judgmentKey(base)).not.toBe(judgmentKey({ ...base, templateVersion: 'u' }));
-    const withExtras = { ...base, sampling: { ...base.sampling, timeout: 30, apiKey: 'secret' } };
-    expect(judgmentKey(withExtras)).toBe(judgmentKey(base));
+    // every field of the sampling record is sent to the server, so every field is keyed
+    // (issue 10); client settings (timeouts, API keys) never belong in the record
+    const withExtra = { ...base, sampling: { ...base.sampling, repetition_penalty: 1.03 } };
+    expect(judgmentKey(withExtra)).not.toBe(judgmentKey(base));
   });
 
   it('the served model name, a server detail, changes the request but not the key', () => {

@@ -3,6 +3,7 @@ import {
   canonicalJson,
   judgmentKey,
   keyObject,
+  sameSampling,
   sha256Hex,
   templateVersion,
 } from '../../harness/judge/key.js';
@@ -92,5 +93,54 @@ describe('judgmentKey: the direct form equals the canonical JSON form', () => {
     expect(() =>
       judgmentKey({ ...parts, sampling: { temperature: 0, top_p: 1 } as unknown as (typeof samplings)[0] }),
     ).toThrow(/undefined/);
+  });
+});
+
+describe('judgmentKey: the whole sampling record (issue 10)', () => {
+  const parts = { model: 'GAIR/autoj-13b', templateVersion: '0123456789abcdef', prompt: '[INST] x [/INST]' };
+  const sampling = { temperature: 0, top_p: 1, max_tokens: 1024 };
+
+  it('an extra field (repetition_penalty) gives another key; its value and its absence count', () => {
+    const plain = judgmentKey({ ...parts, sampling });
+    const penalised = judgmentKey({ ...parts, sampling: { ...sampling, repetition_penalty: 1.03 } });
+    expect(penalised).not.toBe(plain);
+    expect(judgmentKey({ ...parts, sampling: { ...sampling, repetition_penalty: 1.1 } })).not.toBe(penalised);
+    expect(penalised).toBe(
+      sha256Hex(
+        '{"model":"GAIR/autoj-13b","prompt":"[INST] x [/INST]","sampling":{"max_tokens":1024,' +
+          '"repetition_penalty":1.03,"temperature":0,"top_p":1},"templateVersion":"0123456789abcdef"}',
+      ),
+    );
+    // field order never matters, nested values are canonical too
+    const stop = { ...sampling, stop: ['</s>', '\n\n'], extra: { b: 1, a: 2 } };
+    expect(judgmentKey({ ...parts, sampling: stop })).toBe(
+      judgmentKey({ ...parts, sampling: { extra: { a: 2, b: 1 }, stop: ['</s>', '\n\n'], ...sampling } }),
+    );
+    expect(judgmentKey({ ...parts, sampling: stop })).not.toBe(
+      judgmentKey({ ...parts, sampling: { ...stop, stop: ['\n\n', '</s>'] } }),
+    );
+  });
+
+  it('records of the three fields keep the keys stored so far', () => {
+    expect(judgmentKey({ ...parts, sampling })).toBe(
+      sha256Hex(
+        '{"model":"GAIR/autoj-13b","prompt":"[INST] x [/INST]","sampling":{"max_tokens":1024,"temperature":0,"top_p":1},"templateVersion":"0123456789abcdef"}',
+      ),
+    );
+    const withExtra = { ...parts, sampling: { ...sampling, seed: 7 } };
+    expect(judgmentKey(withExtra)).toBe(sha256Hex(canonicalJson(keyObject(withExtra))));
+  });
+
+  it('sameSampling compares every field', () => {
+    expect(sameSampling(sampling, { max_tokens: 1024, top_p: 1, temperature: 0 })).toBe(true);
+    expect(sameSampling(sampling, { ...sampling, repetition_penalty: 1.03 })).toBe(false);
+    expect(sameSampling({ ...sampling, repetition_penalty: 1.03 }, sampling)).toBe(false);
+    expect(
+      sameSampling({ ...sampling, repetition_penalty: 1.03 }, { ...sampling, repetition_penalty: 1.03 }),
+    ).toBe(true);
+    expect(sameSampling({ ...sampling, stop: ['a'] }, { ...sampling, stop: ['a'] })).toBe(true);
+    expect(sameSampling({ ...sampling, stop: ['a'] }, { ...sampling, stop: ['b'] })).toBe(false);
+    expect(sameSampling({ ...sampling, a: 1 }, { ...sampling, b: 1 })).toBe(false);
+    expect(sameSampling(sampling, { ...sampling, temperature: 0.7 })).toBe(false);
   });
 });

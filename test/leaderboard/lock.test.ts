@@ -1,8 +1,18 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BenchError } from '../../harness/core/errors.js';
+import { processStartId } from '../../harness/core/process.js';
+import { deadPid, liveProcess } from '../helpers/processes.js';
 import {
   acquireLock,
   LOCK_BUSY_EXIT,
@@ -14,11 +24,9 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'bench-lock-'));
 const owner = (pid: number, hostname: string) =>
   `${JSON.stringify({ pid, hostname, startedAt: '2024-01-01T00:00:00.000Z', command: 'bench refresh' })}\n`;
 
-/** A pid that certainly belonged to a process that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '0']);
-  return r.pid!;
-}
+/** A lock as this version writes it, recording the holder process's start. */
+const ownerWithStart = (pid: number, hostname: string, processStart: string | null) =>
+  `${JSON.stringify({ pid, hostname, startedAt: '2024-01-01T00:00:00.000Z', command: 'bench refresh', processStart, token: '00ff00ff00ff00ff' })}\n`;
 
 describe('acquireLock', () => {
   it('creates the lock with pid, host and start time, and removes it on release', async () => {
@@ -35,6 +43,8 @@ describe('acquireLock', () => {
       hostname: 'h1',
       startedAt: '2024-03-01T02:00:00.000Z',
       command: 'bench refresh',
+      processStart: processStartId(42),
+      token: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     await lock.release();
     await lock.release();
@@ -66,6 +76,69 @@ describe('acquireLock', () => {
     ]);
     expect(JSON.parse(readFileSync(path, 'utf8')).pid).toBe(process.pid);
     await lock.release();
+  });
+
+  it('records what tells this process apart from a later one with the same pid', async () => {
+    const path = join(tmp(), '.refresh.lock');
+    const lock = await acquireLock(path, { command: 'x', warn: () => {} });
+    const start = processStartId(process.pid);
+    expect(start).toMatch(/^[0-9a-f-]*:\d+$/);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, processStart: start });
+    await lock.release();
+  });
+
+  it('refuses while the very process that took it runs (same pid, same start)', async () => {
+    const path = join(tmp(), '.refresh.lock');
+    const holder = ownerWithStart(process.pid, 'h1', processStartId(process.pid));
+    writeFileSync(path, holder);
+    await expect(acquireLock(path, { command: 'x', warn: () => {}, hostname: 'h1' })).rejects.toThrow(
+      LockBusyError,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(holder);
+  });
+
+  it('takes over a stale lock whose pid now belongs to an unrelated live process', async () => {
+    const path = join(tmp(), '.refresh.lock');
+    const other = await liveProcess();
+    try {
+      // the lock's holder had this pid once, but started at another time: it is gone
+      const [boot, ticks] = processStartId(other.pid)!.split(':');
+      writeFileSync(path, ownerWithStart(other.pid, 'h1', `${boot}:${Number(ticks) - 1}`));
+      const warnings: string[] = [];
+      const lock = await acquireLock(path, { command: 'x', warn: (m) => warnings.push(m), hostname: 'h1' });
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `took over the stale lock .*pid ${other.pid} on h1.*: pid ${other.pid} is another process now`,
+          ),
+        ),
+      ]);
+      expect(JSON.parse(readFileSync(path, 'utf8')).pid).toBe(process.pid);
+      await lock.release();
+    } finally {
+      other.stop();
+    }
+  });
+
+  it('a lock path that is a folder is a one-line error naming it and what to do', async () => {
+    const path = join(tmp(), '.refresh.lock');
+    mkdirSync(path);
+    const e = await acquireLock(path, { command: 'x', warn: () => {} }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BenchError);
+    expect(e).not.toBeInstanceOf(LockBusyError);
+    expect((e as Error).message).toBe(
+      `${path} is a folder, not a lock file: remove it (no refresh uses a folder there) and run again`,
+    );
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('a lock path that is a symlink (even a dangling one) is a one-line error too', async () => {
+    const dir = tmp();
+    const path = join(dir, '.refresh.lock');
+    symlinkSync(join(dir, 'nowhere'), path);
+    await expect(acquireLock(path, { command: 'x', warn: () => {} })).rejects.toThrow(
+      `${path} is not a regular file (a symlink or a device): remove it and run again`,
+    );
   });
 
   it('refuses a lock of another host (its processes cannot be checked)', async () => {
@@ -106,6 +179,15 @@ describe('acquireLock', () => {
 });
 
 describe('lockLeaderboard', () => {
+  it('a leaderboard folder that cannot be made is a one-line error naming it', async () => {
+    const root = tmp();
+    writeFileSync(join(root, 'leaderboards'), 'a file\n');
+    const dir = join(root, 'leaderboards', 'autoj');
+    await expect(lockLeaderboard(dir, { command: 'x', warn: () => {} })).rejects.toThrow(
+      new RegExp(`^${dir}: cannot create the leaderboard folder \\(`),
+    );
+  });
+
   it('removes the folders it created when they stay empty', async () => {
     const root = tmp();
     const dir = join(root, 'leaderboards', 'autoj');

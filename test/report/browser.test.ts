@@ -37,7 +37,9 @@ let evilPage: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see DEVELOPERS.md)`);
+    throw new Error(
+      `${CHROMIUM} is missing: npm test installs it (scripts/ensure-test-deps.mjs), or run: apt-get install -y chromium fonts-dejavu-core`,
+    );
   const run = fakeAutojRun(MODELS, { hostile: [EVIL_MODEL] });
   const previous = fakeAutojRun(MODELS.slice(0, 36), { seed: 5, finishedAt: '2026-11-13T03:00:00.000Z' });
   site = join(mkdtempSync(join(tmpdir(), 'report-browser-')), 'site');

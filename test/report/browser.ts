@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-/** Debian's Chromium (DEVELOPERS.md): `apt-get install -y chromium`. */
+/** Debian's Chromium, installed before `npm test` by scripts/ensure-test-deps.mjs. */
 export const CHROMIUM = '/usr/bin/chromium';
 
 export const SCREENSHOTS = join(process.cwd(), 'test-results', 'report');

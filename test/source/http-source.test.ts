@@ -82,7 +82,51 @@ describe('bench run alpacaeval --source http://...', () => {
     log.length = 0;
     const offline = await runBench([...args, '--source', base, '--offline'], { env: { BENCH_HOME: home } });
     expect(offline.code).toBe(0);
-    expect(log.filter((l) => l.status !== 404)).toEqual([]); // cached files are not asked for
+    expect(log).toEqual([]); // offline sends nothing, not even for files upstream does not have
+    expect(strip(JSON.parse(offline.stdout))).toEqual(strip(JSON.parse(local.stdout)));
+  });
+
+  it('--offline sends no request for a file it has not cached: that model is skipped, saying so', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'bench-http-'));
+    const run = (models: string[], ...extra: string[]) =>
+      runBench(
+        [
+          'run',
+          'alpacaeval',
+          '--judge',
+          'length',
+          '--models',
+          ...models,
+          '--bootstrap',
+          '0',
+          '--source',
+          base,
+          '--json',
+          ...extra,
+        ],
+        { env: { BENCH_HOME: home } },
+      );
+    log.length = 0;
+    const empty = await run(['phi-2'], '--offline');
+    expect(log).toEqual([]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^bench: http:\/\/127\.0\.0\.1:\d+\/src\/alpaca_eval\/leaderboards\/.*\.csv: not in the HTTP cache, and --offline sends no request$/,
+    );
+
+    expect((await run(['phi-2'])).code).toBe(0); // caches the references and phi-2
+    log.length = 0;
+    const offline = await run(['phi-2', 'alpaca-7b'], '--offline');
+    expect(log).toEqual([]);
+    expect(offline.code, offline.stderr).toBe(0);
+    const doc = JSON.parse(offline.stdout) as {
+      models: { model: string }[];
+      skipped: { model: string; reason: string }[];
+    };
+    expect(doc.models.map((m) => m.model)).toEqual(['phi-2']);
+    expect(doc.skipped.find((m) => m.model === 'alpaca-7b')).toMatchObject({
+      reason: `${base}results/alpaca-7b/model_outputs.json: not in the HTTP cache, and --offline sends no request`,
+    });
   });
 
   it('reports a model the server does not have as skipped, and an unreachable server in one line', async () => {

@@ -12,8 +12,8 @@ import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
 import { sha256Hex } from '../../core/hash.js';
 import { sampleIndices } from '../../stats/rng.js';
 import { alpacaEvalInstructions } from '../../../suites/alpacaeval/instruction-set.js';
-import { fixed, formatTable, toJson } from '../format.js';
-import type { CliIO } from '../io.js';
+import { fixed, formatTable, terminalText, toJson } from '../format.js';
+import { warningsTo, type CliIO } from '../io.js';
 import { sourceOptions, openSource } from '../source-options.js';
 import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
@@ -107,8 +107,8 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
       const leaderboards = resolveLeaderboardsDir(args.leaderboards, io);
       const dir = join(leaderboards, args.judge);
       const siteDir = resolveSiteDir(args.site, io);
-      const warn = (m: string) => io.stderr(`bench: warning: ${m}\n`);
-      const log = (m: string) => io.stderr(`${m}\n`);
+      const warn = warningsTo(io);
+      const log = (m: string) => io.stderr(`${terminalText(m)}\n`);
 
       const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
       try {

@@ -11,7 +11,7 @@ import {
 import { openSourceFiles, type SourceFiles } from '../../source/files.js';
 import { JudgmentStore } from '../../store/judgment-store.js';
 import { alpacaEvalInstructions } from '../../../suites/alpacaeval/instruction-set.js';
-import type { CliIO } from '../io.js';
+import { warningsTo, type CliIO } from '../io.js';
 import type { CommandRegistrar } from '../program.js';
 import {
   httpCacheDir,
@@ -41,7 +41,7 @@ export interface ReportOptions {
 
 /** Loads the stored results, opens the store and the source for the model pages, and builds the site. */
 export async function renderReport(io: CliIO, options: ReportOptions): Promise<BuildSummary> {
-  const warn = (m: string) => io.stderr(`bench: warning: ${m}\n`);
+  const warn = warningsTo(io);
   const input = await loadSiteInput({
     runsDir: options.runs ? resolve(io.cwd, options.runs) : runsDir(io),
     leaderboardsDir: resolveLeaderboardsDir(options.leaderboards, io),

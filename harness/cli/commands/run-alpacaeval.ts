@@ -8,6 +8,7 @@ import { runAlpacaEval } from '../../../suites/alpacaeval/suite.js';
 import type { AlpacaEvalResult } from '../../../suites/alpacaeval/result.js';
 import { renderAlpacaEvalTable, modelsCsv, correlationsCsv } from '../../../suites/alpacaeval/present.js';
 import { toJson } from '../format.js';
+import { warningsTo } from '../io.js';
 import type { CommandRegistrar } from '../program.js';
 import { runsDir } from '../settings.js';
 import { sourceOptions, openSource } from '../source-options.js';
@@ -80,7 +81,7 @@ export const runAlpacaEvalCommand: CommandRegistrar = (cli, io) =>
           bootstrap: args.bootstrap,
           judge: connected.judge,
           run: runOptionsFor(connected, io),
-          warn: (m) => io.stderr(`bench: warning: ${m}\n`),
+          warn: warningsTo(io),
           harnessVersion: HARNESS_VERSION,
           gitCommit: harnessGitCommit(),
         });

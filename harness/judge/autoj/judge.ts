@@ -172,13 +172,13 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
   };
 }
 
-function positiveInteger(name: string, value: number): number {
+export function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`${name} must be a positive integer, got ${value}`);
   return value;
 }
 
-function nonNegativeInteger(name: string, value: number): number {
+export function nonNegativeInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0)
     throw new Error(`${name} must be a non-negative integer, got ${value}`);
   return value;
