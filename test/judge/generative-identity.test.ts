@@ -173,6 +173,22 @@ describe('the generic judge is byte-identical to createAutojJudge on the Auto-J 
     expect(expectSameRequests('autoj', options, single.slice(-200))).toBeGreaterThan(100);
   });
 
+  it('counts the tokens of prompts sent with others as createAutojJudge does', () => {
+    const completion = { text: 'Fine. Rating: [[6]]', finishReason: 'stop' };
+    for (const [name, source] of [
+      ['autoj', 'counted'],
+      ['autoj-bilingual', 'estimated'],
+    ] as const) {
+      const reference = createAutojJudge({ profile: name });
+      const generic = createGenerativeJudge(loadJudgeProfile(name));
+      for (const task of single.slice(0, 20)) {
+        const counts = generic.countTokens!(generic.prepare(task), completion);
+        expect(counts).toEqual(reference.countTokens!(reference.prepare(task), completion));
+        expect(counts.tokenSource).toBe(source);
+      }
+    }
+  });
+
   it('autoj-gptq sends autoj\u2019s prompts under its own model id (so its own keys)', () => {
     const gptq = createGenerativeJudge(loadJudgeProfile('autoj-gptq'));
     const autoj = createAutojJudge();

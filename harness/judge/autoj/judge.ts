@@ -159,17 +159,25 @@ export function createAutojJudge(options: AutojJudgeOptions = {}): AutojJudge {
       return parseCompletion(completion, protocol, templates);
     },
 
-    countTokens(request: PreparedRequest, completion: Completion): TokenCounts {
-      // As vLLM counts: the prompt with its BOS token; the generated tokens, which are the
-      // text's (without a BOS) and the end-of-sequence token a finished (`stop`) one ends with.
-      const generated = counter.count(completion.text) - 1;
-      return {
-        promptTokens: counter.count(request.prompt),
-        completionTokens: Math.max(0, generated) + (completion.finishReason === 'stop' ? 1 : 0),
-        tokenSource,
-      };
-    },
+    countTokens: tokenCounting(counter, tokenSource),
   };
+}
+
+/**
+ * A judge's `countTokens` by its counter, as vLLM counts a raw-prompt request: the prompt
+ * with its BOS token; the generated tokens, which are the text's (without a BOS) and the
+ * end-of-sequence token that a finished (`stop`) generation ends with.
+ */
+export function tokenCounting(
+  counter: TokenCounter,
+  tokenSource: TokenCounts['tokenSource'],
+): (request: PreparedRequest, completion: Completion) => TokenCounts {
+  return (request, completion) => ({
+    promptTokens: counter.count(request.prompt),
+    completionTokens:
+      Math.max(0, counter.count(completion.text) - 1) + (completion.finishReason === 'stop' ? 1 : 0),
+    tokenSource,
+  });
 }
 
 export function positiveInteger(name: string, value: number): number {

@@ -1,5 +1,5 @@
 import type { JudgeInfo, JudgeTask } from '../../core/types.js';
-import { DEFAULT_SAFETY_MARGIN, nonNegativeInteger, positiveInteger } from '../autoj/judge.js';
+import { DEFAULT_SAFETY_MARGIN, nonNegativeInteger, positiveInteger, tokenCounting } from '../autoj/judge.js';
 import { fitPrompt, templateTokens } from '../autoj/fit.js';
 import { autojTokenCounter, bilingualEstimateCounter, type TokenCounter } from '../autoj/tokens.js';
 import type { ChatMessage, Completion, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge.js';
@@ -169,6 +169,17 @@ export function createGenerativeJudge(
       }
       return parseCompletionWithSpec(completion, variant.parser);
     },
+
+    // Counts for prompts sent with others (usage is per request). Not for chat requests:
+    // the server wraps their messages in a chat template this judge does not know.
+    ...(shape.chat
+      ? {}
+      : {
+          countTokens: tokenCounting(
+            counter,
+            options.tokenCounter || profile.tokenizer.kind === 'llama2' ? 'counted' : 'estimated',
+          ),
+        }),
   };
 }
 
