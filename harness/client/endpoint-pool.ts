@@ -329,7 +329,8 @@ export class EndpointPool {
    * that error.
    *
    * Token counts: the server's `usage` covers the whole request, so a prompt sent with
-   * others gets none (stored as unknown, never as a share of the total).
+   * others gets none from here (never a share of the total; the runner has the judge count
+   * them).
    *
    * Rejects only when aborted (`signal.reason`) or on a fatal JudgeServerError (no
    * endpoint answers, key refused, model not served), which no other request escapes.
@@ -482,7 +483,8 @@ export class EndpointPool {
     for (const choice of choices) {
       const i = (choice as { index?: unknown } | null)?.index;
       if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= reqs.length || out[i as number]) {
-        throw badResponse(`answer with an unexpected choice index ${String(i)} for ${reqs.length} prompts`);
+        const index = typeof i === 'number' ? String(i) : shape(i);
+        throw badResponse(`answer with an unexpected choice index ${index} for ${reqs.length} prompts`);
       }
       // the request's usage covers all its prompts: none of them gets it (see completeBatch)
       out[i as number] = completionOf(choice);
