@@ -61,7 +61,8 @@ export function stderrProgress(
     const pct = s.total > 0 ? ((100 * s.done) / s.total).toFixed(1) : '100.0';
     const slow =
       s.slow && s.slowAfterMs !== undefined
-        ? ` | ${s.slow} waiting > ${formatDuration(s.slowAfterMs / 1000)} (oldest ${formatDuration((s.oldestWaitMs ?? 0) / 1000)})`
+        ? ` | ${s.slow} request${s.slow === 1 ? '' : 's'} waiting > ${formatDuration(s.slowAfterMs / 1000)}` +
+          ` (oldest ${formatDuration((s.oldestWaitMs ?? 0) / 1000)})`
         : '';
     return (
       `${terminalText(s.label)}: ${s.done}/${s.total} (${pct}%) ${rate.toFixed(1)}/s${eta}` +

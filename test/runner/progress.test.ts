@@ -49,7 +49,7 @@ describe('the progress display', () => {
     vi.advanceTimersByTime(50_000);
     expect(lines).toHaveLength(7);
     expect(lines.every((l) => l.endsWith('\n') && !l.includes('\r'))).toBe(true);
-    expect(lines[6]).toContain('| 1 waiting > 10.0s (oldest 1m00s)');
+    expect(lines[6]).toContain('| 1 request waiting > 10.0s (oldest 1m00s)');
     // an update in between moves the next line on: never more than 10 s without one
     vi.advanceTimersByTime(4_000);
     sink.update(state({ done: 100 }));
@@ -71,7 +71,7 @@ describe('the progress display', () => {
     vi.advanceTimersByTime(3_000);
     expect(writes).toHaveLength(3);
     expect(writes.every((w) => w.startsWith('\r\x1b[2K'))).toBe(true);
-    expect(writes[2]).toContain('| 2 waiting > 30.0s (oldest 33.0s)');
+    expect(writes[2]).toContain('| 2 requests waiting > 30.0s (oldest 33.0s)');
     sink.finish(state());
     expect(vi.getTimerCount()).toBe(0);
   });
