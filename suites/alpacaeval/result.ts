@@ -89,6 +89,12 @@ export interface AlpacaEvalResult {
   readonly settings: {
     readonly instructions: number;
     readonly instructionSetSize: number;
+    /**
+     * The models the run was asked for: `all` (every submission of the source and every
+     * model of its references) or the given list (`--models`, a refresh's reference
+     * models). Absent in results archived before it was recorded: those count as partial.
+     */
+    readonly models?: 'all' | readonly string[];
     readonly seed: number;
     readonly bootstrap: number;
     readonly references: readonly string[];
@@ -99,4 +105,18 @@ export interface AlpacaEvalResult {
   readonly correlations: readonly CorrelationResult[];
   readonly skipped: readonly SkippedModel[];
   readonly manifest: RunManifest;
+}
+
+/**
+ * A complete run judged every model of its source and every instruction of the set;
+ * anything else (`--models`, `--instructions`, or a result that does not say which
+ * models it was asked for) is partial, and never stands in for a judge's leaderboard.
+ */
+export function isCompleteRun(result: Pick<AlpacaEvalResult, 'settings' | 'instructionIndices'>): boolean {
+  const s = result.settings;
+  return (
+    s.models === 'all' &&
+    s.instructions === s.instructionSetSize &&
+    result.instructionIndices.length === s.instructionSetSize
+  );
 }

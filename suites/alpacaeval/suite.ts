@@ -243,6 +243,7 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
     settings: {
       instructions: selected.length,
       instructionSetSize: set.instructions.length,
+      models: options.models && options.models.length > 0 ? [...new Set(options.models)] : 'all',
       seed: options.seed,
       bootstrap: options.bootstrap,
       references: references.map((r) => r.name),

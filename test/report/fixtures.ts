@@ -58,6 +58,10 @@ export function fakeAutojRun(
     judge?: string;
     finishedAt?: string;
     instructions?: number;
+    /** the instruction set's size (default: `instructions`, a complete run) */
+    instructionSetSize?: number;
+    /** the models the run was asked for (default `all`, a complete run) */
+    selection?: 'all' | readonly string[];
     hostile?: readonly string[];
   } = {},
 ): FakeRun {
@@ -142,7 +146,8 @@ export function fakeAutojRun(
     },
     settings: {
       instructions: n,
-      instructionSetSize: 805,
+      instructionSetSize: options.instructionSetSize ?? n,
+      models: options.selection ?? 'all',
       seed: 1,
       bootstrap: 200,
       references: ['ae1', 'ae2', 'ae2-lc'],

@@ -136,13 +136,14 @@ describe('view models', () => {
 });
 
 describe('loading stored results', () => {
-  it('takes the latest run per suite and judge, and the previous run with the same settings', async () => {
+  it('publishes the newest complete run per judge, with the previous complete run over the same instructions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runs-'));
     const write = (stamp: string, suite: string, judge: string, doc: unknown) =>
       writeFileSync(join(dir, `${stamp}_${suite}_${judge}.json`), JSON.stringify(doc));
     const a = fakeAutojRun(modelIds(3), { finishedAt: '2026-11-01T00:00:00.000Z' }).result;
     const subset = fakeAutojRun(modelIds(3), {
       instructions: 10,
+      instructionSetSize: 40,
       finishedAt: '2026-11-02T00:00:00.000Z',
     }).result;
     const b = fakeAutojRun(modelIds(4), { finishedAt: '2026-11-03T00:00:00.000Z' }).result;
@@ -155,7 +156,9 @@ describe('loading stored results', () => {
     const stored = await loadStoredResults(dir, (m) => warnings.push(m));
     expect(stored.alpacaeval).toHaveLength(1);
     expect(stored.alpacaeval[0]!.result.manifest.finishedAt).toBe('2026-11-03T00:00:00.000Z');
+    expect(stored.alpacaeval[0]!.publishedAs).toEqual({ kind: 'complete' });
     expect(stored.alpacaeval[0]!.previous?.manifest.finishedAt).toBe('2026-11-01T00:00:00.000Z');
+    expect(stored.otherRuns.map((r) => r.result.manifest.finishedAt)).toEqual(['2026-11-02T00:00:00.000Z']);
     expect(warnings.join('\n')).toMatch(/not a alpacaeval result document/);
   });
 

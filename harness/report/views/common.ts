@@ -1,4 +1,5 @@
-import { baseName, interval, num } from '../format.js';
+import { isCompleteRun, type AlpacaEvalResult } from '../../../suites/alpacaeval/result.js';
+import { baseName, dateTime, int, interval, num, plural } from '../format.js';
 
 /** A chart ready for the page: the SVG (rendered and checked by charts.ts) and its words. */
 export interface ChartView {
@@ -59,4 +60,28 @@ export function correlationView(c: {
 /** The reference that charts compare with: AlpacaEval 2 when present. */
 export function primaryReference(references: readonly string[]): string | undefined {
   return ['ae2', 'ae1', 'ae2-lc'].find((r) => references.includes(r)) ?? references[0];
+}
+
+/**
+ * What a run covered, for the label of its page: `partial run: 2 models, 5 of 805
+ * instructions, 2026-12-01 09:08 UTC`, or `complete run: all 227 models, ...`.
+ */
+export function runLabel(
+  result: Pick<AlpacaEvalResult, 'settings' | 'instructionIndices' | 'models' | 'manifest'>,
+): string {
+  const s = result.settings;
+  const kind = isCompleteRun(result)
+    ? 'complete run'
+    : s.models === undefined
+      ? 'partial run (its model selection is not recorded)'
+      : 'partial run';
+  const models =
+    s.models === 'all'
+      ? `all ${plural(result.models.length, 'model')}`
+      : plural(s.models?.length ?? result.models.length, 'model');
+  const instructions =
+    s.instructions === s.instructionSetSize
+      ? `all ${int(s.instructionSetSize)} instructions`
+      : `${int(s.instructions)} of ${plural(s.instructionSetSize, 'instruction')}`;
+  return `${kind}: ${models}, ${instructions}, ${dateTime(result.manifest.finishedAt)}`;
 }

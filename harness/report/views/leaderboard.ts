@@ -33,6 +33,9 @@ const Z95 = 1.959964;
 
 export interface LeaderboardView {
   readonly judge: JudgeView;
+  readonly heading: string;
+  /** set on the page of a run that is not the judge's published leaderboard */
+  readonly status: RunStatusView | null;
   readonly lede: string;
   readonly facts: readonly Fact[];
   readonly correlations: readonly CorrelationView[];
@@ -44,6 +47,14 @@ export interface LeaderboardView {
   readonly charts: readonly ChartView[];
   readonly skipped: readonly { model: string; reason: string; references: string }[];
   readonly skippedCount: string;
+}
+
+export interface RunStatusView {
+  /** `partial run: 2 models, 5 of 805 instructions, <date>` */
+  readonly label: string;
+  readonly note: string;
+  /** the judge's published leaderboard, relative to the page; '' when it has none */
+  readonly publishedHref: string;
 }
 
 export interface JudgeView {
@@ -105,6 +116,7 @@ export function leaderboardView(
   run: AlpacaEvalRunInput,
   page: string,
   facts: readonly ModelFacts[],
+  other: { label: string; publishedHref: string } | null = null,
 ): LeaderboardView {
   const { result, previous } = run;
   const refs = result.settings.references;
@@ -207,6 +219,19 @@ export function leaderboardView(
       m.gitCommit ? `commit ${shortHash(m.gitCommit)}` : 'no git commit recorded',
     ),
   ];
+  if (run.publishedAs) {
+    factsList.push(
+      fact(
+        'Published as',
+        run.publishedAs.kind === 'snapshot'
+          ? `the refresh snapshot of ${run.publishedAs.date}`
+          : 'the newest complete run',
+        run.publishedAs.kind === 'snapshot'
+          ? 'the run of the newest leaderboard snapshot'
+          : 'every model of the source, every instruction',
+      ),
+    );
+  }
   if (run.file) factsList.push(fact('Result file', baseName(run.file), ''));
 
   const skipped = result.skipped.map((s) => ({
@@ -215,8 +240,17 @@ export function leaderboardView(
     references: s.references ? s.references.map(referenceShort).join(', ') : '',
   }));
 
+  const judge = result.judge.name;
   return {
     judge: judgeView(result.judge),
+    heading: other ? `AlpacaEval run: ${judge}` : `AlpacaEval leaderboard: ${judge}`,
+    status: other
+      ? {
+          label: other.label,
+          note: `Not the published leaderboard of ${judge}${other.publishedHref ? '' : ', which has none yet'}: a judge’s leaderboard is its newest complete run (every model of the source, every instruction) or its newest refresh snapshot.`,
+          publishedHref: other.publishedHref,
+        }
+      : null,
     lede: `${int(scored)} AlpacaEval models ranked by ${result.judge.name} over ${plural(result.settings.instructions, 'instruction')}, compared with ${refs.map(referenceShort).join(', ') || 'no reference'}.`,
     facts: factsList,
     correlations: result.correlations.map(correlationView),

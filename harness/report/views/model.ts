@@ -30,6 +30,8 @@ export interface ModelView {
   readonly model: string;
   readonly judgeName: string;
   readonly leaderboardHref: string;
+  /** the run's label when it is not the judge's published leaderboard, else '' */
+  readonly runLabel: string;
   readonly headline: readonly Fact[];
   readonly facts: readonly Fact[];
   readonly references: readonly { name: string; value: string; rank: string }[];
@@ -56,6 +58,7 @@ export function modelView(
   texts: ReadonlyMap<number, ItemText> | null,
   instructions: readonly string[] | undefined,
   critiques: CritiqueLookup | undefined,
+  runLabel = '',
 ): ModelView {
   const m = f.model;
   const digits = scoreDigits(result.models.map((x) => x.score));
@@ -119,6 +122,7 @@ export function modelView(
     model: m.model,
     judgeName: result.judge.name,
     leaderboardHref: link(page, leaderboardPage),
+    runLabel,
     headline: [
       fact('Rank', m.rank === null ? MISSING : `${m.rank}`, `of ${int(total)}`),
       fact(
