@@ -9,11 +9,15 @@ import type { PairwiseResult } from '../../suites/pairwise/result.js';
  */
 export type CritiqueLookup = (key: string) => { text: string; finishReason: string | null } | undefined;
 
-/** What a model answered to one instruction of the set. */
+/** What a model answers to one instruction of the set, as the source has it now. */
 export interface ItemText {
   readonly instruction: string;
   /** null: the submission has no output for this instruction (or an empty one) */
   readonly output: string | null;
+  /** sha256 of the output as the source gives it ('' when empty): compared with what was judged */
+  readonly outputSha256: string;
+  /** sha256 of the submission file it comes from */
+  readonly submissionSha256: string;
 }
 
 /**

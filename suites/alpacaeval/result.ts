@@ -17,6 +17,12 @@ export interface ItemRef {
   readonly reason?: string;
   /** judgment key in the store (remote judges) */
   readonly key?: string;
+  /**
+   * sha256 of the response as the source gave it when it was judged (best and worst
+   * items): a report shows a response beside its critique only while the source still
+   * has this one.
+   */
+  readonly responseSha256?: string;
 }
 
 export interface ModelResult {

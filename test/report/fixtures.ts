@@ -11,6 +11,7 @@ import type {
 import type { CritiqueLookup, ItemText, OutputsLookup } from '../../harness/report/types.js';
 import type { AlpacaEvalResult, ItemRef, ModelResult } from '../../suites/alpacaeval/result.js';
 import type { PairwiseResult } from '../../suites/pairwise/result.js';
+import { sha256Hex } from '../../harness/core/hash.js';
 import { scorePairwiseSuite } from '../../suites/pairwise/score.js';
 import { loadPairwiseData, loadRecordedJudgments } from '../../suites/pairwise/suite.js';
 import { INSTRUCTIONS } from '../helpers/alpaca-tree.js';
@@ -71,6 +72,7 @@ export function fakeAutojRun(
   const critiqueTexts = new Map<string, string>();
   const outputs = new Map<string, Map<number, ItemText>>();
   const results: ModelResult[] = models.map((model, mi) => {
+    const contentHash = `${mi}`.padStart(64, 'a');
     const quality = 3 + 5 * (1 - mi / Math.max(1, models.length - 1)) + (random() - 0.5);
     const ratings: number[] = [];
     const refs: ItemRef[] = [];
@@ -84,7 +86,12 @@ export function fakeAutojRun(
           ? SCRIPT_PAYLOAD
           : ATTR_PAYLOAD
         : `Answer ${i} of ${model}.\nSecond line with <b>markup-looking</b> text & an ampersand.`;
-      texts.set(i, { instruction: INSTRUCTIONS[i]!, output });
+      texts.set(i, {
+        instruction: INSTRUCTIONS[i]!,
+        output,
+        outputSha256: sha256Hex(output),
+        submissionSha256: contentHash,
+      });
       if (i === n - 1 && mi % 3 === 0) {
         failures.push({ index: i, reason: 'no "Rating: [[x]]" in the completion', key });
         critiqueTexts.set(key, evil ? SCRIPT_PAYLOAD : 'The response is fine but I forgot to rate it.');
@@ -92,7 +99,7 @@ export function fakeAutojRun(
       }
       const rating = Math.max(1, Math.min(10, Math.round(quality + (random() - 0.5) * 4)));
       ratings.push(rating);
-      refs.push({ index: i, rating, key });
+      refs.push({ index: i, rating, key, responseSha256: sha256Hex(output) });
       critiqueTexts.set(
         key,
         evil
@@ -119,7 +126,7 @@ export function fakeAutojRun(
       rank: 0,
       meanLength: 400 + score * 120 + random() * 300,
       coverage: { missing: 0, duplicated: 0, extra: 0, empty: 0 },
-      contentHash: `${mi}`.padStart(64, 'a'),
+      contentHash,
       references: (mi % 5 === 4
         ? { ae2: winRate }
         : { ae1: winRate * 0.9, ae2: winRate, 'ae2-lc': winRate * 0.8 + 5 }) as Record<string, number>,

@@ -35,6 +35,8 @@ export interface ModelView {
   readonly headline: readonly Fact[];
   readonly facts: readonly Fact[];
   readonly references: readonly { name: string; value: string; rank: string }[];
+  /** set when the source's outputs file differs from the one judged */
+  readonly sourceNote: string;
   readonly histogram: ChartView | null;
   readonly histogramNote: string;
   readonly best: readonly ItemView[];
@@ -73,11 +75,24 @@ export function modelView(
       ? { text: '', note: `instruction #${i} (text not available)` }
       : { text: t, note: '' };
   };
-  const responseOf = (i: number): { text: string; note: string } => {
+  // The source may have changed since the run: a response is shown beside its critique
+  // only if it is the one judged (its hash, or else the whole file's, is the judged one).
+  const current = texts ? [...texts.values()][0]?.submissionSha256 : undefined;
+  const fileChanged = current !== undefined && current !== m.contentHash;
+  const responseOf = (ref: ItemRef): { text: string; note: string } => {
     if (!texts)
       return { text: '', note: 'response not available (the report was built without the submissions)' };
-    const t = texts.get(i);
+    const t = texts.get(ref.index);
     if (!t) return { text: '', note: 'response not found in the submission' };
+    if (ref.responseSha256 !== undefined ? t.outputSha256 !== ref.responseSha256 : fileChanged) {
+      return {
+        text: '',
+        note:
+          ref.responseSha256 !== undefined
+            ? `the source’s output changed since it was judged, and the judged response is not kept: not shown (sha256 ${shortHash(ref.responseSha256)} judged, ${shortHash(t.outputSha256)} now)`
+            : 'the submission file changed since this run, which did not record the judged response: not shown',
+      };
+    }
     if (t.output === null || t.output.trim() === '') return { text: '', note: 'empty response' };
     return { text: t.output, note: '' };
   };
@@ -89,7 +104,7 @@ export function modelView(
   };
   const item = (ref: ItemRef): ItemView => {
     const ins = instructionOf(ref.index);
-    const res = responseOf(ref.index);
+    const res = responseOf(ref);
     const cri = critiqueOf(ref.key);
     return {
       index: `#${ref.index}`,
@@ -146,13 +161,22 @@ export function modelView(
         `${int(coverage.missing)} missing`,
         `${int(coverage.duplicated)} duplicated, ${int(coverage.extra)} extra, ${int(coverage.empty)} empty outputs`,
       ),
-      fact('Submission', shortHash(m.contentHash), 'sha256 of the outputs file'),
+      fact(
+        'Submission',
+        shortHash(m.contentHash),
+        fileChanged
+          ? `sha256 of the outputs file judged; the source now has ${shortHash(current)}`
+          : 'sha256 of the outputs file',
+      ),
     ],
     references: result.settings.references.map((r) => ({
       name: referenceShort(r),
       value: percent(m.references[r]),
       rank: f.referenceRanks.has(r) ? String(f.referenceRanks.get(r)) : MISSING,
     })),
+    sourceNote: fileChanged
+      ? `The source’s outputs file for ${m.model} has changed since this run (sha256 ${shortHash(m.contentHash)} judged, ${shortHash(current)} now): ratings and critiques are those of the judged outputs, and a response that changed is not shown beside them.`
+      : '',
     histogram,
     histogramNote: histogram
       ? ''
