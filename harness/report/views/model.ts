@@ -4,7 +4,7 @@ import { int, isNumber, MISSING, num, percent, plural, scoreDigits, shortHash } 
 import { link } from '../paths.js';
 import type { CritiqueLookup, ItemText } from '../types.js';
 import { referenceShort, type ChartView } from './common.js';
-import { changeText, type ModelFacts } from './leaderboard.js';
+import { changeText, Z95, type ModelFacts } from './leaderboard.js';
 import { fact, type Fact } from './page.js';
 
 export interface ItemView {
@@ -143,7 +143,7 @@ export function modelView(
       fact(
         rated ? 'Mean rating' : 'Score',
         num(m.score, digits),
-        isNumber(m.se) ? `± ${num(1.959964 * m.se, digits)} (95%)` : '',
+        isNumber(m.se) ? `± ${num(Z95 * m.se, digits)}: 95% interval, 1.96 × SE` : '',
       ),
       fact('Change', change.text, 'since the previous run'),
       fact('Avg length', int(m.meanLength), 'characters'),
@@ -155,7 +155,7 @@ export function modelView(
         `${int(m.parsed)} parsed, ${int(m.unparsed)} unparsed, ${int(m.errors)} errors`,
       ),
       fact('Truncated', int(m.truncated), 'responses cut to fit the judge’s context'),
-      fact('Standard error', num(m.se, digits + 1), ''),
+      fact('Standard error', num(m.se, digits + 1), 'of the mean: the “se” the CLI prints'),
       fact(
         'Coverage',
         `${int(coverage.missing)} missing`,
@@ -225,10 +225,13 @@ function ratingHistogram(
   return {
     title: 'Rating distribution',
     caption: `${plural(total, 'parsed rating')}${scale ? ` on the ${scale.min}–${scale.max} scale` : ''}.`,
+    // Drawn small enough to stay legible on a phone without a second, narrow copy.
     svg: columnChart(bars, {
       xLabel: 'rating',
       yLabel: 'judgments',
       description: `Histogram of ${result.judge.name} ratings`,
+      width: 400,
     }),
+    narrow: '',
   };
 }
