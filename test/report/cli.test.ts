@@ -7,6 +7,9 @@ import { runBench } from '../helpers/cli.js';
 import { AUTOJ, PREDICTIONS, SWAPPED } from '../pairwise/helpers.js';
 import { SCRIPT_PAYLOAD } from './fixtures.js';
 
+const AE2_CSV =
+  ',win_rate,length_controlled_winrate,mode\nalpha+1.5,60,50,community\nBeta.v2,40,45,community\ngamma,20,30,community\n';
+
 /** Three models with an output for every instruction, all on AlpacaEval 2. */
 function smallTree(): string {
   return makeAlpacaTree(
@@ -15,10 +18,13 @@ function smallTree(): string {
       'Beta.v2': { outputs: outputsOfLength(805, 50) },
       gamma: { outputs: outputsOfLength(805, 10) },
     },
-    {
-      ae2: ',win_rate,length_controlled_winrate,mode\nalpha+1.5,60,50,community\nBeta.v2,40,45,community\ngamma,20,30,community\n',
-    },
+    { ae2: AE2_CSV },
   );
+}
+
+/** `bench run alpacaeval --judge length ...args` */
+function lengthRun(args: readonly string[], options: { env: Record<string, string>; cwd: string }) {
+  return runBench(['run', 'alpacaeval', '--judge', 'length', ...args], options);
 }
 
 describe('bench report and run --report', () => {
@@ -31,28 +37,14 @@ describe('bench report and run --report', () => {
         'Beta.v2': { outputs: [...outputsOfLength(29, 50), SCRIPT_PAYLOAD] },
         gamma: { outputs: outputsOfLength(30, 10) },
       },
-      {
-        ae2: ',win_rate,length_controlled_winrate,mode\nalpha+1.5,60,50,community\nBeta.v2,40,45,community\ngamma,20,30,community\n',
-      },
+      { ae2: AE2_CSV },
     );
     const env = { BENCH_HOME: home, ALPACA_EVAL_SOURCE: tree };
 
-    const run = await runBench(
-      [
-        'run',
-        'alpacaeval',
-        '--judge',
-        'length',
-        '--reference',
-        'ae2',
-        '--bootstrap',
-        '20',
-        '--report',
-        'site',
-        '--json',
-      ],
-      { env, cwd: work },
-    );
+    const run = await lengthRun(['--reference', 'ae2', '--bootstrap', '20', '--report', 'site', '--json'], {
+      env,
+      cwd: work,
+    });
     expect(run.code, run.stderr).toBe(0);
     JSON.parse(run.stdout);
     const leaderboard = readFileSync(join(work, 'site/alpacaeval/length/index.html'), 'utf8');
@@ -98,22 +90,7 @@ describe('bench report and run --report', () => {
     const work = mkdtempSync(join(tmpdir(), 'bench-cwd-'));
     const env = { BENCH_HOME: home, ALPACA_EVAL_SOURCE: smallTree() };
     const run = (extra: string[]) =>
-      runBench(
-        [
-          'run',
-          'alpacaeval',
-          '--judge',
-          'length',
-          '--reference',
-          'ae2',
-          '--bootstrap',
-          '0',
-          '--report',
-          'site',
-          ...extra,
-        ],
-        { env, cwd: work },
-      );
+      lengthRun(['--reference', 'ae2', '--bootstrap', '0', '--report', 'site', ...extra], { env, cwd: work });
     expect((await run([])).code).toBe(0);
     const quick = await run(['--models', 'alpha+1.5', 'gamma', '--instructions', '5']);
     expect(quick.code, quick.stderr).toBe(0);
@@ -154,21 +131,10 @@ describe('bench report and run --report', () => {
       );
     const first = await refresh();
     expect(first.code, first.stderr).toBe(0);
-    const quick = await runBench(
-      [
-        'run',
-        'alpacaeval',
-        '--judge',
-        'length',
-        '--models',
-        'gamma',
-        '--instructions',
-        '5',
-        '--bootstrap',
-        '0',
-      ],
-      { env, cwd: root },
-    );
+    const quick = await lengthRun(['--models', 'gamma', '--instructions', '5', '--bootstrap', '0'], {
+      env,
+      cwd: root,
+    });
     expect(quick.code, quick.stderr).toBe(0);
     rmSync(join(root, 'site'), { recursive: true });
     const repaired = await refresh();
