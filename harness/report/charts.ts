@@ -1,11 +1,12 @@
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
+import { linearRegression, linearRegressionLine } from 'simple-statistics';
 
 /**
  * Charts drawn at build time as inline SVG with Observable Plot on linkedom's small DOM,
  * so the pages need no script to show them. Untrusted strings (model ids) only ever
- * reach text nodes (`<text>`, `<title>`), which the serializer escapes; every chart is
- * checked after rendering (`assertSafeSvg`) before it goes into a page.
+ * reach text nodes (`<text>`, `<title>`), which the serializer escapes; every element and
+ * attribute of a chart is checked as it is serialised, before it goes into a page.
  */
 
 export const COLORS = {
@@ -34,19 +35,34 @@ export interface ScatterPoint {
 export interface ScatterOptions {
   readonly xLabel: string;
   readonly yLabel: string;
-  /** a fitted least-squares line with its 95% band */
+  /** a fitted least-squares line, with its 95% band from `MIN_BAND_POINTS` points on */
   readonly trend?: boolean;
-  /** the y = x diagonal (rank vs rank) */
+  /** the dashed y = x line (rank against rank, a rating against a rating) */
   readonly diagonal?: boolean;
   /** rank on the y axis: 1 at the top */
   readonly reverse?: boolean;
+  /** ticks at whole numbers only (ranks) */
+  readonly integerTicks?: boolean;
   readonly width?: number;
   readonly height?: number;
+  /** point tooltips (default true); a phone's copy of a chart goes without, having no hover */
+  readonly tooltips?: boolean;
   readonly description: string;
   readonly xDomain?: readonly [number, number];
   readonly yDomain?: readonly [number, number];
   readonly percentX?: boolean;
   readonly percentY?: boolean;
+}
+
+/**
+ * Below this many points the least-squares band is not drawn: with few points its
+ * t-quantile is huge and the band covers the whole plot, which says nothing.
+ */
+export const MIN_BAND_POINTS = 10;
+
+/** Whether a trend line over `n` points comes with its 95% band (for captions). */
+export function trendBand(n: number): boolean {
+  return n >= MIN_BAND_POINTS;
 }
 
 const BASE_STYLE = {
@@ -60,10 +76,9 @@ function documentForPlot(): Document {
   return parseHTML('<!doctype html><html><body></body></html>').document;
 }
 
+/** Draws and serialises a chart; the serialiser checks every element and attribute on the way. */
 function render(options: Plot.PlotOptions): string {
-  const svg = serialize(Plot.plot({ ...options, document: documentForPlot() }) as unknown as Node);
-  assertSafeSvg(svg);
-  return svg;
+  return serialize(Plot.plot({ ...options, document: documentForPlot() }) as unknown as Node);
 }
 
 const TEXT_NODE = 3;
@@ -79,7 +94,9 @@ function escapeAttribute(value: string): string {
 
 /**
  * The chart as markup, serialised here rather than by the DOM library so that every
- * text node and every attribute value is escaped (`& < > "`), whatever it holds.
+ * text node and every attribute value is escaped (`& < > "`), whatever it holds, and
+ * every element and attribute passes `checkElement` (so the markup parses back into
+ * the same, checked tree: no second parse is needed).
  */
 export function serialize(node: Node): string {
   if (node.nodeType === TEXT_NODE) return escapeText(node.nodeValue ?? '');
@@ -87,7 +104,9 @@ export function serialize(node: Node): string {
   const el = node as Element;
   const tag = el.localName;
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(tag)) throw new Error(`unexpected element name in a chart: ${tag}`);
-  const attrs = Array.from(el.attributes as ArrayLike<Attr>)
+  const attributes = Array.from(el.attributes as ArrayLike<Attr>);
+  checkElement(tag, attributes);
+  const attrs = attributes
     .map((a) => {
       if (!/^[A-Za-z_:][A-Za-z0-9_.:-]*$/.test(a.name))
         throw new Error(`unexpected attribute name in a chart: ${a.name}`);
@@ -100,17 +119,101 @@ export function serialize(node: Node): string {
   return `<${tag}${attrs}>${children}</${tag}>`;
 }
 
+/** The least-squares line's values at the smallest and largest x (what the trend mark draws). */
+function fitEnds(data: readonly ScatterPoint[]): number[] {
+  const xs = data.map((p) => p.x);
+  if (Math.min(...xs) === Math.max(...xs)) return [];
+  const line = linearRegressionLine(linearRegression(data.map((p) => [p.x, p.y])));
+  return [Math.min(...xs), Math.max(...xs)].map(line);
+}
+
+/** Whole-number ticks for a rank axis: 1 and round steps, about `count` of them. */
+export function integerTicks(domain: readonly [number, number], count: number): number[] {
+  const lo = Math.ceil(Math.min(domain[0], domain[1]));
+  const hi = Math.floor(Math.max(domain[0], domain[1]));
+  const raw = Math.max(1, (hi - lo) / Math.max(1, count));
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const ticks = new Set<number>();
+  if (lo <= 1 && hi >= 1) ticks.add(1);
+  for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) if (t >= lo) ticks.add(t);
+  if (ticks.size === 0) ticks.add(lo);
+  return [...ticks].sort((a, b) => a - b);
+}
+
 export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions): string {
   const data = [...points];
+  const width = o.width ?? 640;
+  const height = o.height ?? 420;
+  const frame = { marginTop: 20, marginRight: 24, marginLeft: 56, marginBottom: 42 };
+  const inset = 8;
+
+  // The scales are fixed here, so that labels can be placed in pixels before drawing and
+  // the equality line spans exactly the range both axes share.
+  const scaleOf = (
+    axis: 'x' | 'y',
+    values: readonly number[],
+    given: readonly [number, number] | undefined,
+    range: [number, number],
+    reverse: boolean,
+  ) => {
+    const extent: [number, number] = given
+      ? [given[0], given[1]]
+      : values.length > 0
+        ? [Math.min(...values), Math.max(...values)]
+        : [0, 1];
+    if (extent[0] === extent[1]) extent[1] = extent[0] + 1;
+    const scale = Plot.scale({ [axis]: { domain: extent, nice: given === undefined, range, reverse } }) as {
+      domain: number[];
+      apply(v: number): number;
+    };
+    const domain = [...scale.domain].sort((a, b) => a - b) as [number, number];
+    return { domain, apply: (v: number) => scale.apply(v) };
+  };
+  const sx = scaleOf(
+    'x',
+    data.map((p) => p.x),
+    o.xDomain,
+    [frame.marginLeft + inset, width - frame.marginRight - inset],
+    false,
+  );
+  // The fitted line stays inside the plot: its ends count towards the y range.
+  const fitted = o.trend && data.length >= 3 ? fitEnds(data) : [];
+  const sy = scaleOf(
+    'y',
+    [...data.map((p) => p.y), ...fitted],
+    o.yDomain,
+    [height - frame.marginBottom - inset, frame.marginTop + inset],
+    o.reverse ?? false,
+  );
+
+  // Ranks are whole numbers: their ticks (and grid lines) are too.
+  const plotWidth = width - frame.marginLeft - frame.marginRight;
+  const plotHeight = height - frame.marginTop - frame.marginBottom;
+  const xTicks = o.integerTicks
+    ? integerTicks(sx.domain, Math.max(2, Math.round(plotWidth / 70)))
+    : undefined;
+  const yTicks = o.integerTicks
+    ? integerTicks(sy.domain, Math.max(2, Math.round(plotHeight / 50)))
+    : undefined;
   const marks: Plot.Markish[] = [
-    Plot.gridX({ stroke: COLORS.grid, strokeOpacity: 1 }),
-    Plot.gridY({ stroke: COLORS.grid, strokeOpacity: 1 }),
+    Plot.gridX({ stroke: COLORS.grid, strokeOpacity: 1, ...(xTicks ? { ticks: xTicks } : {}) }),
+    Plot.gridY({ stroke: COLORS.grid, strokeOpacity: 1, ...(yTicks ? { ticks: yTicks } : {}) }),
   ];
   if (o.diagonal) {
-    const extent = Math.max(...data.map((p) => Math.max(p.x, p.y)), 1);
-    marks.push(
-      Plot.line([{ v: 1 }, { v: extent }], { x: 'v', y: 'v', stroke: COLORS.muted, strokeDasharray: '4,3' }),
-    );
+    const lo = Math.max(sx.domain[0], sy.domain[0]);
+    const hi = Math.min(sx.domain[1], sy.domain[1]);
+    if (lo < hi) {
+      marks.push(
+        Plot.line([{ v: lo }, { v: hi }], {
+          x: 'v',
+          y: 'v',
+          stroke: COLORS.muted,
+          strokeWidth: 1.2,
+          strokeDasharray: '4,3',
+        }),
+      );
+    }
   }
   if (o.trend && data.length >= 3) {
     marks.push(
@@ -122,6 +225,7 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
         fillOpacity: 0.25,
         strokeWidth: 1.5,
         clip: true,
+        ...(trendBand(data.length) ? {} : { ci: 0 }),
       }),
     );
   }
@@ -134,7 +238,7 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
       fillOpacity: 0.85,
       stroke: 'white',
       strokeWidth: 0.6,
-      title: (p: ScatterPoint) => p.title ?? p.label,
+      ...(o.tooltips === false ? {} : { title: (p: ScatterPoint) => p.title ?? p.label }),
       ...(subset.some((p) => p.href) ? { href: (p: ScatterPoint) => p.href ?? null } : {}),
     });
   marks.push(
@@ -154,46 +258,46 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
   const hot = data.filter((p) => p.highlight);
   if (hot.length) marks.push(dots(hot, COLORS.warm, 5));
 
-  const width = o.width ?? 640;
-  const height = o.height ?? 420;
-  const frame = { marginTop: 20, marginRight: 24, marginLeft: 56, marginBottom: 42 };
   const axis = (
     label: string,
     percent: boolean | undefined,
-    domain: readonly [number, number] | undefined,
+    domain: readonly [number, number],
     reverse: boolean,
+    ticks: number[] | undefined,
   ) => ({
     label,
     labelAnchor: 'center' as const,
     labelArrow: 'none' as const,
     reverse,
-    nice: domain === undefined,
-    ...(domain ? { domain: [...domain] } : {}),
+    domain: [...domain],
+    ...(ticks ? { ticks, tickFormat: (d: number) => String(d) } : {}),
     ...(percent ? { tickFormat: (d: number) => `${d}%` } : {}),
   });
   const options: Plot.PlotOptions = {
     width,
     height,
     ...frame,
-    inset: 8,
+    inset,
     style: BASE_STYLE,
     ariaLabel: o.description,
-    x: axis(o.xLabel, o.percentX, o.xDomain, false),
-    y: axis(o.yLabel, o.percentY, o.yDomain, o.reverse ?? false),
+    x: axis(o.xLabel, o.percentX, sx.domain, false, xTicks),
+    y: axis(o.yLabel, o.percentY, sy.domain, o.reverse ?? false, yTicks),
   };
 
   const labelled = data.filter((p) => p.labelled);
   if (labelled.length > 0) {
-    // First pass: the scales, to place labels in pixels without overlapping each other.
-    const probe = Plot.plot({ ...options, marks, document: documentForPlot() }) as unknown as {
-      scale(name: 'x' | 'y'): { apply(v: number): number };
-    };
-    const sx = probe.scale('x');
-    const sy = probe.scale('y');
+    const px = (p: ScatterPoint) => ({ px: sx.apply(p.x), py: sy.apply(p.y) });
+    // Labels stay inside the plot frame: never over the tick labels or the axis titles.
     const placed = placeLabels(
-      labelled.map((p) => ({ px: sx.apply(p.x), py: sy.apply(p.y), text: p.label })),
-      data.map((p) => ({ px: sx.apply(p.x), py: sy.apply(p.y) })),
-      { left: 2, right: width - 2, top: 0, bottom: height - frame.marginBottom },
+      labelled.map((p) => ({ ...px(p), text: p.label })),
+      data.filter((p) => !p.labelled && !p.highlight).map(px),
+      {
+        left: frame.marginLeft,
+        right: width - frame.marginRight,
+        top: frame.marginTop,
+        bottom: height - frame.marginBottom,
+      },
+      data.filter((p) => p.labelled || p.highlight).map(px),
     );
     for (const spot of SPOTS) {
       const group = labelled.filter((_, i) => placed[i] === spot);
@@ -219,9 +323,28 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
 }
 
 const LABEL_FONT = 10;
-/** Average glyph advance of the sans-serif label font at 10px, generously rounded up. */
-const CHAR_WIDTH = 5.9;
 const LABEL_HEIGHT = 12;
+
+/**
+ * Advance widths at 10 px, a little above DejaVu Sans's (the widest of the usual
+ * sans-serif fonts, and Debian's default), so a label never takes less room than drawn.
+ */
+function glyphWidth(c: string): number {
+  if ("ijl.,:;'!|".includes(c)) return 3.3;
+  if ('ftrI()[]- /'.includes(c)) return 4.4;
+  if ('mwMW'.includes(c)) return 10.2;
+  if (c >= 'A' && c <= 'Z') return 7.5;
+  if (c >= '0' && c <= '9') return 6.6;
+  if (c === '_') return 5.2;
+  return c.charCodeAt(0) > 0x7f ? 10 : 6.4;
+}
+
+/** The width a label takes at the label font, generously estimated (no DOM to measure in). */
+export function labelWidth(text: string): number {
+  let w = 2;
+  for (const c of text) w += glyphWidth(c);
+  return w;
+}
 
 interface Spot {
   readonly dx: number;
@@ -248,17 +371,21 @@ interface Box {
 
 /**
  * Greedy label placement: each label (in priority order) takes the first spot that stays
- * inside the chart and overlaps no label placed before it, preferring spots that cover
- * the fewest points. A label with no such spot is left out (its point keeps its tooltip).
+ * inside `bounds` (the plot frame) and overlaps neither a label placed before it nor a
+ * point in `keepClear` (the marked points), preferring spots that cover the fewest other
+ * `points`. A label with no such spot is left out (its point keeps its tooltip).
  */
 export function placeLabels(
   labels: readonly { px: number; py: number; text: string }[],
   points: readonly { px: number; py: number }[],
   bounds: { left: number; right: number; top: number; bottom: number },
+  keepClear: readonly { px: number; py: number }[] = [],
 ): (Spot | null)[] {
   const taken: Box[] = [];
+  const near = (p: { px: number; py: number }, box: Box, pad: number) =>
+    p.px > box.x1 - pad && p.px < box.x2 + pad && p.py > box.y1 - pad && p.py < box.y2 + pad;
   return labels.map((l) => {
-    const w = l.text.length * CHAR_WIDTH + 2;
+    const w = labelWidth(l.text);
     let best: { spot: Spot; box: Box; covered: number } | null = null;
     for (const spot of SPOTS) {
       const x1 = spot.anchor === 'start' ? l.px + spot.dx : l.px + spot.dx - w;
@@ -271,9 +398,8 @@ export function placeLabels(
       if (box.x1 < bounds.left || box.x2 > bounds.right || box.y1 < bounds.top || box.y2 > bounds.bottom)
         continue;
       if (taken.some((t) => overlaps(t, box))) continue;
-      const covered = points.filter(
-        (p) => p.px > box.x1 - 2 && p.px < box.x2 + 2 && p.py > box.y1 - 2 && p.py < box.y2 + 2,
-      ).length;
+      if (keepClear.some((p) => near(p, box, 3))) continue;
+      const covered = points.filter((p) => near(p, box, 2)).length;
       if (!best || covered < best.covered) best = { spot, box, covered };
       if (covered === 0) break;
     }
@@ -366,7 +492,11 @@ export interface SeriesPoint {
   readonly title: string;
 }
 
-/** Values over time, one line per series, with the 95% band where given. */
+/**
+ * Values over time, one line per series, with the 95% band where given. A snapshot's value
+ * stands until the next one (the line steps at each snapshot, not between them), and every
+ * line is named in the legend, also when there is only one.
+ */
 export function timeSeriesChart(
   points: readonly SeriesPoint[],
   o: {
@@ -396,35 +526,57 @@ export function timeSeriesChart(
       ...(o.yDomain ? { domain: [...o.yDomain] } : {}),
     },
     color: {
-      legend: new Set(data.map((p) => p.series)).size > 1,
+      legend: true,
+      domain: [...new Set(data.map((p) => p.series))],
       range: [COLORS.accent, COLORS.warm, '#0f766e', '#7c3aed', COLORS.muted],
     },
     marks: [
-      Plot.areaY(banded, { x: 'date', y1: 'lo', y2: 'hi', fill: 'series', fillOpacity: 0.12, curve: 'step' }),
-      Plot.line(data, { x: 'date', y: 'value', stroke: 'series', strokeWidth: 1.75, curve: 'step' }),
+      Plot.areaY(banded, {
+        x: 'date',
+        y1: 'lo',
+        y2: 'hi',
+        z: 'series',
+        fill: 'series',
+        fillOpacity: 0.12,
+        curve: 'step-after',
+      }),
+      Plot.line(data, {
+        x: 'date',
+        y: 'value',
+        z: 'series',
+        stroke: 'series',
+        strokeWidth: 1.75,
+        curve: 'step-after',
+      }),
       Plot.dot(data, { x: 'date', y: 'value', fill: 'series', r: 3, title: 'title' }),
     ],
   });
 }
 
 /**
- * Checks a rendered chart before it goes into a page: only drawing elements, no event
- * handler attributes, links only relative. Throws on anything else (a bug, not input).
+ * Checks chart markup as a page would parse it, by the rules `serialize` applies while it
+ * writes: only drawing elements, no event handler attributes, links only relative.
+ * Throws on anything else (a bug, not input).
  */
 export function assertSafeSvg(html: string): void {
   const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`);
   for (const el of Array.from(document.body.querySelectorAll('*'))) {
-    const tag = el.tagName.toLowerCase();
-    if (!ALLOWED_ELEMENTS.has(tag)) throw new Error(`chart contains a <${tag}> element`);
-    for (const attr of Array.from(el.attributes as ArrayLike<Attr>)) {
-      const name = attr.name.toLowerCase();
-      if (name.startsWith('on')) throw new Error(`chart element <${tag}> has an event handler (${name})`);
-      if (
-        (name === 'href' || name === 'xlink:href') &&
-        !/^[A-Za-z0-9_./+@=-]+(#[A-Za-z0-9_-]*)?$/.test(attr.value)
-      ) {
-        throw new Error(`chart link is not a plain relative path: ${attr.value.slice(0, 80)}`);
-      }
+    checkElement(el.tagName, Array.from(el.attributes as ArrayLike<Attr>));
+  }
+}
+
+/** Only drawing elements, no event handler attributes, links only plain relative paths. */
+function checkElement(tagName: string, attributes: readonly Attr[]): void {
+  const tag = tagName.toLowerCase();
+  if (!ALLOWED_ELEMENTS.has(tag)) throw new Error(`chart contains a <${tag}> element`);
+  for (const attr of attributes) {
+    const name = attr.name.toLowerCase();
+    if (name.startsWith('on')) throw new Error(`chart element <${tag}> has an event handler (${name})`);
+    if (
+      (name === 'href' || name === 'xlink:href') &&
+      !/^[A-Za-z0-9_./+@=-]+(#[A-Za-z0-9_-]*)?$/.test(attr.value)
+    ) {
+      throw new Error(`chart link is not a plain relative path: ${attr.value.slice(0, 80)}`);
     }
   }
 }

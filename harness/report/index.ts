@@ -22,8 +22,10 @@ export type {
   BuildSummary,
   CritiqueLookup,
   ItemText,
+  OtherRunInput,
   OutputsLookup,
   PaperRow,
   PaperTable,
+  Publication,
   SiteInput,
 } from './types.js';

@@ -1,31 +1,42 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { InputError, errorMessage } from '../core/errors.js';
 import type { LeaderboardHistory, LeaderboardSnapshot } from '../leaderboard/types.js';
 import { listRuns, readRun, type ArchivedRun } from '../store/run-archive.js';
-import type { AlpacaEvalResult } from '../../suites/alpacaeval/result.js';
+import { isCompleteRun, type AlpacaEvalResult } from '../../suites/alpacaeval/result.js';
 import type { PairwiseResult } from '../../suites/pairwise/result.js';
 import { defaultReportsDir } from './templates.js';
-import type { AlpacaEvalRunInput, PaperRow, PaperTable, SiteInput } from './types.js';
+import type { AlpacaEvalRunInput, OtherRunInput, PaperRow, PaperTable, SiteInput } from './types.js';
 
 /** How far back to look for an earlier run with the same settings (for rank changes). */
 const PREVIOUS_SEARCH = 25;
+/** Runs of a judge besides its published leaderboard that get their own pages, newest first. */
+export const MAX_OTHER_RUNS = 5;
 
 export interface StoredResults {
+  /** each judge's published leaderboard (see `loadStoredResults`), by judge name */
   readonly alpacaeval: AlpacaEvalRunInput[];
+  /** other recent runs (partial ones, and complete ones that are not published), newest first per judge */
+  readonly otherRuns: OtherRunInput[];
   readonly pairwise: PairwiseResult[];
 }
 
 /**
- * The latest archived AlpacaEval run and the latest pairwise run of each judge, oldest
- * judge first. Each AlpacaEval run comes with the judge's previous run over the same
- * instructions (for rank changes). Files that are not result documents are skipped
- * with a warning.
+ * The stored AlpacaEval runs as the site publishes them, and the latest pairwise run of
+ * each judge. A judge's published leaderboard is the run of its newest refresh snapshot
+ * (from `histories`, when the snapshot names a run in the archive), else its newest
+ * complete run (every model of the source, every instruction: `isCompleteRun`). A partial
+ * run (`--models`, `--instructions`) never stands in for it: the judge's newest such runs
+ * come back as `otherRuns`, to be shown on pages of their own; a run that ranks no model
+ * is not shown at all. Each published run comes with the run before it (the previous
+ * snapshot's run, or the previous complete run over the same instructions) for rank
+ * changes. Files that are not result documents are skipped with a warning.
  */
 export async function loadStoredResults(
   runsDir: string,
   warn: (m: string) => void = () => {},
+  histories: readonly LeaderboardHistory[] = [],
 ): Promise<StoredResults> {
   const runs = await listRuns(runsDir);
   const bySuiteJudge = new Map<string, ArchivedRun[]>();
@@ -36,31 +47,132 @@ export async function loadStoredResults(
     bySuiteJudge.set(k, list);
   }
   const alpacaeval: AlpacaEvalRunInput[] = [];
+  const otherRuns: OtherRunInput[] = [];
   const pairwise: PairwiseResult[] = [];
+  const archived = new Map(runs.map((r) => [basename(r.file), r]));
   for (const list of bySuiteJudge.values()) {
     const newestFirst = [...list].reverse();
-    const latest = newestFirst[0]!;
-    if (latest.suite === 'alpacaeval') {
-      const result = await readChecked<AlpacaEvalResult>(latest.file, 'alpacaeval', warn);
-      if (!result) continue;
-      let previous: AlpacaEvalResult | undefined;
-      for (const older of newestFirst.slice(1, 1 + PREVIOUS_SEARCH)) {
-        const r = await readChecked<AlpacaEvalResult>(older.file, 'alpacaeval', warn);
-        if (r && sameSettings(r, result)) {
-          previous = r;
-          break;
-        }
-      }
-      alpacaeval.push({ result, file: latest.file, ...(previous ? { previous } : {}) });
-    } else if (latest.suite === 'pairwise') {
-      const result = await readChecked<PairwiseResult>(latest.file, 'pairwise', warn);
+    if (newestFirst[0]!.suite === 'pairwise') {
+      const result = await readChecked<PairwiseResult>(newestFirst[0]!.file, 'pairwise', warn);
       if (result) pairwise.push(result);
+      continue;
     }
+    if (newestFirst[0]!.suite !== 'alpacaeval') continue;
+    const chosen = await publishedRuns(newestFirst, archived, histories, warn);
+    if (chosen.published) alpacaeval.push(chosen.published);
+    otherRuns.push(...chosen.others);
   }
   const finished = (r: { manifest?: { finishedAt: string } }) => r.manifest?.finishedAt ?? '';
   alpacaeval.sort((a, b) => a.result.judge.name.localeCompare(b.result.judge.name));
+  otherRuns.sort(
+    (a, b) =>
+      a.result.judge.name.localeCompare(b.result.judge.name) ||
+      finished(b.result).localeCompare(finished(a.result)),
+  );
   pairwise.sort((a, b) => a.judge.name.localeCompare(b.judge.name) || finished(a).localeCompare(finished(b)));
-  return { alpacaeval, pairwise };
+  return { alpacaeval, otherRuns, pairwise };
+}
+
+/** One judge's archived AlpacaEval runs (newest first) sorted into its published run and the others. */
+async function publishedRuns(
+  newestFirst: readonly ArchivedRun[],
+  archived: ReadonlyMap<string, ArchivedRun>,
+  histories: readonly LeaderboardHistory[],
+  warn: (m: string) => void,
+): Promise<{ published: AlpacaEvalRunInput | null; others: OtherRunInput[] }> {
+  const cache = new Map<string, Promise<AlpacaEvalResult | null>>();
+  const read = (file: string) => {
+    let doc = cache.get(file);
+    if (!doc) {
+      doc = readChecked<AlpacaEvalResult>(file, 'alpacaeval', warn);
+      cache.set(file, doc);
+    }
+    return doc;
+  };
+  const ranks = (r: AlpacaEvalResult) => r.models.some((m) => m.rank !== null);
+
+  // The judge's name is the one inside the documents, not the file name's sanitised copy.
+  const judge = (await firstReadable(newestFirst, read))?.judge.name;
+  const snapshots = histories.find((h) => h.judge === judge)?.snapshots ?? [];
+  const snapshotRuns = new Set(snapshots.flatMap((s) => (s.run ? [s.run] : [])));
+
+  let published: AlpacaEvalRunInput | null = null;
+  const newest = snapshots.at(-1);
+  if (newest) {
+    const file = newest.run === null ? undefined : archived.get(newest.run)?.file;
+    const result = file ? await read(file) : null;
+    if (file && result && ranks(result)) {
+      const before = snapshots.at(-2);
+      const previousFile = before?.run ? archived.get(before.run)?.file : undefined;
+      const previous = previousFile ? await read(previousFile) : null;
+      published = {
+        result,
+        file,
+        publishedAs: { kind: 'snapshot', date: newest.date },
+        ...(previous ? { previous } : {}),
+      };
+    } else {
+      const why =
+        newest.run === null
+          ? 'names no run'
+          : !file
+            ? `names run ${newest.run}, which is not in the run archive`
+            : !result
+              ? `names run ${newest.run}, which cannot be read`
+              : `names run ${newest.run}, which ranks no model`;
+      warn(
+        `the ${judge} snapshot of ${newest.date} ${why}; publishing the newest complete run of ${judge} instead`,
+      );
+    }
+  }
+
+  const candidates: { run: ArchivedRun; result: AlpacaEvalResult }[] = [];
+  for (const run of newestFirst) {
+    if (snapshotRuns.has(basename(run.file))) continue;
+    const result = await read(run.file);
+    if (result && ranks(result)) candidates.push({ run, result });
+  }
+  if (!published) {
+    const at = candidates.findIndex((c) => isCompleteRun(c.result));
+    if (at >= 0) {
+      const { run, result } = candidates[at]!;
+      let previous: AlpacaEvalResult | undefined;
+      for (const older of candidates.slice(at + 1, at + 1 + PREVIOUS_SEARCH)) {
+        if (isCompleteRun(older.result) && sameInstructions(older.result, result)) {
+          previous = older.result;
+          break;
+        }
+      }
+      published = {
+        result,
+        file: run.file,
+        publishedAs: { kind: 'complete' },
+        ...(previous ? { previous } : {}),
+      };
+    }
+  }
+  // Partial runs, and complete runs newer than a snapshot-published leaderboard.
+  const publishedAt = published?.result.manifest.finishedAt ?? '';
+  const others = candidates
+    .filter(
+      (c) =>
+        c.run.file !== published?.file &&
+        (!isCompleteRun(c.result) || c.result.manifest.finishedAt > publishedAt),
+    )
+    .slice(0, MAX_OTHER_RUNS)
+    .map((c) => ({ result: c.result, file: c.run.file }));
+  return { published, others };
+}
+
+async function firstReadable(
+  runs: readonly ArchivedRun[],
+  read: (file: string) => Promise<AlpacaEvalResult | null>,
+): Promise<AlpacaEvalResult | null> {
+  for (const r of runs) {
+    const doc = await read(r.file);
+    if (doc) return doc;
+  }
+  return null;
 }
 
 async function readChecked<T extends { suite: string }>(
@@ -85,9 +197,8 @@ async function readChecked<T extends { suite: string }>(
   }
 }
 
-function sameSettings(a: AlpacaEvalResult, b: AlpacaEvalResult): boolean {
+function sameInstructions(a: AlpacaEvalResult, b: AlpacaEvalResult): boolean {
   return (
-    a.settings.instructions === b.settings.instructions &&
     a.manifest.instructionSetSha256 === b.manifest.instructionSetSha256 &&
     a.instructionIndices.length === b.instructionIndices.length &&
     a.instructionIndices.every((v, i) => v === b.instructionIndices[i])
@@ -202,10 +313,10 @@ export interface LoadSiteOptions {
 /** Everything stored that the site shows: runs, histories and the paper table. */
 export async function loadSiteInput(options: LoadSiteOptions): Promise<SiteInput> {
   const warn = options.warn ?? (() => {});
-  const stored = await loadStoredResults(options.runsDir, warn);
   const history = options.leaderboardsDir
     ? await loadLeaderboardHistories(options.leaderboardsDir, warn)
     : [];
+  const stored = await loadStoredResults(options.runsDir, warn, history);
   const paperFile = options.paperFile === undefined ? bundledPaperFile() : options.paperFile;
   const paper = paperFile === null ? undefined : await readPaperTable(paperFile);
   return { ...stored, history, ...(paper ? { paper } : {}) };

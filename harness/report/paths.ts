@@ -32,6 +32,18 @@ export class SitePaths {
     return `alpacaeval/${j}/models/${this.slug(`models/${j}`, model)}.html`;
   }
 
+  /** The leaderboard page of a run that is not the judge's published one. */
+  run(judge: string, runId: string): string {
+    const j = this.slug('judges', judge);
+    return `alpacaeval/${j}/runs/${this.slug(`runs/${j}`, runId)}/index.html`;
+  }
+
+  runModel(judge: string, runId: string, model: string): string {
+    const j = this.slug('judges', judge);
+    const r = this.slug(`runs/${j}`, runId);
+    return `alpacaeval/${j}/runs/${r}/models/${this.slug(`models/${j}/${r}`, model)}.html`;
+  }
+
   pairwise(judge: string): string {
     return `pairwise/${this.slug('pairwise', judge)}.html`;
   }

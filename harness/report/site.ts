@@ -5,12 +5,13 @@ import { HARNESS_VERSION } from '../core/provenance.js';
 import { BenchError, errorMessage } from '../core/errors.js';
 import { processIsAlive } from '../core/process.js';
 import type { ItemText } from './types.js';
-import type { AlpacaEvalRunInput, BuildOptions, BuildSummary, SiteInput } from './types.js';
+import type { AlpacaEvalRunInput, BuildOptions, BuildSummary, OtherRunInput, SiteInput } from './types.js';
 import { dateTime } from './format.js';
 import { fileInside, link, OVERVIEW_PAGE, PAPER_PAGE, SitePaths } from './paths.js';
 import { loadRenderer, type PageTemplate } from './templates.js';
 import { historyView } from './views/history.js';
 import { leaderboardView, modelFacts, type ModelFacts } from './views/leaderboard.js';
+import { runLabel } from './views/common.js';
 import { itemIndices, modelView } from './views/model.js';
 import { overviewView } from './views/overview.js';
 import { chrome, type NavEntry } from './views/page.js';
@@ -123,6 +124,20 @@ interface Planned {
   readonly run: AlpacaEvalRunInput;
   readonly page: string;
   readonly facts: ModelFacts[];
+  /** null for a judge's published leaderboard; what the run is, for any other run */
+  readonly other: { readonly label: string } | null;
+}
+
+/** A run that ranks no model is never published, not even as another run. */
+function ranksAModel(run: { result: AlpacaEvalRunInput['result'] }): boolean {
+  return run.result.models.some((m) => m.rank !== null);
+}
+
+/** The id of another run's pages: its archive file, or its finishing time. */
+function runId(run: OtherRunInput): string {
+  return run.file
+    ? basename(run.file).replace(/\.json$/, '')
+    : run.result.manifest.finishedAt.replace(/[:.]/g, '-');
 }
 
 async function renderSite(input: SiteInput, root: string, options: BuildOptions): Promise<string[]> {
@@ -149,12 +164,23 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
   ) => write(page, renderer.render(template, chrome(page, section, title, nav, site), view, { script }));
 
   // Plan every page first, so the navigation and cross links are known.
-  const planned: Planned[] = input.alpacaeval.map((run) => {
+  const planned: Planned[] = input.alpacaeval.filter(ranksAModel).map((run) => {
     const judge = run.result.judge.name;
     return {
       run,
       page: paths.alpacaEval(judge),
       facts: modelFacts(run, (model) => paths.model(judge, model)),
+      other: null,
+    };
+  });
+  const others: Planned[] = (input.otherRuns ?? []).filter(ranksAModel).map((run) => {
+    const judge = run.result.judge.name;
+    const id = runId(run);
+    return {
+      run,
+      page: paths.run(judge, id),
+      facts: modelFacts(run, (model) => paths.runModel(judge, id, model)),
+      other: { label: runLabel(run.result) },
     };
   });
   const paperJudge = input.paperJudge ?? 'autoj';
@@ -191,6 +217,11 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
         href: link(OVERVIEW_PAGE, p.page),
         modelHref: (model) => modelPageOf(p.run.result.judge.name)(OVERVIEW_PAGE, model),
       })),
+      otherRuns: others.map((p) => ({
+        judge: p.run.result.judge.name,
+        label: p.other!.label,
+        href: link(OVERVIEW_PAGE, p.page),
+      })),
       pairwise: pairwise.map((p) => ({ result: p.result, href: link(OVERVIEW_PAGE, p.page) })),
       history: histories.map((h) => ({ history: h.history, href: link(OVERVIEW_PAGE, h.page) })),
       paper: input.paper ? { href: PAPER_PAGE, hasRun: paperRun !== undefined, judge: paperJudge } : null,
@@ -198,15 +229,22 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
     false,
   );
 
-  for (const p of planned) {
+  for (const p of [...planned, ...others]) {
     const judge = p.run.result.judge.name;
-    log(`report: ${judge}: leaderboard and ${p.facts.length} model pages`);
+    const published = planned.find((x) => x.run.result.judge.name === judge);
+    const section = published?.page ?? 'overview';
+    log(
+      `report: ${judge}${p.other ? ` (${p.other.label})` : ''}: leaderboard and ${p.facts.length} model pages`,
+    );
+    const status = p.other
+      ? { label: p.other.label, publishedHref: published ? link(p.page, published.page) : '' }
+      : null;
     await emit(
       p.page,
       'leaderboard',
-      p.page,
-      `AlpacaEval: ${judge}`,
-      leaderboardView(p.run, p.page, p.facts),
+      section,
+      p.other ? `AlpacaEval: ${judge}, ${p.other.label}` : `AlpacaEval: ${judge}`,
+      leaderboardView(p.run, p.page, p.facts, status),
       true,
     );
     const instructions = input.instructions;
@@ -215,8 +253,17 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
       let texts: ReadonlyMap<number, ItemText> | null = null;
       if (input.outputs && indices.length > 0) texts = await input.outputs(f.model.model, indices);
       else if (input.outputs) texts = new Map();
-      const view = modelView(p.run.result, f, f.page, p.page, texts, instructions, input.critiques);
-      await emit(f.page, 'model', p.page, `${f.model.model} · ${judge}`, view, false);
+      const view = modelView(
+        p.run.result,
+        f,
+        f.page,
+        p.page,
+        texts,
+        instructions,
+        input.critiques,
+        p.other?.label ?? '',
+      );
+      await emit(f.page, 'model', section, `${f.model.model} · ${judge}`, view, false);
     });
   }
 

@@ -1,13 +1,15 @@
 import { InputError } from '../core/errors.js';
+import { sha256Hex } from '../core/hash.js';
 import { readSubmission } from '../source/alpacaeval.js';
 import { alignOutputs, InstructionIndex } from '../source/align.js';
 import type { SourceFiles } from '../source/files.js';
 import type { ItemText, OutputsLookup } from './types.js';
 
 /**
- * An OutputsLookup over an alpaca_eval tree: the model's submission aligned to the
- * instruction set, as the run judged it. A model without a (readable) submission gives
- * an empty map, and its page says the response is not available.
+ * An OutputsLookup over an alpaca_eval tree: the model's submission as the source has it
+ * now, aligned to the instruction set, with the hashes the model page compares with what
+ * was judged (the source may have changed since). A model without a (readable)
+ * submission gives an empty map, and its page says the response is not available.
  */
 export function sourceOutputs(
   files: SourceFiles,
@@ -31,7 +33,12 @@ export function sourceOutputs(
       const instruction = instructions[i];
       const output = aligned.outputs[i];
       if (instruction === undefined || output === undefined) continue;
-      texts.set(i, { instruction, output: output === '' ? null : output });
+      texts.set(i, {
+        instruction,
+        output: output === '' ? null : output,
+        outputSha256: sha256Hex(output),
+        submissionSha256: submission.contentHash,
+      });
     }
     return texts;
   };

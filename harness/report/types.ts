@@ -9,11 +9,15 @@ import type { PairwiseResult } from '../../suites/pairwise/result.js';
  */
 export type CritiqueLookup = (key: string) => { text: string; finishReason: string | null } | undefined;
 
-/** What a model answered to one instruction of the set. */
+/** What a model answers to one instruction of the set, as the source has it now. */
 export interface ItemText {
   readonly instruction: string;
   /** null: the submission has no output for this instruction (or an empty one) */
   readonly output: string | null;
+  /** sha256 of the output as the source gives it ('' when empty): compared with what was judged */
+  readonly outputSha256: string;
+  /** sha256 of the submission file it comes from */
+  readonly submissionSha256: string;
 }
 
 /**
@@ -42,19 +46,36 @@ export interface PaperTable {
   readonly rows: readonly PaperRow[];
 }
 
-/** One judge's latest AlpacaEval run, with the run before it for rank changes. */
+/** Why a run is its judge's published leaderboard. */
+export type Publication =
+  /** the judge's newest complete run (every model of the source, every instruction) */
+  | { readonly kind: 'complete' }
+  /** the run of the judge's newest refresh snapshot */
+  | { readonly kind: 'snapshot'; readonly date: string };
+
+/** One judge's published AlpacaEval run, with the run before it for rank changes. */
 export interface AlpacaEvalRunInput {
   readonly result: AlpacaEvalResult;
   /** the judge's previous archived run, if any: ranks moved since then are shown */
   readonly previous?: AlpacaEvalResult;
   /** the archived file the result came from (shown as provenance) */
   readonly file?: string;
+  /** why this run is the published leaderboard (said on its page) */
+  readonly publishedAs?: Publication;
+}
+
+/** A run shown on its own, clearly labelled page: never the judge's published leaderboard. */
+export interface OtherRunInput {
+  readonly result: AlpacaEvalResult;
+  readonly file?: string;
 }
 
 /** Everything the site is built from. Only `alpacaeval` and `pairwise` are required (possibly empty). */
 export interface SiteInput {
-  /** latest run per judge; one leaderboard (and model pages) per entry */
+  /** the published run per judge; one leaderboard (and model pages) per entry */
   readonly alpacaeval: readonly AlpacaEvalRunInput[];
+  /** other runs (partial ones, say): each gets its own labelled pages, linked from the overview */
+  readonly otherRuns?: readonly OtherRunInput[];
   /** latest pairwise result per judge */
   readonly pairwise: readonly PairwiseResult[];
   /** leaderboard histories (one per judge) from `leaderboards/<judge>/` */

@@ -17,6 +17,12 @@ export interface ItemRef {
   readonly reason?: string;
   /** judgment key in the store (remote judges) */
   readonly key?: string;
+  /**
+   * sha256 of the response as the source gave it when it was judged (best and worst
+   * items): a report shows a response beside its critique only while the source still
+   * has this one.
+   */
+  readonly responseSha256?: string;
 }
 
 export interface ModelResult {
@@ -89,6 +95,12 @@ export interface AlpacaEvalResult {
   readonly settings: {
     readonly instructions: number;
     readonly instructionSetSize: number;
+    /**
+     * The models the run was asked for: `all` (every submission of the source and every
+     * model of its references) or the given list (`--models`, a refresh's reference
+     * models). Absent in results archived before it was recorded: those count as partial.
+     */
+    readonly models?: 'all' | readonly string[];
     readonly seed: number;
     readonly bootstrap: number;
     readonly references: readonly string[];
@@ -99,4 +111,18 @@ export interface AlpacaEvalResult {
   readonly correlations: readonly CorrelationResult[];
   readonly skipped: readonly SkippedModel[];
   readonly manifest: RunManifest;
+}
+
+/**
+ * A complete run judged every model of its source and every instruction of the set;
+ * anything else (`--models`, `--instructions`, or a result that does not say which
+ * models it was asked for) is partial, and never stands in for a judge's leaderboard.
+ */
+export function isCompleteRun(result: Pick<AlpacaEvalResult, 'settings' | 'instructionIndices'>): boolean {
+  const s = result.settings;
+  return (
+    s.models === 'all' &&
+    s.instructions === s.instructionSetSize &&
+    result.instructionIndices.length === s.instructionSetSize
+  );
 }

@@ -1,4 +1,5 @@
 import { BenchError, InputError } from '../../harness/core/errors.js';
+import { sha256Hex } from '../../harness/core/hash.js';
 import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import type { JudgeTask, Judgment } from '../../harness/core/types.js';
 import type { Judge } from '../../harness/judge/judge.js';
@@ -50,6 +51,8 @@ interface LoadedModel {
 
 interface JudgedModel {
   readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & { contentHash: string };
+  /** best, worst and failed items (judges that rate on a scale), with the judged responses' hashes */
+  readonly details: Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> | undefined;
   readonly aggregate: ModelAggregate;
   readonly vector: ModelScoreVector;
   readonly meanLength: number;
@@ -149,6 +152,10 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
     }
     return {
       loaded: { model: m.model, coverage: m.coverage, contentHash: m.submission.contentHash },
+      details:
+        options.judge.info.scale !== undefined
+          ? itemDetails(judgments, positions, selected, m.outputs)
+          : undefined,
       aggregate,
       vector,
       meanLength: present > 0 ? lengthSum / present : 0,
@@ -212,7 +219,6 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
     references,
     { resamples: options.bootstrap, seed: options.seed, items: selected.length },
   );
-  const rated = options.judge.info.scale !== undefined;
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
     score: j.aggregate.score,
@@ -231,7 +237,7 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
         .filter((r) => r.scores.has(j.loaded.model))
         .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
     ),
-    ...(rated ? itemDetails(j, selected) : {}),
+    ...j.details,
   }));
   modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
 
@@ -243,6 +249,7 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
     settings: {
       instructions: selected.length,
       instructionSetSize: set.instructions.length,
+      models: options.models && options.models.length > 0 ? [...new Set(options.models)] : 'all',
       seed: options.seed,
       bootstrap: options.bootstrap,
       references: references.map((r) => r.name),
@@ -316,19 +323,21 @@ const EXTREMES = 5;
 const MAX_FAILURES_LISTED = 50;
 
 function itemDetails(
-  j: JudgedModel,
+  judgments: readonly Judgment[],
+  positions: readonly number[],
   selected: readonly number[],
+  outputs: readonly (string | undefined)[],
 ): Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> {
   const histogram: Record<string, number> = {};
-  const rated: ItemRef[] = [];
+  const rated: (ItemRef & { rating: number; position: number })[] = [];
   const failures: ItemRef[] = [];
-  j.judgments.forEach((judgment, k) => {
-    const index = selected[j.positions[k]!]!;
+  judgments.forEach((judgment, k) => {
+    const index = selected[positions[k]!]!;
     const key = judgment.key !== undefined ? { key: judgment.key } : {};
     if (judgment.kind === 'ok' && judgment.rating !== undefined) {
       const bucket = String(judgment.rating);
       histogram[bucket] = (histogram[bucket] ?? 0) + 1;
-      rated.push({ index, rating: judgment.rating, ...key });
+      rated.push({ index, rating: judgment.rating, position: positions[k]!, ...key });
     } else if (failures.length < MAX_FAILURES_LISTED) {
       const reason =
         judgment.kind === 'error'
@@ -339,11 +348,16 @@ function itemDetails(
       failures.push({ index, reason, ...key });
     }
   });
-  const sorted = [...rated].sort((a, b) => b.rating! - a.rating! || a.index - b.index);
+  const sorted = [...rated].sort((a, b) => b.rating - a.rating || a.index - b.index);
+  // Only the items a report shows carry the hash of what was judged.
+  const shown = ({ position, ...ref }: (typeof rated)[number]): ItemRef => ({
+    ...ref,
+    responseSha256: sha256Hex(outputs[position] ?? ''),
+  });
   return {
     histogram,
-    best: sorted.slice(0, EXTREMES),
-    worst: sorted.slice(-EXTREMES).reverse(),
+    best: sorted.slice(0, EXTREMES).map(shown),
+    worst: sorted.slice(-EXTREMES).reverse().map(shown),
     failures,
   };
 }

@@ -123,8 +123,8 @@ describe('report site in Chromium', () => {
     await page.fill('input[data-filter-for="leaderboard"]', '');
     expect(await page.locator('#leaderboard tbody tr:not([hidden])').count()).toBe(MODELS.length);
 
-    // The charts are inline SVG with a point per model.
-    expect(await page.locator('figure.chart svg').count()).toBe(3);
+    // The charts are inline SVG with a point per model: two per reference and one against length.
+    expect(await page.locator('figure.chart svg').filter({ visible: true }).count()).toBe(7);
     await page.locator('.charts').screenshot({ path: join(SCREENSHOTS, 'leaderboard-charts.png') });
 
     // Follow a link to a model page.
@@ -198,6 +198,67 @@ describe('report site in Chromium', () => {
       await page.screenshot({ path: join(SCREENSHOTS, shot.replace('.png', '-top.png')) });
       expect(problems.errors).toEqual([]);
       await page.close();
+    }
+  });
+
+  it('at 420 px no page is wider than the screen and every chart is drawn at a legible size (issue 9, point 21)', async () => {
+    for (const path of [
+      'index.html',
+      'alpacaeval/autoj/index.html',
+      'alpacaeval/autoj/models/model-002.html',
+      'pairwise/recorded.html',
+      'paper.html',
+      'history/autoj.html',
+    ]) {
+      const { page, problems } = await open(path);
+      await page.setViewportSize({ width: 420, height: 900 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(420);
+      // The scale a chart is shown at: below 0.9 its 10-11 px text shrinks past legibility.
+      const scales = await page.$$eval('figure.chart svg[viewBox]', (svgs) =>
+        svgs
+          .filter((svg) => svg.getBoundingClientRect().width > 0)
+          .map((svg) => svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width),
+      );
+      if (path !== 'index.html') expect(scales.length, path).toBeGreaterThan(0);
+      for (const scale of scales) expect(scale, path).toBeGreaterThanOrEqual(0.9);
+      await page.screenshot({
+        path: join(SCREENSHOTS, `${path.replace(/[/.]/g, '_')}-420.png`),
+        fullPage: true,
+      });
+      expect(problems.errors).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('chart labels, as drawn, clear the tick labels and each other (issue 9, point 21)', async () => {
+    for (const width of [1400, 420]) {
+      for (const path of ['alpacaeval/autoj/index.html', 'paper.html', 'pairwise/recorded.html']) {
+        const { page } = await open(path);
+        await page.setViewportSize({ width, height: 900 });
+        const clashes = await page.$$eval('figure.chart svg[viewBox]', (svgs) => {
+          const out: string[] = [];
+          const box = (el: Element) => el.getBoundingClientRect();
+          const hit = (a: DOMRect, b: DOMRect) =>
+            a.left < b.right - 0.5 &&
+            b.left < a.right - 0.5 &&
+            a.top < b.bottom - 0.5 &&
+            b.top < a.bottom - 0.5;
+          for (const svg of svgs) {
+            if (svg.getBoundingClientRect().width === 0) continue;
+            const labels = Array.from(svg.querySelectorAll('g[aria-label="text"] text'));
+            const ticks = Array.from(svg.querySelectorAll('g[aria-label$="tick label"] text'));
+            labels.forEach((l, i) => {
+              for (const t of ticks)
+                if (hit(box(l), box(t))) out.push(`${l.textContent} on tick ${t.textContent}`);
+              for (const m of labels.slice(i + 1))
+                if (hit(box(l), box(m))) out.push(`${l.textContent} on ${m.textContent}`);
+            });
+          }
+          return out;
+        });
+        expect(clashes, `${path} at ${width} px`).toEqual([]);
+        await page.close();
+      }
     }
   });
 });

@@ -11,6 +11,7 @@ import type {
 import type { CritiqueLookup, ItemText, OutputsLookup } from '../../harness/report/types.js';
 import type { AlpacaEvalResult, ItemRef, ModelResult } from '../../suites/alpacaeval/result.js';
 import type { PairwiseResult } from '../../suites/pairwise/result.js';
+import { sha256Hex } from '../../harness/core/hash.js';
 import { scorePairwiseSuite } from '../../suites/pairwise/score.js';
 import { loadPairwiseData, loadRecordedJudgments } from '../../suites/pairwise/suite.js';
 import { INSTRUCTIONS } from '../helpers/alpaca-tree.js';
@@ -58,6 +59,10 @@ export function fakeAutojRun(
     judge?: string;
     finishedAt?: string;
     instructions?: number;
+    /** the instruction set's size (default: `instructions`, a complete run) */
+    instructionSetSize?: number;
+    /** the models the run was asked for (default `all`, a complete run) */
+    selection?: 'all' | readonly string[];
     hostile?: readonly string[];
   } = {},
 ): FakeRun {
@@ -67,6 +72,7 @@ export function fakeAutojRun(
   const critiqueTexts = new Map<string, string>();
   const outputs = new Map<string, Map<number, ItemText>>();
   const results: ModelResult[] = models.map((model, mi) => {
+    const contentHash = `${mi}`.padStart(64, 'a');
     const quality = 3 + 5 * (1 - mi / Math.max(1, models.length - 1)) + (random() - 0.5);
     const ratings: number[] = [];
     const refs: ItemRef[] = [];
@@ -80,7 +86,12 @@ export function fakeAutojRun(
           ? SCRIPT_PAYLOAD
           : ATTR_PAYLOAD
         : `Answer ${i} of ${model}.\nSecond line with <b>markup-looking</b> text & an ampersand.`;
-      texts.set(i, { instruction: INSTRUCTIONS[i]!, output });
+      texts.set(i, {
+        instruction: INSTRUCTIONS[i]!,
+        output,
+        outputSha256: sha256Hex(output),
+        submissionSha256: contentHash,
+      });
       if (i === n - 1 && mi % 3 === 0) {
         failures.push({ index: i, reason: 'no "Rating: [[x]]" in the completion', key });
         critiqueTexts.set(key, evil ? SCRIPT_PAYLOAD : 'The response is fine but I forgot to rate it.');
@@ -88,7 +99,7 @@ export function fakeAutojRun(
       }
       const rating = Math.max(1, Math.min(10, Math.round(quality + (random() - 0.5) * 4)));
       ratings.push(rating);
-      refs.push({ index: i, rating, key });
+      refs.push({ index: i, rating, key, responseSha256: sha256Hex(output) });
       critiqueTexts.set(
         key,
         evil
@@ -115,7 +126,7 @@ export function fakeAutojRun(
       rank: 0,
       meanLength: 400 + score * 120 + random() * 300,
       coverage: { missing: 0, duplicated: 0, extra: 0, empty: 0 },
-      contentHash: `${mi}`.padStart(64, 'a'),
+      contentHash,
       references: (mi % 5 === 4
         ? { ae2: winRate }
         : { ae1: winRate * 0.9, ae2: winRate, 'ae2-lc': winRate * 0.8 + 5 }) as Record<string, number>,
@@ -142,7 +153,8 @@ export function fakeAutojRun(
     },
     settings: {
       instructions: n,
-      instructionSetSize: 805,
+      instructionSetSize: options.instructionSetSize ?? n,
+      models: options.selection ?? 'all',
       seed: 1,
       bootstrap: 200,
       references: ['ae1', 'ae2', 'ae2-lc'],

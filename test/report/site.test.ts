@@ -186,4 +186,32 @@ describe('buildSite', () => {
     expect(compared).toContain('20 of the 53 models were rated');
     expect(compared).toContain('href="alpacaeval/autoj/models/xwinlm-70b-v0.1.html"');
   });
+
+  it('says what ± is, names each pairwise input once and no local path (issue 9, point 21)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'site-')), 'site');
+    await buildSite(await fullInput(), out, { now: NOW });
+    /** What a reader sees: the text of the page's main part, without markup or charts. */
+    const visible = (page: string) => {
+      const { document } = parseHTML(readFileSync(join(out, page), 'utf8'));
+      for (const el of Array.from(document.querySelectorAll('svg, script, style'))) el.remove();
+      return document.querySelector('main')!.textContent ?? '';
+    };
+    expect(visible('alpacaeval/autoj/index.html')).toContain(
+      '± after a score is its 95% interval: 1.96 × the standard error',
+    );
+    expect(visible('alpacaeval/autoj/models/model-001.html')).toMatch(/± [\d.]+: 95% interval, 1\.96 × SE/);
+
+    const pairwise = visible('pairwise/recorded.html');
+    for (const file of [
+      'testdata_pairwise.jsonl',
+      'scenarios.json',
+      'pairwise_example_output.jsonl',
+      'pairwise_exchange_example_output.jsonl',
+    ]) {
+      expect(pairwise.split(file).length - 1, file).toBe(1);
+    }
+    for (const page of walk(out).filter((f) => f.endsWith('.html'))) {
+      expect(visible(relative(out, page)), page).not.toMatch(/\.\.\/shared|\/shared\/data|\/home\/|\/tmp\//);
+    }
+  });
 });

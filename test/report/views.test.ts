@@ -10,6 +10,7 @@ import { historyView } from '../../harness/report/views/history.js';
 import { changeText, leaderboardView, modelFacts } from '../../harness/report/views/leaderboard.js';
 import { paperView } from '../../harness/report/views/paper.js';
 import { pairwiseView } from '../../harness/report/views/pairwise.js';
+import { lengthJudgeInfo } from '../../harness/judge/length.js';
 import { fakeAutojRun, fakeHistory, modelIds, realPairwiseResult } from './fixtures.js';
 
 describe('formatting', () => {
@@ -88,11 +89,17 @@ describe('view models', () => {
       'Avg length',
     ]);
     expect(view.rows[0]!.cells[1]!.href).toMatch(/^models\/model-\d{3}\.html$/);
+    // Every reference is charted, AlpacaEval 2 first (issue 9, point 21).
     expect(view.charts.map((c) => c.title)).toEqual([
       'autoj: score against the AE2 win rate',
       'autoj: rank against AE2 rank',
+      'autoj: score against the AE1 win rate',
+      'autoj: rank against AE1 rank',
+      'autoj: score against the AE2 LC win rate',
+      'autoj: rank against AE2 LC rank',
       'autoj: score against output length',
     ]);
+    expect(view.chartsNote).toBe('');
   });
 
   it('paper: the table’s own correlations, computed from its numbers', async () => {
@@ -135,14 +142,103 @@ describe('view models', () => {
   });
 });
 
+/** The width a chart is drawn at (its viewBox). */
+function drawnWidth(svg: string): number {
+  return Number(/viewBox="0 0 ([\d.]+) /.exec(svg)?.[1]);
+}
+
+describe('chart views (issue 9, point 21)', () => {
+  it('the length judge gets no score-against-length chart, which would be its diagonal', () => {
+    const run = fakeAutojRun(modelIds(5));
+    const result = {
+      ...run.result,
+      judge: { ...lengthJudgeInfo },
+    };
+    const paths = new SitePaths();
+    const facts = modelFacts({ result }, (m) => paths.model('length', m));
+    const view = leaderboardView({ result }, paths.alpacaEval('length'), facts);
+    expect(view.charts.map((c) => c.title)).not.toContain('length: score against output length');
+    expect(view.chartsNote).toMatch(/scores each answer by its length.*left out/);
+  });
+
+  it('a small leaderboard promises no band it does not draw, and ranks whole ranks', () => {
+    const run = fakeAutojRun(modelIds(3));
+    const paths = new SitePaths();
+    const facts = modelFacts({ result: run.result }, (m) => paths.model('autoj', m));
+    const view = leaderboardView({ result: run.result }, paths.alpacaEval('autoj'), facts);
+    const score = view.charts[0]!;
+    expect(score.caption).toContain('its 95% band is drawn from 10 points on');
+    expect(score.caption).not.toContain('with its 95% band');
+    const rank = view.charts[1]!;
+    const ticks = [...rank.svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)]
+      .map((m) => m[1]!)
+      .filter((t) => /^[\d.]+$/.test(t));
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(ticks.every((t) => Number.isInteger(Number(t)))).toBe(true);
+  });
+
+  it('every wide chart has a copy drawn for narrow screens, and small charts fit one as they are', async () => {
+    const run = fakeAutojRun(modelIds(12));
+    const paths = new SitePaths();
+    const facts = modelFacts({ result: run.result }, (m) => paths.model('autoj', m));
+    const charts = [
+      ...leaderboardView({ result: run.result }, paths.alpacaEval('autoj'), facts).charts,
+      ...historyView(fakeHistory('autoj', 4, modelIds(12)), () => '').charts,
+      ...paperView(await readPaperTable(bundledPaperFile()), undefined, undefined, 'paper.html').charts,
+    ];
+    for (const c of charts) {
+      expect(c.narrow, c.title).not.toBe('');
+      expect(drawnWidth(c.narrow), c.title).toBeLessThanOrEqual(360);
+    }
+    const pairwise = pairwiseView(await realPairwiseResult(20));
+    for (const c of [pairwise.judgesChart!, pairwise.positionChart!]) {
+      expect(c.narrow).toBe('');
+      expect(drawnWidth(c.svg), c.title).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it('paper: the chart whose caption promises a dashed equality line draws one', async () => {
+    const paper = await readPaperTable(bundledPaperFile());
+    const run = fakeAutojRun(paper.rows.slice(0, 20).map((r) => r.alpacaEvalId));
+    const paths = new SitePaths();
+    const facts = modelFacts({ result: run.result }, (m) => paths.model('autoj', m));
+    const view = paperView(paper, { result: run.result }, facts, 'paper.html');
+    const chart = view.charts.find((c) => c.caption.includes('dashed line is equality'))!;
+    for (const svg of [chart.svg, chart.narrow])
+      expect(svg).toMatch(/<g[^>]*stroke-dasharray="4,3"[^>]*><path d="M[^"]+"/);
+  });
+
+  it('history: the title and legend name the one reference a leaderboard follows', () => {
+    const history = fakeHistory('autoj', 3, modelIds(6));
+    const one = {
+      ...history,
+      snapshots: history.snapshots.map((s) => ({
+        ...s,
+        correlations: s.correlations.filter((c) => c.reference === 'ae2'),
+      })),
+    };
+    const view = historyView(one, () => '');
+    expect(view.charts[0]!.title).toBe('Spearman correlation with AE2 over time');
+    expect(view.charts[0]!.svg).toMatch(/swatch[^>]*>.*AE2<\/span>/);
+    expect(view.charts[0]!.caption).toContain('a value holds until the next snapshot');
+  });
+
+  it('pairwise: no local path in the published notes', async () => {
+    const view = pairwiseView(await realPairwiseResult(20));
+    expect(view.judgesNote).not.toMatch(/\.\.\/|\/shared\//);
+    expect(view.judgesNote).toContain('GAIR-NLP/auto-j');
+  });
+});
+
 describe('loading stored results', () => {
-  it('takes the latest run per suite and judge, and the previous run with the same settings', async () => {
+  it('publishes the newest complete run per judge, with the previous complete run over the same instructions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runs-'));
     const write = (stamp: string, suite: string, judge: string, doc: unknown) =>
       writeFileSync(join(dir, `${stamp}_${suite}_${judge}.json`), JSON.stringify(doc));
     const a = fakeAutojRun(modelIds(3), { finishedAt: '2026-11-01T00:00:00.000Z' }).result;
     const subset = fakeAutojRun(modelIds(3), {
       instructions: 10,
+      instructionSetSize: 40,
       finishedAt: '2026-11-02T00:00:00.000Z',
     }).result;
     const b = fakeAutojRun(modelIds(4), { finishedAt: '2026-11-03T00:00:00.000Z' }).result;
@@ -155,7 +251,9 @@ describe('loading stored results', () => {
     const stored = await loadStoredResults(dir, (m) => warnings.push(m));
     expect(stored.alpacaeval).toHaveLength(1);
     expect(stored.alpacaeval[0]!.result.manifest.finishedAt).toBe('2026-11-03T00:00:00.000Z');
+    expect(stored.alpacaeval[0]!.publishedAs).toEqual({ kind: 'complete' });
     expect(stored.alpacaeval[0]!.previous?.manifest.finishedAt).toBe('2026-11-01T00:00:00.000Z');
+    expect(stored.otherRuns.map((r) => r.result.manifest.finishedAt)).toEqual(['2026-11-02T00:00:00.000Z']);
     expect(warnings.join('\n')).toMatch(/not a alpacaeval result document/);
   });
 

@@ -57,7 +57,9 @@ export async function renderReport(io: CliIO, options: ReportOptions): Promise<B
       }
     : undefined;
 
-  const files = options.files ?? openSubmissions(options.source, input.alpacaeval, io, warn);
+  const files =
+    options.files ??
+    openSubmissions(options.source, [...input.alpacaeval, ...(input.otherRuns ?? [])], io, warn);
   const instructions = alpacaEvalInstructions().instructions;
   try {
     const summary = await buildSite(

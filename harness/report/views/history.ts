@@ -1,8 +1,7 @@
 import type { LeaderboardHistory, LeaderboardSnapshot } from '../../leaderboard/types.js';
 import { timeSeriesChart, type SeriesPoint } from '../charts.js';
 import { int, isNumber, MISSING, num, plural, scoreDigits, signed, sortKey } from '../format.js';
-import type { ChartView } from './common.js';
-import { referenceShort } from './common.js';
+import { chartView, NARROW_CHART, referenceShort, type ChartView } from './common.js';
 import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
 
 export interface SnapshotView {
@@ -47,6 +46,12 @@ export function historyView(history: LeaderboardHistory, modelHref: (model: stri
   const latest = snaps[snaps.length - 1];
   const references = [...new Set(snaps.flatMap((s) => s.correlations.map((c) => c.reference)))];
 
+  // One line per reference, named by its short name unless two references share it.
+  const shorts = references.map(referenceShort);
+  const seriesName = (ref: string) => {
+    const short = referenceShort(ref);
+    return shorts.filter((x) => x === short).length > 1 ? ref : short;
+  };
   const points: SeriesPoint[] = snaps.flatMap((s) =>
     s.correlations
       .filter((c) => isNumber(c.spearman.value))
@@ -54,10 +59,10 @@ export function historyView(history: LeaderboardHistory, modelHref: (model: stri
         const ci = c.spearman.ci95;
         return {
           date: dateOf(s.date),
-          series: referenceShort(c.reference),
+          series: seriesName(c.reference),
           value: c.spearman.value!,
           ...(ci ? { lo: ci[0], hi: ci[1] } : {}),
-          title: `${s.date} · ${referenceShort(c.reference)}: Spearman ${num(c.spearman.value, 3)} (${c.n} models)`,
+          title: `${s.date} · ${seriesName(c.reference)}: Spearman ${num(c.spearman.value, 3)} (${c.n} models)`,
         };
       }),
   );
@@ -67,30 +72,43 @@ export function historyView(history: LeaderboardHistory, modelHref: (model: stri
     value: s.models.filter((m) => m.rank !== null).length,
     title: `${s.date}: ${plural(s.models.filter((m) => m.rank !== null).length, 'ranked model')}`,
   }));
+  const charted = [...new Set(points.map((p) => p.series))];
   const charts: ChartView[] = [];
   if (points.length > 0) {
-    charts.push({
-      title: 'Spearman correlation with each reference over time',
-      caption: 'One point per snapshot; the band is the 95% bootstrap interval.',
-      svg: timeSeriesChart(points, {
-        yLabel: 'Spearman ρ',
-        description: `Line chart of ${history.judge}'s Spearman correlation per reference over time`,
-        width: 1100,
-        height: 320,
-      }),
-    });
+    charts.push(
+      chartView(
+        charted.length === 1
+          ? `Spearman correlation with ${charted[0]} over time`
+          : 'Spearman correlation with each reference over time',
+        'One point per snapshot; a value holds until the next snapshot. The band is the 95% bootstrap interval.',
+        (size) =>
+          timeSeriesChart(points, {
+            yLabel: 'Spearman ρ',
+            description: `Line chart of ${history.judge}'s Spearman correlation per reference over time`,
+            width: 1100,
+            height: 320,
+            ...size,
+          }),
+        { ...NARROW_CHART, height: 280 },
+      ),
+    );
   }
   if (counts.length > 0) {
-    charts.push({
-      title: 'Models on the leaderboard',
-      caption: 'Ranked models in each snapshot: the leaderboard grows as new submissions are judged.',
-      svg: timeSeriesChart(counts, {
-        yLabel: 'ranked models',
-        description: 'Line chart of the number of ranked models over time',
-        width: 1100,
-        height: 200,
-      }),
-    });
+    charts.push(
+      chartView(
+        'Models on the leaderboard',
+        'Ranked models in each snapshot: the leaderboard grows as new submissions are judged.',
+        (size) =>
+          timeSeriesChart(counts, {
+            yLabel: 'ranked models',
+            description: 'Line chart of the number of ranked models over time',
+            width: 1100,
+            height: 200,
+            ...size,
+          }),
+        { ...NARROW_CHART, height: 200 },
+      ),
+    );
   }
 
   const snapshots: SnapshotView[] = [...snaps].reverse().map((s) => snapshotView(s, references));

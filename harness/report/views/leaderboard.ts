@@ -1,5 +1,6 @@
 import { rankScores } from '../../aggregate/model-aggregate.js';
 import type { AlpacaEvalResult, ModelResult } from '../../../suites/alpacaeval/result.js';
+import { lengthJudgeInfo } from '../../judge/length.js';
 import { scatterChart, type ScatterPoint } from '../charts.js';
 import {
   baseName,
@@ -19,7 +20,10 @@ import {
 import { link } from '../paths.js';
 import type { AlpacaEvalRunInput } from '../types.js';
 import {
+  chartView,
   correlationView,
+  fitDescription,
+  NARROW_CHART,
   primaryReference,
   referenceShort,
   type ChartView,
@@ -29,10 +33,13 @@ import { fact, type Fact } from './page.js';
 import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
 
 /** 95% normal interval half-width from a standard error. */
-const Z95 = 1.959964;
+export const Z95 = 1.959964;
 
 export interface LeaderboardView {
   readonly judge: JudgeView;
+  readonly heading: string;
+  /** set on the page of a run that is not the judge's published leaderboard */
+  readonly status: RunStatusView | null;
   readonly lede: string;
   readonly facts: readonly Fact[];
   readonly correlations: readonly CorrelationView[];
@@ -41,9 +48,21 @@ export interface LeaderboardView {
   readonly rows: readonly RowView[];
   readonly rowCount: string;
   readonly changeNote: string;
+  /** what the ± after a score is, said on the page (the CLI prints the standard error itself) */
+  readonly intervalNote: string;
   readonly charts: readonly ChartView[];
+  /** why a chart is left out, '' when none is */
+  readonly chartsNote: string;
   readonly skipped: readonly { model: string; reason: string; references: string }[];
   readonly skippedCount: string;
+}
+
+export interface RunStatusView {
+  /** `partial run: 2 models, 5 of 805 instructions, <date>` */
+  readonly label: string;
+  readonly note: string;
+  /** the judge's published leaderboard, relative to the page; '' when it has none */
+  readonly publishedHref: string;
 }
 
 export interface JudgeView {
@@ -105,6 +124,7 @@ export function leaderboardView(
   run: AlpacaEvalRunInput,
   page: string,
   facts: readonly ModelFacts[],
+  other: { label: string; publishedHref: string } | null = null,
 ): LeaderboardView {
   const { result, previous } = run;
   const refs = result.settings.references;
@@ -207,6 +227,19 @@ export function leaderboardView(
       m.gitCommit ? `commit ${shortHash(m.gitCommit)}` : 'no git commit recorded',
     ),
   ];
+  if (run.publishedAs) {
+    factsList.push(
+      fact(
+        'Published as',
+        run.publishedAs.kind === 'snapshot'
+          ? `the refresh snapshot of ${run.publishedAs.date}`
+          : 'the newest complete run',
+        run.publishedAs.kind === 'snapshot'
+          ? 'the run of the newest leaderboard snapshot'
+          : 'every model of the source, every instruction',
+      ),
+    );
+  }
   if (run.file) factsList.push(fact('Result file', baseName(run.file), ''));
 
   const skipped = result.skipped.map((s) => ({
@@ -215,8 +248,18 @@ export function leaderboardView(
     references: s.references ? s.references.map(referenceShort).join(', ') : '',
   }));
 
+  const judge = result.judge.name;
+  const charts = leaderboardCharts(run, page, facts);
   return {
     judge: judgeView(result.judge),
+    heading: other ? `AlpacaEval run: ${judge}` : `AlpacaEval leaderboard: ${judge}`,
+    status: other
+      ? {
+          label: other.label,
+          note: `Not the published leaderboard of ${judge}${other.publishedHref ? '' : ', which has none yet'}: a judge’s leaderboard is its newest complete run (every model of the source, every instruction) or its newest refresh snapshot.`,
+          publishedHref: other.publishedHref,
+        }
+      : null,
     lede: `${int(scored)} AlpacaEval models ranked by ${result.judge.name} over ${plural(result.settings.instructions, 'instruction')}, compared with ${refs.map(referenceShort).join(', ') || 'no reference'}.`,
     facts: factsList,
     correlations: result.correlations.map(correlationView),
@@ -227,7 +270,9 @@ export function leaderboardView(
     changeNote: previous
       ? `Change: rank moved since the previous run of this judge (${dateTime(previous.manifest.finishedAt)}); “new” marks models that run did not rank.`
       : 'Change: this is the first stored run of this judge with these settings, so there are no rank changes yet.',
-    charts: leaderboardCharts(run, page, facts),
+    intervalNote: `± after a score is its 95% interval: 1.96 × the standard error. The standard error itself is the “se” of bench run --json and result.json, and shows when you point at a score.`,
+    charts: charts.charts,
+    chartsNote: charts.note,
     skipped,
     skippedCount: plural(skipped.length, 'model'),
   };
@@ -235,110 +280,143 @@ export function leaderboardView(
 
 const LABELS_PER_SIDE = 5;
 
-function leaderboardCharts(run: AlpacaEvalRunInput, page: string, facts: readonly ModelFacts[]): ChartView[] {
+/** The length baseline's score is the output length: a score-against-length chart would be y = x. */
+function isLengthBaseline(judge: AlpacaEvalResult['judge']): boolean {
+  return judge.model === lengthJudgeInfo.model && judge.templateVersion === lengthJudgeInfo.templateVersion;
+}
+
+function leaderboardCharts(
+  run: AlpacaEvalRunInput,
+  page: string,
+  facts: readonly ModelFacts[],
+): { charts: ChartView[]; note: string } {
   const { result } = run;
   const charts: ChartView[] = [];
+  const judge = result.judge.name;
   const rated = result.judge.scale !== undefined;
   const digits = scoreDigits(result.models.map((m) => m.score));
-  const scoreLabel = rated ? `${result.judge.name} mean rating` : `${result.judge.name} score`;
-  const ref = primaryReference(result.settings.references);
+  const scoreLabel = rated ? `${judge} mean rating` : `${judge} score`;
   const scoredFacts = facts.filter((f) => isNumber(f.model.score));
+  const primary = primaryReference(result.settings.references);
+  const references = [
+    ...(primary === undefined ? [] : [primary]),
+    ...result.settings.references.filter((r) => r !== primary),
+  ];
 
-  if (ref !== undefined) {
+  // One pair of charts per reference: score against its win rate, rank against its rank.
+  for (const ref of references) {
     const compared = scoredFacts.filter(
       (f) => f.referenceRanks.has(ref) && isNumber(f.model.references[ref]),
     );
-    if (compared.length >= 2) {
-      const judgeRanks = rankScores(compared.map((f) => f.model.score));
-      const rows = compared.map((f, i) => ({
-        f,
-        judgeRank: judgeRanks[i]!,
-        refRank: f.referenceRanks.get(ref)!,
-        refValue: f.model.references[ref]!,
-      }));
-      const labelled = labelSet(rows, [
-        (r) => -r.f.model.score!,
-        (r) => -r.refValue,
-        (r) => r.f.model.score!,
-        (r) => -Math.abs(r.judgeRank - r.refRank),
-      ]);
-      const corr = result.correlations.find((c) => c.reference === ref);
-      const refName = referenceShort(ref);
-      charts.push({
-        title: `${result.judge.name}: score against the ${refName} win rate`,
-        caption: `Each point is a model (${int(rows.length)} on both); the line is the least-squares fit with its 95% band. Labelled: the highest and lowest on each side and the largest rank disagreements.${corr ? ` Pearson ${num(corr.pearson.value, 3)}, Spearman ${num(corr.spearman.value, 3)}.` : ''}`,
-        svg: scatterChart(
-          rows.map<ScatterPoint>((r) => ({
-            x: r.refValue,
-            y: r.f.model.score!,
-            label: r.f.model.model,
-            title: `${r.f.model.model}: ${num(r.f.model.score, digits)} vs ${percent(r.refValue, 1)}`,
-            labelled: labelled.has(r.f.model.model),
-            href: link(page, r.f.page),
-          })),
-          {
-            xLabel: `${refName} win rate (%)`,
-            yLabel: scoreLabel,
-            trend: true,
-            description: `Scatter plot of ${scoreLabel} against the ${refName} win rate for ${rows.length} models`,
-          },
-        ),
-      });
-      charts.push({
-        title: `${result.judge.name}: rank against ${refName} rank`,
-        caption: `Rank 1 at the top left. Points on the dashed diagonal are ranked alike by ${result.judge.name} and ${refName}; above it the judge ranks a model better than the reference does, below it worse.`,
-        svg: scatterChart(
-          rows.map<ScatterPoint>((r) => ({
-            x: r.refRank,
-            y: r.judgeRank,
-            label: r.f.model.model,
-            title: `${r.f.model.model}: rank ${r.judgeRank} by ${result.judge.name}, ${r.refRank} on ${refName}`,
-            labelled: labelled.has(r.f.model.model),
-            href: link(page, r.f.page),
-          })),
-          {
-            xLabel: `${refName} rank`,
-            yLabel: `${result.judge.name} rank`,
-            diagonal: true,
-            reverse: true,
-            xDomain: [1, Math.max(...rows.map((r) => r.refRank), 2)],
-            yDomain: [1, Math.max(...rows.map((r) => r.judgeRank), 2)],
-            height: 460,
-            width: 560,
-            description: `Scatter plot of ${result.judge.name} rank against ${refName} rank`,
-          },
-        ),
-      });
-    }
+    if (compared.length < 2) continue;
+    const judgeRanks = rankScores(compared.map((f) => f.model.score));
+    const rows = compared.map((f, i) => ({
+      f,
+      judgeRank: judgeRanks[i]!,
+      refRank: f.referenceRanks.get(ref)!,
+      refValue: f.model.references[ref]!,
+    }));
+    const labelled = labelSet(rows, [
+      (r) => -r.f.model.score!,
+      (r) => -r.refValue,
+      (r) => r.f.model.score!,
+      (r) => -Math.abs(r.judgeRank - r.refRank),
+    ]);
+    const corr = result.correlations.find((c) => c.reference === ref);
+    const refName = referenceShort(ref);
+    charts.push(
+      chartView(
+        `${judge}: score against the ${refName} win rate`,
+        `Each point is a model (${int(rows.length)} on both); ${fitDescription(rows.length)}. Labelled: the highest and lowest on each side and the largest rank disagreements.${corr ? ` Pearson ${num(corr.pearson.value, 3)}, Spearman ${num(corr.spearman.value, 3)}.` : ''}`,
+        (size) =>
+          scatterChart(
+            rows.map<ScatterPoint>((r) => ({
+              x: r.refValue,
+              y: r.f.model.score!,
+              label: r.f.model.model,
+              title: `${r.f.model.model}: ${num(r.f.model.score, digits)} vs ${percent(r.refValue, 1)}`,
+              labelled: labelled.has(r.f.model.model),
+              href: link(page, r.f.page),
+            })),
+            {
+              xLabel: `${refName} win rate (%)`,
+              yLabel: scoreLabel,
+              trend: true,
+              description: `Scatter plot of ${scoreLabel} against the ${refName} win rate for ${rows.length} models`,
+              ...size,
+            },
+          ),
+        NARROW_CHART,
+      ),
+    );
+    charts.push(
+      chartView(
+        `${judge}: rank against ${refName} rank`,
+        `Rank 1 at the top left. Points on the dashed diagonal are ranked alike by ${judge} and ${refName}; above it the judge ranks a model better than the reference does, below it worse.`,
+        (size) =>
+          scatterChart(
+            rows.map<ScatterPoint>((r) => ({
+              x: r.refRank,
+              y: r.judgeRank,
+              label: r.f.model.model,
+              title: `${r.f.model.model}: rank ${r.judgeRank} by ${judge}, ${r.refRank} on ${refName}`,
+              labelled: labelled.has(r.f.model.model),
+              href: link(page, r.f.page),
+            })),
+            {
+              xLabel: `${refName} rank`,
+              yLabel: `${judge} rank`,
+              diagonal: true,
+              reverse: true,
+              integerTicks: true,
+              xDomain: [1, Math.max(...rows.map((r) => r.refRank), 2)],
+              yDomain: [1, Math.max(...rows.map((r) => r.judgeRank), 2)],
+              height: 460,
+              width: 560,
+              description: `Scatter plot of ${judge} rank against ${refName} rank`,
+              ...size,
+            },
+          ),
+        { ...NARROW_CHART, height: NARROW_CHART.width },
+      ),
+    );
   }
 
-  if (scoredFacts.length >= 2) {
+  let note = '';
+  if (isLengthBaseline(result.judge)) {
+    note = `${judge} scores each answer by its length, so a chart of its score against the output length would only be the diagonal: it is left out.`;
+  } else if (scoredFacts.length >= 2) {
     const labelled = labelSet(scoredFacts, [
       (f) => -f.model.meanLength,
       (f) => -f.model.score!,
       (f) => f.model.meanLength,
     ]);
-    charts.push({
-      title: `${result.judge.name}: score against output length`,
-      caption: `Judges tend to prefer longer answers. Each point is a model; x is its mean output length in characters. The line is the least-squares fit.`,
-      svg: scatterChart(
-        scoredFacts.map<ScatterPoint>((f) => ({
-          x: f.model.meanLength,
-          y: f.model.score!,
-          label: f.model.model,
-          labelled: labelled.has(f.model.model),
-          href: link(page, f.page),
-        })),
-        {
-          xLabel: 'mean output length (characters)',
-          yLabel: scoreLabel,
-          trend: true,
-          description: `Scatter plot of ${scoreLabel} against mean output length`,
-        },
+    charts.push(
+      chartView(
+        `${judge}: score against output length`,
+        `Judges tend to prefer longer answers. Each point is a model; x is its mean output length in characters; ${fitDescription(scoredFacts.length)}.`,
+        (size) =>
+          scatterChart(
+            scoredFacts.map<ScatterPoint>((f) => ({
+              x: f.model.meanLength,
+              y: f.model.score!,
+              label: f.model.model,
+              labelled: labelled.has(f.model.model),
+              href: link(page, f.page),
+            })),
+            {
+              xLabel: 'mean output length (characters)',
+              yLabel: scoreLabel,
+              trend: true,
+              description: `Scatter plot of ${scoreLabel} against mean output length`,
+              ...size,
+            },
+          ),
+        NARROW_CHART,
       ),
-    });
+    );
   }
-  return charts;
+  return { charts, note };
 }
 
 /** The models to label on a scatter: the first few by each ordering. */

@@ -4,7 +4,7 @@ import { int, isNumber, MISSING, num, percent, plural, scoreDigits, shortHash } 
 import { link } from '../paths.js';
 import type { CritiqueLookup, ItemText } from '../types.js';
 import { referenceShort, type ChartView } from './common.js';
-import { changeText, type ModelFacts } from './leaderboard.js';
+import { changeText, Z95, type ModelFacts } from './leaderboard.js';
 import { fact, type Fact } from './page.js';
 
 export interface ItemView {
@@ -30,9 +30,13 @@ export interface ModelView {
   readonly model: string;
   readonly judgeName: string;
   readonly leaderboardHref: string;
+  /** the run's label when it is not the judge's published leaderboard, else '' */
+  readonly runLabel: string;
   readonly headline: readonly Fact[];
   readonly facts: readonly Fact[];
   readonly references: readonly { name: string; value: string; rank: string }[];
+  /** set when the source's outputs file differs from the one judged */
+  readonly sourceNote: string;
   readonly histogram: ChartView | null;
   readonly histogramNote: string;
   readonly best: readonly ItemView[];
@@ -56,6 +60,7 @@ export function modelView(
   texts: ReadonlyMap<number, ItemText> | null,
   instructions: readonly string[] | undefined,
   critiques: CritiqueLookup | undefined,
+  runLabel = '',
 ): ModelView {
   const m = f.model;
   const digits = scoreDigits(result.models.map((x) => x.score));
@@ -70,11 +75,24 @@ export function modelView(
       ? { text: '', note: `instruction #${i} (text not available)` }
       : { text: t, note: '' };
   };
-  const responseOf = (i: number): { text: string; note: string } => {
+  // The source may have changed since the run: a response is shown beside its critique
+  // only if it is the one judged (its hash, or else the whole file's, is the judged one).
+  const current = texts ? [...texts.values()][0]?.submissionSha256 : undefined;
+  const fileChanged = current !== undefined && current !== m.contentHash;
+  const responseOf = (ref: ItemRef): { text: string; note: string } => {
     if (!texts)
       return { text: '', note: 'response not available (the report was built without the submissions)' };
-    const t = texts.get(i);
+    const t = texts.get(ref.index);
     if (!t) return { text: '', note: 'response not found in the submission' };
+    if (ref.responseSha256 !== undefined ? t.outputSha256 !== ref.responseSha256 : fileChanged) {
+      return {
+        text: '',
+        note:
+          ref.responseSha256 !== undefined
+            ? `the source’s output changed since it was judged, and the judged response is not kept: not shown (sha256 ${shortHash(ref.responseSha256)} judged, ${shortHash(t.outputSha256)} now)`
+            : 'the submission file changed since this run, which did not record the judged response: not shown',
+      };
+    }
     if (t.output === null || t.output.trim() === '') return { text: '', note: 'empty response' };
     return { text: t.output, note: '' };
   };
@@ -86,7 +104,7 @@ export function modelView(
   };
   const item = (ref: ItemRef): ItemView => {
     const ins = instructionOf(ref.index);
-    const res = responseOf(ref.index);
+    const res = responseOf(ref);
     const cri = critiqueOf(ref.key);
     return {
       index: `#${ref.index}`,
@@ -119,12 +137,13 @@ export function modelView(
     model: m.model,
     judgeName: result.judge.name,
     leaderboardHref: link(page, leaderboardPage),
+    runLabel,
     headline: [
       fact('Rank', m.rank === null ? MISSING : `${m.rank}`, `of ${int(total)}`),
       fact(
         rated ? 'Mean rating' : 'Score',
         num(m.score, digits),
-        isNumber(m.se) ? `± ${num(1.959964 * m.se, digits)} (95%)` : '',
+        isNumber(m.se) ? `± ${num(Z95 * m.se, digits)}: 95% interval, 1.96 × SE` : '',
       ),
       fact('Change', change.text, 'since the previous run'),
       fact('Avg length', int(m.meanLength), 'characters'),
@@ -136,19 +155,28 @@ export function modelView(
         `${int(m.parsed)} parsed, ${int(m.unparsed)} unparsed, ${int(m.errors)} errors`,
       ),
       fact('Truncated', int(m.truncated), 'responses cut to fit the judge’s context'),
-      fact('Standard error', num(m.se, digits + 1), ''),
+      fact('Standard error', num(m.se, digits + 1), 'of the mean: the “se” the CLI prints'),
       fact(
         'Coverage',
         `${int(coverage.missing)} missing`,
         `${int(coverage.duplicated)} duplicated, ${int(coverage.extra)} extra, ${int(coverage.empty)} empty outputs`,
       ),
-      fact('Submission', shortHash(m.contentHash), 'sha256 of the outputs file'),
+      fact(
+        'Submission',
+        shortHash(m.contentHash),
+        fileChanged
+          ? `sha256 of the outputs file judged; the source now has ${shortHash(current)}`
+          : 'sha256 of the outputs file',
+      ),
     ],
     references: result.settings.references.map((r) => ({
       name: referenceShort(r),
       value: percent(m.references[r]),
       rank: f.referenceRanks.has(r) ? String(f.referenceRanks.get(r)) : MISSING,
     })),
+    sourceNote: fileChanged
+      ? `The source’s outputs file for ${m.model} has changed since this run (sha256 ${shortHash(m.contentHash)} judged, ${shortHash(current)} now): ratings and critiques are those of the judged outputs, and a response that changed is not shown beside them.`
+      : '',
     histogram,
     histogramNote: histogram
       ? ''
@@ -197,10 +225,13 @@ function ratingHistogram(
   return {
     title: 'Rating distribution',
     caption: `${plural(total, 'parsed rating')}${scale ? ` on the ${scale.min}–${scale.max} scale` : ''}.`,
+    // Drawn small enough to stay legible on a phone without a second, narrow copy.
     svg: columnChart(bars, {
       xLabel: 'rating',
       yLabel: 'judgments',
       description: `Histogram of ${result.judge.name} ratings`,
+      width: 400,
     }),
+    narrow: '',
   };
 }

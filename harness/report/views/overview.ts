@@ -28,8 +28,18 @@ export interface OverviewPairwiseView {
   readonly n: string;
 }
 
+/** A judge's runs besides its published leaderboard, each with its own pages. */
+export interface OverviewOtherRunsView {
+  readonly judgeName: string;
+  /** the judge has no published leaderboard (no complete run, no snapshot) */
+  readonly unpublished: boolean;
+  readonly runs: readonly { label: string; href: string }[];
+}
+
 export interface OverviewView {
   readonly alpaca: readonly OverviewAlpacaView[];
+  readonly otherRuns: readonly OverviewOtherRunsView[];
+  readonly otherRunsNote: string;
   readonly pairwise: readonly OverviewPairwiseView[];
   readonly history: readonly { judgeName: string; href: string; summary: string }[];
   readonly paper: { href: string; summary: string } | null;
@@ -41,6 +51,7 @@ const TOP = 5;
 
 export function overviewView(input: {
   alpaca: readonly { run: AlpacaEvalRunInput; href: string; modelHref: (model: string) => string }[];
+  otherRuns?: readonly { judge: string; label: string; href: string }[];
   pairwise: readonly { result: PairwiseResult; href: string }[];
   history: readonly { history: LeaderboardHistory; href: string }[];
   paper: { href: string; hasRun: boolean; judge: string } | null;
@@ -93,9 +104,22 @@ export function overviewView(input: {
           : 'no snapshots yet',
     };
   });
+  const published = new Set(alpaca.map((a) => a.judgeName));
+  const runsByJudge = new Map<string, { label: string; href: string }[]>();
+  for (const r of input.otherRuns ?? []) {
+    runsByJudge.set(r.judge, [...(runsByJudge.get(r.judge) ?? []), { label: r.label, href: r.href }]);
+  }
+  const otherRuns: OverviewOtherRunsView[] = [...runsByJudge].map(([judgeName, runs]) => ({
+    judgeName,
+    unpublished: !published.has(judgeName),
+    runs,
+  }));
   const bootstraps = [...new Set(input.alpaca.map((a) => a.run.result.settings.bootstrap))];
   return {
     alpaca,
+    otherRuns,
+    otherRunsNote:
+      'Runs over some of the models or instructions (and complete runs the published leaderboard does not follow) have pages of their own and never replace a judge’s leaderboard, which is its newest complete run (every model of the source, every instruction) or its newest refresh snapshot.',
     pairwise,
     history,
     paper: input.paper
@@ -106,7 +130,7 @@ export function overviewView(input: {
             : 'Auto-J’s published ratings of 53 models (no Auto-J run here yet).',
         }
       : null,
-    empty: alpaca.length === 0 && pairwise.length === 0 && history.length === 0,
+    empty: alpaca.length === 0 && otherRuns.length === 0 && pairwise.length === 0 && history.length === 0,
     bootstrapNote: `Values with their 95% interval (${bootstraps.map((b) => int(b)).join(' / ') || '–'} bootstrap resamples over instructions).`,
   };
 }

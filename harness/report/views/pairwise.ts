@@ -207,14 +207,24 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
               rule: 50,
               domain: positionDomain([...groupsWithRate.map((g) => g.firstRate!), o.firstRate ?? 50]),
               description: 'Bar chart of position bias per scenario group',
+              width: 400,
             },
           ),
+          narrow: '',
         }
       : null;
 
   const m = r.manifest;
+  // Every file read is listed once, under Input with its sha256: a recorded judge's
+  // description names its files, so the Judge line does not repeat it.
   const facts: Fact[] = [
-    fact('Judge', r.judge.name, r.judge.description),
+    fact(
+      'Judge',
+      r.judge.name,
+      r.judge.mode === 'recorded'
+        ? 'verdicts read from the recorded files (Input below)'
+        : r.judge.description,
+    ),
     fact(
       'Mode',
       r.judge.mode,
@@ -224,7 +234,7 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
     ),
     fact(
       'Data',
-      r.dataset.name,
+      datasetName(r),
       `${int(r.dataset.pairs)} pairs, ${int(r.dataset.scenarios)} scenarios, ${int(r.dataset.groups)} groups`,
     ),
     fact(
@@ -248,7 +258,7 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
   return {
     judgeName: r.judge.name,
     description: r.judge.description,
-    lede: `${r.judge.name} on ${r.dataset.name}: ${plural(o.n, 'pair')} with human labels, judged in both orders.`,
+    lede: `${r.judge.name} on the ${datasetName(r)}: ${plural(o.n, 'pair')} with human labels, judged in both orders.`,
     headline: [
       {
         label: 'Agreement',
@@ -283,9 +293,10 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
               xLabel: 'consistency (%)',
               yLabel: 'agreement (%)',
               description: 'Scatter plot of agreement against consistency for each judge',
-              width: 520,
-              height: 360,
+              width: 400,
+              height: 340,
             }),
+            narrow: '',
           }
         : null,
     groups: [...r.groups.map((g) => groupRow(g, g.group)), groupRow(o, 'Overall', 'total')],
@@ -299,6 +310,23 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
     definitions: Object.entries(r.definitions).map(([term, text]) => ({ term, text })),
     notes: [...r.notes],
   };
+}
+
+/**
+ * The data set by name, without the file it was read from (that file is an Input of the
+ * run, listed once with its hash): `Auto-J pairwise test set (GAIR-NLP/auto-j)`.
+ */
+function datasetName(r: PairwiseResult): string {
+  const read = new Set(r.inputs.map((i) => baseName(i.file)));
+  return r.dataset.name
+    .replace(/\(([^()]*)\)\s*$/, (whole, inside: string) => {
+      const kept = inside
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => !read.has(baseName(part)));
+      return kept.length > 0 ? `(${kept.join(', ')})` : '';
+    })
+    .trim();
 }
 
 function positionDomain(values: readonly number[]): [number, number] {

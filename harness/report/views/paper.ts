@@ -4,7 +4,7 @@ import { scatterChart, type ScatterPoint } from '../charts.js';
 import { baseName, dateTime, int, isNumber, MISSING, num, plural, signed, sortKey } from '../format.js';
 import { link } from '../paths.js';
 import type { AlpacaEvalRunInput, PaperTable } from '../types.js';
-import type { ChartView } from './common.js';
+import { chartView, fitDescription, NARROW_CHART, type ChartView } from './common.js';
 import type { ModelFacts } from './leaderboard.js';
 import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
 
@@ -140,44 +140,53 @@ export function paperView(
   }
 
   const charts: ChartView[] = [
-    {
-      title: 'Paper: Auto-J rating against GPT-4 win rate',
-      caption: `The ${int(rows.length)} models of Table 24 as published, with the least-squares fit.`,
-      svg: scatterChart(
-        rows.map<ScatterPoint>((r) => ({
-          x: r.gpt4WinRate,
-          y: r.autojMeanRating,
-          label: r.paperName,
-          labelled: r.rankGpt4 <= 4 || r.rankGpt4 > rows.length - 3,
-        })),
-        {
-          xLabel: 'GPT-4 win rate (%)',
-          yLabel: 'Auto-J mean rating (paper)',
-          trend: true,
-          description: 'Scatter plot of the paper’s Auto-J rating against the GPT-4 win rate',
-        },
-      ),
-    },
+    chartView(
+      'Paper: Auto-J rating against GPT-4 win rate',
+      `The ${int(rows.length)} models of Table 24 as published; ${fitDescription(rows.length)}.`,
+      (size) =>
+        scatterChart(
+          rows.map<ScatterPoint>((r) => ({
+            x: r.gpt4WinRate,
+            y: r.autojMeanRating,
+            label: r.paperName,
+            labelled: r.rankGpt4 <= 4 || r.rankGpt4 > rows.length - 3,
+          })),
+          {
+            xLabel: 'GPT-4 win rate (%)',
+            yLabel: 'Auto-J mean rating (paper)',
+            trend: true,
+            description: 'Scatter plot of the paper’s Auto-J rating against the GPT-4 win rate',
+            ...size,
+          },
+        ),
+      NARROW_CHART,
+    ),
   ];
   if (run && matched.length >= 2) {
-    charts.push({
-      title: 'Harness rating against the paper’s rating',
-      caption: 'Each point is a model of Table 24 that this run rated; the dashed line is equality.',
-      svg: scatterChart(
-        matched.map<ScatterPoint>((m) => ({
-          x: m.r.autojMeanRating,
-          y: m.score,
-          label: m.r.paperName,
-          labelled: false,
-        })),
-        {
-          xLabel: 'Auto-J mean rating (paper)',
-          yLabel: `${run.result.judge.name} mean rating (harness)`,
-          trend: true,
-          description: 'Scatter plot of the harness rating against the paper rating',
-        },
+    charts.push(
+      chartView(
+        'Harness rating against the paper’s rating',
+        'Each point is a model of Table 24 that this run rated; the dashed line is equality (the same rating in both), the solid one the least-squares fit.',
+        (size) =>
+          scatterChart(
+            matched.map<ScatterPoint>((m) => ({
+              x: m.r.autojMeanRating,
+              y: m.score,
+              label: m.r.paperName,
+              labelled: false,
+            })),
+            {
+              xLabel: 'Auto-J mean rating (paper)',
+              yLabel: `${run.result.judge.name} mean rating (harness)`,
+              trend: true,
+              diagonal: true,
+              description: 'Scatter plot of the harness rating against the paper rating',
+              ...size,
+            },
+          ),
+        NARROW_CHART,
       ),
-    });
+    );
   }
 
   return {
