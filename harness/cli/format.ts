@@ -1,31 +1,4 @@
-import { terminalText } from '../core/terminal-text.js';
-
-/**
- * Plain-text tables for the terminal: right-aligned numbers, left-aligned text. Cells are
- * shown with control characters escaped (a model id cannot clear the screen or add a row).
- */
-export function formatTable(rawHeader: readonly string[], rawRows: readonly (readonly string[])[]): string {
-  const header = rawHeader.map(terminalText);
-  const rows = rawRows.map((r) => r.map(terminalText));
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const numeric = header.map(
-    (_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+%?$|^[-–]$|^n\/a$/.test(r[c] ?? '')),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
-}
-
-export function fixed(value: number | null | undefined, digits: number): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
-}
-
-export function interval(ci: readonly [number, number] | null | undefined, digits: number): string {
-  return ci ? `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : '–';
-}
-
+// The CLI's formatting helpers, gathered from core (suites print with the same ones).
+export { fixed, formatTable, interval } from '../core/text-table.js';
 export { toJson } from '../core/serialize.js';
 export { terminalText } from '../core/terminal-text.js';

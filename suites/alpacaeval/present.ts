@@ -1,4 +1,5 @@
-import { fixed, formatTable, interval, terminalText } from '../../harness/cli/format.js';
+import { fixed, formatTable, interval } from '../../harness/core/text-table.js';
+import { terminalText } from '../../harness/core/terminal-text.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { AlpacaEvalResult } from './result.js';
 
