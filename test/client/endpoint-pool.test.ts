@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
+import { BenchError } from '../../harness/core/errors.js';
+import { withAdvice } from '../../harness/cli/advice.js';
 import { judgeOptions } from '../../harness/cli/judge-options.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -254,16 +256,23 @@ describe('EndpointPool: requests', () => {
     expect(server.completions()[0]?.headers.authorization).toBe(`Bearer ${key}`);
     expect(e.kind).toBe('unauthorized');
     expect(e.fatal).toBe(true);
-    expect(e.message).toContain('--api-key');
-    expect(e.message).toContain('$BENCH_API_KEY');
-    expect(e.message).toContain('is wrong');
+    expect(e.keyGiven).toBe(true);
+    expect(e.message).toBe(
+      `judge server at ${server.url} answered 401 Unauthorized: the API key given is wrong`,
+    );
+    // the CLI names the flags
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message}; pass the key the server was started with (--api-key or $BENCH_API_KEY)`,
+    );
     expect(JSON.stringify([e.message, String(e.cause ?? '')])).not.toContain(key);
     expect(server.completions()).toHaveLength(1);
 
     const noKey = await fake();
     noKey.script({ status: 401, body: { error: 'Unauthorized' } });
     const e2 = await rejection(pool([noKey.url]).complete(request(1), never));
-    expect(e2.message).toMatch(/requires an API key.*--api-key or \$BENCH_API_KEY/);
+    expect(e2.keyGiven).toBe(false);
+    expect(e2.message).toMatch(/requires an API key$/);
+    expect(withAdvice(e2.message, e2)).toMatch(/requires an API key.*--api-key or \$BENCH_API_KEY/);
   });
 
   it('strips the key from every message it returns', async () => {
@@ -281,7 +290,17 @@ describe('EndpointPool: requests', () => {
     const e = await rejection(pool([server.url]).complete(request(1), never));
     expect(e.kind).toBe('model-not-found');
     expect(e.fatal).toBe(true);
-    expect(e.message).toContain('does not serve model "GAIR/autoj-13b"; it serves "autoj", "other"');
+    expect(e.message).toBe(
+      `judge server at ${server.url} does not serve model "GAIR/autoj-13b"; it serves "autoj", "other"`,
+    );
+    expect(e).toMatchObject({
+      endpoint: server.url,
+      model: 'GAIR/autoj-13b',
+      served: [{ endpoint: server.url, models: ['autoj', 'other'] }],
+    });
+    expect(withAdvice(e.message, e)).toContain(
+      'start it with --served-model-name GAIR/autoj-13b, as bench serve does, or judge with a served model',
+    );
   });
 
   it('suspects the URL when /v1/models is not there either', async () => {
@@ -291,6 +310,8 @@ describe('EndpointPool: requests', () => {
     server.script({ status: 404, body: { detail: 'Not Found' } });
     const e = await rejection(pool([server.url]).complete(request(1), never));
     expect(e.message).toContain('is the URL right?');
+    expect(e.served).toBeUndefined();
+    expect(withAdvice(e.message, e)).toBe(e.message);
   });
 
   it('adds /v1 to a bare server URL', () => {
@@ -332,7 +353,7 @@ describe('EndpointPool: probe', () => {
     expect(p.stats().endpoints.map((e) => e.state)).toEqual(['up', 'down']);
   });
 
-  it('fails fast when no endpoint answers, saying how to start one', async () => {
+  it('fails fast when no endpoint answers; the CLI says how to start one', async () => {
     const [a, b] = [await deadUrl(), await deadUrl()];
     const started = performance.now();
     const e = await rejection(pool([a, b]).probe(never, 'GAIR/autoj-13b'));
@@ -341,9 +362,12 @@ describe('EndpointPool: probe', () => {
     expect(e.fatal).toBe(true);
     expect(e.message).toContain(`${a} (connection refused)`);
     expect(e.message).toContain(`${b} (connection refused)`);
-    expect(e.message).toContain('bench serve --model GAIR/autoj-13b');
-    expect(e.message).toContain('vllm serve GAIR/autoj-13b --port 8000');
-    expect(e.message).toContain('--endpoint');
+    expect(e.model).toBe('GAIR/autoj-13b');
+    expect(e.message).toBe(`no judge server answers at ${a} (connection refused), ${b} (connection refused)`);
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message}; start one with \`bench serve --model GAIR/autoj-13b\` ` +
+        '(or `vllm serve GAIR/autoj-13b --port 8000`), or pass --endpoint URL',
+    );
   });
 
   it('times out a silent endpoint quickly', async () => {
@@ -358,8 +382,17 @@ describe('EndpointPool: probe', () => {
     const e = await rejection(pool([a.url, b.url]).probe(never, 'GAIR/autoj-13b'));
     expect(e.kind).toBe('model-not-found');
     expect(e.message).toBe(
-      `no judge server serves model "GAIR/autoj-13b": ${a.url} serves "meta-llama/Llama-2-7b"; ${b.url} serves no model; ` +
-        'start one with `bench serve --model GAIR/autoj-13b` or pass the endpoint that serves it',
+      `no judge server serves model "GAIR/autoj-13b": ${a.url} serves "meta-llama/Llama-2-7b"; ${b.url} serves no model`,
+    );
+    expect(e).toMatchObject({
+      model: 'GAIR/autoj-13b',
+      served: [
+        { endpoint: a.url, models: ['meta-llama/Llama-2-7b'] },
+        { endpoint: b.url, models: [] },
+      ],
+    });
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message}; start one with \`bench serve --model GAIR/autoj-13b\`, or pass --endpoint URL of one that serves it`,
     );
   });
 
@@ -509,7 +542,26 @@ describe('EndpointPool: all endpoints down', () => {
         `^judge server at ${server.url.replaceAll('.', '\\.')} stopped answering \\(connection refused\\) for 0\\.4 s; is it still running\\?`,
       ),
     );
-    expect(e.message).toContain('bench serve --model GAIR/autoj-13b');
+    expect(e.message).toMatch(/is it still running\?$/);
+    expect(e).toMatchObject({ endpoint: server.url, model: 'GAIR/autoj-13b' });
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message} Check its log (bench serve writes .bench/vllm.log), or start one with ` +
+        '`bench serve --model GAIR/autoj-13b` (or `vllm serve GAIR/autoj-13b --port 8000`), or pass --endpoint URL',
+    );
+  });
+
+  it('the CLI puts its advice right after the engine text, also inside an error that wraps it', async () => {
+    const [dead] = [await deadUrl()];
+    const e = await rejection(pool([dead]).probe(never));
+    // an open model: the probe named none, so the advice names none
+    expect(e.model).toBeUndefined();
+    const wrapped = new BenchError(`${e.message} (3 judgments of this run are stored)`, { cause: e });
+    expect(withAdvice(wrapped.message, wrapped)).toBe(
+      `no judge server answers at ${dead} (connection refused); start one with \`bench serve --model MODEL\` ` +
+        '(or `vllm serve MODEL --port 8000`), or pass --endpoint URL (3 judgments of this run are stored)',
+    );
+    // other errors pass unchanged
+    expect(withAdvice('boom', new Error('boom'))).toBe('boom');
   });
 
   it('resumes when the server comes back within the window', async () => {
