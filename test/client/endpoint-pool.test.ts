@@ -2,6 +2,10 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
 import { BenchError } from '../../harness/core/errors.js';
+import { resolveJudgeModel } from '../../harness/judge/generative/judge.js';
+import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
+import type { PreparedRequest } from '../../harness/judge/judge.js';
+import type { OpenSampling } from '../../harness/judge/key.js';
 import { withAdvice } from '../../harness/cli/advice.js';
 import { judgeOptions } from '../../harness/cli/judge-options.js';
 import {
@@ -838,5 +842,231 @@ describe('EndpointPool: several prompts per request', () => {
     const sizes = (f: FakeOpenAI) => f.completions().map((r) => promptsOf(r).length);
     expect([sizes(a), sizes(b)]).toContainEqual([6]);
     expect([sizes(a), sizes(b)]).toContainEqual([2, 2, 2]);
+  });
+});
+
+/** An OpenAI-shaped chat answer; `content` as given (null, a number: not a completion). */
+function chatBody(
+  content: unknown = 'The response is helpful. [RESULT] 4',
+  usage = { prompt_tokens: 200, completion_tokens: 30 },
+): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 0,
+    model: 'prometheus-eval/prometheus-7b-v2.0',
+    choices: [{ index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: 'stop' }],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+/** Prometheus 2's sampling: a field beyond the three every record has. */
+const OPEN_SAMPLING: OpenSampling = {
+  temperature: 1,
+  top_p: 0.9,
+  max_tokens: 1024,
+  repetition_penalty: 1.03,
+};
+
+function chatRequest(i: number, sampling: OpenSampling = OPEN_SAMPLING): PreparedRequest {
+  const messages = [
+    { role: 'system' as const, content: 'You are a fair judge assistant.' },
+    { role: 'user' as const, content: `Grade response ${i}.` },
+  ];
+  return {
+    key: `chat-${i}`,
+    model: 'prometheus-eval/prometheus-7b-v2.0',
+    prompt: JSON.stringify(messages),
+    messages,
+    sampling,
+  };
+}
+
+/** A fake whose /v1/chat/completions answers `replies` in order, then `otherwise`. */
+async function chatFake(
+  replies: (FakeReply | ((r: RecordedRequest) => FakeReply | Promise<FakeReply>))[],
+  otherwise: (r: RecordedRequest) => FakeReply | Promise<FakeReply> = () => ({ body: chatBody() }),
+  routes: Record<string, (r: RecordedRequest) => FakeReply> = {},
+): Promise<FakeOpenAI & { chat(): RecordedRequest[] }> {
+  const server = await fake({
+    models: [{ id: 'prometheus-eval/prometheus-7b-v2.0', max_model_len: 8192 }],
+    routes: {
+      ...routes,
+      'POST /v1/chat/completions': (r) => {
+        const next = replies.shift() ?? otherwise;
+        return typeof next === 'function' ? next(r) : next;
+      },
+    },
+  });
+  return Object.assign(server, {
+    chat: () => server.requests.filter((r) => r.path === '/v1/chat/completions'),
+  });
+}
+
+describe('EndpointPool: chat requests', () => {
+  it('sends the messages to /v1/chat/completions with every sampling field, and reads message.content', async () => {
+    const server = await chatFake([
+      { body: chatBody('Helpful and correct. [RESULT] 5', { prompt_tokens: 321, completion_tokens: 12 }) },
+    ]);
+    const result = await pool([server.url]).complete(chatRequest(1), never);
+    expect(result).toMatchObject({
+      text: 'Helpful and correct. [RESULT] 5',
+      finishReason: 'stop',
+      promptTokens: 321,
+      completionTokens: 12,
+      endpoint: server.url,
+      attempts: 1,
+    });
+    expect(server.completions()).toHaveLength(0);
+    const [sent] = server.chat();
+    expect(sent?.body).toEqual({
+      model: 'prometheus-eval/prometheus-7b-v2.0',
+      messages: chatRequest(1).messages,
+      temperature: 1,
+      top_p: 0.9,
+      max_tokens: 1024,
+      repetition_penalty: 1.03,
+      stream: false,
+    });
+  });
+
+  it('retries a chat answer that holds no content (content null or a number, no message, no choices)', async () => {
+    const good = chatBody('Fine. [RESULT] 3');
+    const { message: _message, ...noMessage } = (good.choices as Record<string, unknown>[])[0]!;
+    const server = await chatFake([
+      { body: chatBody(null) },
+      { body: chatBody(5) },
+      { body: { ...good, choices: [noMessage] } },
+      { body: { ...good, choices: [{ ...noMessage, message: { role: 'assistant' } }] } },
+      { body: { ...good, choices: [] } },
+      { body: { ...good, choices: undefined } },
+      { body: good },
+    ]);
+    const events: PoolEvent[] = [];
+    const p = pool([server.url], { maxAttempts: 7, onEvent: (e) => events.push(e) });
+    const result = await p.complete(chatRequest(1), never);
+    expect(result).toMatchObject({ text: 'Fine. [RESULT] 3', attempts: 7, promptTokens: 200 });
+    expect(events.flatMap((e) => (e.type === 'retry' ? [e.reason] : []))).toEqual([
+      'answer without message content (content: null)',
+      'answer without message content (content: a number)',
+      'answer without a message (message: missing)',
+      'answer without message content (content: missing)',
+      'answer without choices',
+      'answer without a list of choices (choices: missing)',
+    ]);
+  });
+
+  it('gives up on chat answers that never hold content, as on 5xx', async () => {
+    const server = await chatFake([], () => ({ body: chatBody(null) }));
+    const e = await rejection(pool([server.url], { maxAttempts: 2 }).complete(chatRequest(1), never));
+    expect(e.kind).toBe('exhausted');
+    expect(e.message).toContain('answer without message content (content: null)');
+    expect(server.chat()).toHaveLength(2);
+  });
+
+  it('completeBatch sends chat requests one per request, all at once, each with its own usage', async () => {
+    // answers only once all three are in: sent one after the other, they would never be
+    let arrived = 0;
+    let release!: () => void;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    const server = await chatFake([], async (r) => {
+      if (++arrived === 3) release();
+      await all;
+      const user = (r.body as { messages: { content: string }[] }).messages[1]!.content;
+      const n = Number(/\d+/.exec(user)![0]);
+      return { body: chatBody(`${user} [RESULT] ${n}`, { prompt_tokens: 100 + n, completion_tokens: n }) };
+    });
+    const outcomes = await pool([server.url]).completeBatch(
+      [1, 2, 3].map((i) => chatRequest(i)),
+      never,
+    );
+    expect(server.chat()).toHaveLength(3);
+    expect(outcomes).toEqual(
+      [1, 2, 3].map((i) =>
+        expect.objectContaining({
+          ok: true,
+          completion: expect.objectContaining({
+            text: `Grade response ${i}. [RESULT] ${i}`,
+            promptTokens: 100 + i,
+            completionTokens: i,
+          }),
+        }),
+      ),
+    );
+  });
+
+  it('names the chat route when a 404 is not about the model', async () => {
+    const server = await chatFake([{ status: 404, body: { detail: 'Not Found' } }], undefined, {
+      'GET /v1/models': () => ({ status: 404, body: { detail: 'Not Found' } }),
+    });
+    const e = await rejection(pool([server.url]).complete(chatRequest(1), never));
+    expect(e.kind).toBe('model-not-found');
+    expect(e.message).toContain(
+      'answered 404 Not Found: Not Found for POST /chat/completions; is the URL right?',
+    );
+  });
+});
+
+describe('EndpointPool: open sampling records', () => {
+  const withPenalty = (i: number, repetition_penalty: number): PreparedRequest => ({
+    ...request(i),
+    sampling: { ...SAMPLING, repetition_penalty } as OpenSampling,
+  });
+
+  it('sends every sampling field of a batch in its body', async () => {
+    const server = await fake({ completions: (r) => batchAnswer(r.body) });
+    const outcomes = await pool([server.url]).completeBatch(
+      [0, 1, 2].map((i) => withPenalty(i, 1.1)),
+      never,
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(server.completions()).toHaveLength(1);
+    expect(server.completions()[0]?.body).toMatchObject({ ...SAMPLING, repetition_penalty: 1.1 });
+  });
+
+  it('does not batch requests whose sampling differs in a field beyond the three', async () => {
+    const server = await fake({
+      completions: (r) => ({ body: completionBody(`single: ${promptsOf(r)[0]!.slice(-20)}`) }),
+    });
+    const outcomes = await pool([server.url]).completeBatch(
+      [withPenalty(0, 1.03), withPenalty(1, 1.2)],
+      never,
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // one request each, each with its own penalty (batched, both would go with the first's)
+    const sent = server.completions().map((r) => r.body as { prompt: unknown; repetition_penalty: number });
+    expect(sent.map((b) => [b.prompt, b.repetition_penalty]).sort()).toEqual([
+      [request(0).prompt, 1.03],
+      [request(1).prompt, 1.2],
+    ]);
+  });
+});
+
+describe('EndpointPool: probe for a judge whose model is open', () => {
+  const mtbench = loadJudgeProfile('mtbench');
+  const choose = (ids: readonly string[]) => resolveJudgeModel(mtbench, ids);
+  const LLAMA = 'meta-llama/Meta-Llama-3-70B-Instruct';
+
+  it('lists what is served without a model, and takes the one model listed', async () => {
+    const server = await fake({ models: [{ id: LLAMA, max_model_len: 8192 }] });
+    const dead = await deadUrl();
+    const p = pool([server.url, dead]);
+    const listed = await p.probe(never);
+    expect(listed.served).toEqual([LLAMA]);
+    expect(listed.model).toBeUndefined();
+    const chosen = await p.probe(never, choose);
+    expect(chosen).toMatchObject({ served: [LLAMA], model: LLAMA, maxModelLen: 8192 });
+  });
+
+  it('leaves the choice to the caller when several are listed, and leaves out endpoints serving another', async () => {
+    const a = await fake({ models: [{ id: LLAMA, max_model_len: 8192 }] });
+    const b = await fake({ models: [{ id: 'Qwen/Qwen2-72B-Instruct', max_model_len: 32768 }] });
+    const p = pool([a.url, b.url]);
+    await expect(p.probe(never, choose)).rejects.toThrow(
+      `judge mtbench leaves the model open and the server lists "${LLAMA}", "Qwen/Qwen2-72B-Instruct": name the model to use`,
+    );
+    const named = await p.probe(never, (ids) => resolveJudgeModel(mtbench, ids, LLAMA));
+    expect(named).toMatchObject({ model: LLAMA, maxModelLen: 8192 });
+    expect(p.stats().endpoints.map((e) => e.state)).toEqual(['up', 'excluded']);
   });
 });
