@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { BenchError, errorMessage } from '../core/errors.js';
 import { terminalText } from '../core/terminal-text.js';
+import { withAdvice } from './advice.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -48,7 +49,7 @@ export async function runCli(
   } catch (e) {
     if (helpShown) return exitCode || 2;
     const code = e instanceof BenchError ? e.exitCode : 1;
-    io.stderr(`bench: ${terminalText(oneLine(errorMessage(e)))}\n`);
+    io.stderr(`bench: ${terminalText(oneLine(withAdvice(errorMessage(e), e)))}\n`);
     if (io.env.BENCH_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
     return code;
   }

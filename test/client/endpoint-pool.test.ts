@@ -1,6 +1,12 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
+import { BenchError } from '../../harness/core/errors.js';
+import { resolveJudgeModel } from '../../harness/judge/generative/judge.js';
+import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
+import type { PreparedRequest } from '../../harness/judge/judge.js';
+import type { OpenSampling } from '../../harness/judge/key.js';
+import { withAdvice } from '../../harness/cli/advice.js';
 import { judgeOptions } from '../../harness/cli/judge-options.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -254,16 +260,23 @@ describe('EndpointPool: requests', () => {
     expect(server.completions()[0]?.headers.authorization).toBe(`Bearer ${key}`);
     expect(e.kind).toBe('unauthorized');
     expect(e.fatal).toBe(true);
-    expect(e.message).toContain('--api-key');
-    expect(e.message).toContain('$BENCH_API_KEY');
-    expect(e.message).toContain('is wrong');
+    expect(e.keyGiven).toBe(true);
+    expect(e.message).toBe(
+      `judge server at ${server.url} answered 401 Unauthorized: the API key given is wrong`,
+    );
+    // the CLI names the flags
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message}; pass the key the server was started with (--api-key or $BENCH_API_KEY)`,
+    );
     expect(JSON.stringify([e.message, String(e.cause ?? '')])).not.toContain(key);
     expect(server.completions()).toHaveLength(1);
 
     const noKey = await fake();
     noKey.script({ status: 401, body: { error: 'Unauthorized' } });
     const e2 = await rejection(pool([noKey.url]).complete(request(1), never));
-    expect(e2.message).toMatch(/requires an API key.*--api-key or \$BENCH_API_KEY/);
+    expect(e2.keyGiven).toBe(false);
+    expect(e2.message).toMatch(/requires an API key$/);
+    expect(withAdvice(e2.message, e2)).toMatch(/requires an API key.*--api-key or \$BENCH_API_KEY/);
   });
 
   it('strips the key from every message it returns', async () => {
@@ -281,7 +294,17 @@ describe('EndpointPool: requests', () => {
     const e = await rejection(pool([server.url]).complete(request(1), never));
     expect(e.kind).toBe('model-not-found');
     expect(e.fatal).toBe(true);
-    expect(e.message).toContain('does not serve model "GAIR/autoj-13b"; it serves "autoj", "other"');
+    expect(e.message).toBe(
+      `judge server at ${server.url} does not serve model "GAIR/autoj-13b"; it serves "autoj", "other"`,
+    );
+    expect(e).toMatchObject({
+      endpoint: server.url,
+      model: 'GAIR/autoj-13b',
+      served: [{ endpoint: server.url, models: ['autoj', 'other'] }],
+    });
+    expect(withAdvice(e.message, e)).toContain(
+      'start it with --served-model-name GAIR/autoj-13b, as bench serve does, or judge with a served model',
+    );
   });
 
   it('suspects the URL when /v1/models is not there either', async () => {
@@ -291,6 +314,8 @@ describe('EndpointPool: requests', () => {
     server.script({ status: 404, body: { detail: 'Not Found' } });
     const e = await rejection(pool([server.url]).complete(request(1), never));
     expect(e.message).toContain('is the URL right?');
+    expect(e.served).toBeUndefined();
+    expect(withAdvice(e.message, e)).toBe(e.message);
   });
 
   it('adds /v1 to a bare server URL', () => {
@@ -332,7 +357,7 @@ describe('EndpointPool: probe', () => {
     expect(p.stats().endpoints.map((e) => e.state)).toEqual(['up', 'down']);
   });
 
-  it('fails fast when no endpoint answers, saying how to start one', async () => {
+  it('fails fast when no endpoint answers; the CLI says how to start one', async () => {
     const [a, b] = [await deadUrl(), await deadUrl()];
     const started = performance.now();
     const e = await rejection(pool([a, b]).probe(never, 'GAIR/autoj-13b'));
@@ -341,9 +366,12 @@ describe('EndpointPool: probe', () => {
     expect(e.fatal).toBe(true);
     expect(e.message).toContain(`${a} (connection refused)`);
     expect(e.message).toContain(`${b} (connection refused)`);
-    expect(e.message).toContain('bench serve --model GAIR/autoj-13b');
-    expect(e.message).toContain('vllm serve GAIR/autoj-13b --port 8000');
-    expect(e.message).toContain('--endpoint');
+    expect(e.model).toBe('GAIR/autoj-13b');
+    expect(e.message).toBe(`no judge server answers at ${a} (connection refused), ${b} (connection refused)`);
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message}; start one with \`bench serve --model GAIR/autoj-13b\` ` +
+        '(or `vllm serve GAIR/autoj-13b --port 8000`), or pass --endpoint URL',
+    );
   });
 
   it('times out a silent endpoint quickly', async () => {
@@ -358,8 +386,17 @@ describe('EndpointPool: probe', () => {
     const e = await rejection(pool([a.url, b.url]).probe(never, 'GAIR/autoj-13b'));
     expect(e.kind).toBe('model-not-found');
     expect(e.message).toBe(
-      `no judge server serves model "GAIR/autoj-13b": ${a.url} serves "meta-llama/Llama-2-7b"; ${b.url} serves no model; ` +
-        'start one with `bench serve --model GAIR/autoj-13b` or pass the endpoint that serves it',
+      `no judge server serves model "GAIR/autoj-13b": ${a.url} serves "meta-llama/Llama-2-7b"; ${b.url} serves no model`,
+    );
+    expect(e).toMatchObject({
+      model: 'GAIR/autoj-13b',
+      served: [
+        { endpoint: a.url, models: ['meta-llama/Llama-2-7b'] },
+        { endpoint: b.url, models: [] },
+      ],
+    });
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message}; start one with \`bench serve --model GAIR/autoj-13b\`, or pass --endpoint URL of one that serves it`,
     );
   });
 
@@ -509,7 +546,26 @@ describe('EndpointPool: all endpoints down', () => {
         `^judge server at ${server.url.replaceAll('.', '\\.')} stopped answering \\(connection refused\\) for 0\\.4 s; is it still running\\?`,
       ),
     );
-    expect(e.message).toContain('bench serve --model GAIR/autoj-13b');
+    expect(e.message).toMatch(/is it still running\?$/);
+    expect(e).toMatchObject({ endpoint: server.url, model: 'GAIR/autoj-13b' });
+    expect(withAdvice(e.message, e)).toBe(
+      `${e.message} Check its log (bench serve writes .bench/vllm.log), or start one with ` +
+        '`bench serve --model GAIR/autoj-13b` (or `vllm serve GAIR/autoj-13b --port 8000`), or pass --endpoint URL',
+    );
+  });
+
+  it('the CLI puts its advice right after the engine text, also inside an error that wraps it', async () => {
+    const [dead] = [await deadUrl()];
+    const e = await rejection(pool([dead]).probe(never));
+    // an open model: the probe named none, so the advice names none
+    expect(e.model).toBeUndefined();
+    const wrapped = new BenchError(`${e.message} (3 judgments of this run are stored)`, { cause: e });
+    expect(withAdvice(wrapped.message, wrapped)).toBe(
+      `no judge server answers at ${dead} (connection refused); start one with \`bench serve --model MODEL\` ` +
+        '(or `vllm serve MODEL --port 8000`), or pass --endpoint URL (3 judgments of this run are stored)',
+    );
+    // other errors pass unchanged
+    expect(withAdvice('boom', new Error('boom'))).toBe('boom');
   });
 
   it('resumes when the server comes back within the window', async () => {
@@ -786,5 +842,231 @@ describe('EndpointPool: several prompts per request', () => {
     const sizes = (f: FakeOpenAI) => f.completions().map((r) => promptsOf(r).length);
     expect([sizes(a), sizes(b)]).toContainEqual([6]);
     expect([sizes(a), sizes(b)]).toContainEqual([2, 2, 2]);
+  });
+});
+
+/** An OpenAI-shaped chat answer; `content` as given (null, a number: not a completion). */
+function chatBody(
+  content: unknown = 'The response is helpful. [RESULT] 4',
+  usage = { prompt_tokens: 200, completion_tokens: 30 },
+): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 0,
+    model: 'prometheus-eval/prometheus-7b-v2.0',
+    choices: [{ index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: 'stop' }],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+/** Prometheus 2's sampling: a field beyond the three every record has. */
+const OPEN_SAMPLING: OpenSampling = {
+  temperature: 1,
+  top_p: 0.9,
+  max_tokens: 1024,
+  repetition_penalty: 1.03,
+};
+
+function chatRequest(i: number, sampling: OpenSampling = OPEN_SAMPLING): PreparedRequest {
+  const messages = [
+    { role: 'system' as const, content: 'You are a fair judge assistant.' },
+    { role: 'user' as const, content: `Grade response ${i}.` },
+  ];
+  return {
+    key: `chat-${i}`,
+    model: 'prometheus-eval/prometheus-7b-v2.0',
+    prompt: JSON.stringify(messages),
+    messages,
+    sampling,
+  };
+}
+
+/** A fake whose /v1/chat/completions answers `replies` in order, then `otherwise`. */
+async function chatFake(
+  replies: (FakeReply | ((r: RecordedRequest) => FakeReply | Promise<FakeReply>))[],
+  otherwise: (r: RecordedRequest) => FakeReply | Promise<FakeReply> = () => ({ body: chatBody() }),
+  routes: Record<string, (r: RecordedRequest) => FakeReply> = {},
+): Promise<FakeOpenAI & { chat(): RecordedRequest[] }> {
+  const server = await fake({
+    models: [{ id: 'prometheus-eval/prometheus-7b-v2.0', max_model_len: 8192 }],
+    routes: {
+      ...routes,
+      'POST /v1/chat/completions': (r) => {
+        const next = replies.shift() ?? otherwise;
+        return typeof next === 'function' ? next(r) : next;
+      },
+    },
+  });
+  return Object.assign(server, {
+    chat: () => server.requests.filter((r) => r.path === '/v1/chat/completions'),
+  });
+}
+
+describe('EndpointPool: chat requests', () => {
+  it('sends the messages to /v1/chat/completions with every sampling field, and reads message.content', async () => {
+    const server = await chatFake([
+      { body: chatBody('Helpful and correct. [RESULT] 5', { prompt_tokens: 321, completion_tokens: 12 }) },
+    ]);
+    const result = await pool([server.url]).complete(chatRequest(1), never);
+    expect(result).toMatchObject({
+      text: 'Helpful and correct. [RESULT] 5',
+      finishReason: 'stop',
+      promptTokens: 321,
+      completionTokens: 12,
+      endpoint: server.url,
+      attempts: 1,
+    });
+    expect(server.completions()).toHaveLength(0);
+    const [sent] = server.chat();
+    expect(sent?.body).toEqual({
+      model: 'prometheus-eval/prometheus-7b-v2.0',
+      messages: chatRequest(1).messages,
+      temperature: 1,
+      top_p: 0.9,
+      max_tokens: 1024,
+      repetition_penalty: 1.03,
+      stream: false,
+    });
+  });
+
+  it('retries a chat answer that holds no content (content null or a number, no message, no choices)', async () => {
+    const good = chatBody('Fine. [RESULT] 3');
+    const { message: _message, ...noMessage } = (good.choices as Record<string, unknown>[])[0]!;
+    const server = await chatFake([
+      { body: chatBody(null) },
+      { body: chatBody(5) },
+      { body: { ...good, choices: [noMessage] } },
+      { body: { ...good, choices: [{ ...noMessage, message: { role: 'assistant' } }] } },
+      { body: { ...good, choices: [] } },
+      { body: { ...good, choices: undefined } },
+      { body: good },
+    ]);
+    const events: PoolEvent[] = [];
+    const p = pool([server.url], { maxAttempts: 7, onEvent: (e) => events.push(e) });
+    const result = await p.complete(chatRequest(1), never);
+    expect(result).toMatchObject({ text: 'Fine. [RESULT] 3', attempts: 7, promptTokens: 200 });
+    expect(events.flatMap((e) => (e.type === 'retry' ? [e.reason] : []))).toEqual([
+      'answer without message content (content: null)',
+      'answer without message content (content: a number)',
+      'answer without a message (message: missing)',
+      'answer without message content (content: missing)',
+      'answer without choices',
+      'answer without a list of choices (choices: missing)',
+    ]);
+  });
+
+  it('gives up on chat answers that never hold content, as on 5xx', async () => {
+    const server = await chatFake([], () => ({ body: chatBody(null) }));
+    const e = await rejection(pool([server.url], { maxAttempts: 2 }).complete(chatRequest(1), never));
+    expect(e.kind).toBe('exhausted');
+    expect(e.message).toContain('answer without message content (content: null)');
+    expect(server.chat()).toHaveLength(2);
+  });
+
+  it('completeBatch sends chat requests one per request, all at once, each with its own usage', async () => {
+    // answers only once all three are in: sent one after the other, they would never be
+    let arrived = 0;
+    let release!: () => void;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    const server = await chatFake([], async (r) => {
+      if (++arrived === 3) release();
+      await all;
+      const user = (r.body as { messages: { content: string }[] }).messages[1]!.content;
+      const n = Number(/\d+/.exec(user)![0]);
+      return { body: chatBody(`${user} [RESULT] ${n}`, { prompt_tokens: 100 + n, completion_tokens: n }) };
+    });
+    const outcomes = await pool([server.url]).completeBatch(
+      [1, 2, 3].map((i) => chatRequest(i)),
+      never,
+    );
+    expect(server.chat()).toHaveLength(3);
+    expect(outcomes).toEqual(
+      [1, 2, 3].map((i) =>
+        expect.objectContaining({
+          ok: true,
+          completion: expect.objectContaining({
+            text: `Grade response ${i}. [RESULT] ${i}`,
+            promptTokens: 100 + i,
+            completionTokens: i,
+          }),
+        }),
+      ),
+    );
+  });
+
+  it('names the chat route when a 404 is not about the model', async () => {
+    const server = await chatFake([{ status: 404, body: { detail: 'Not Found' } }], undefined, {
+      'GET /v1/models': () => ({ status: 404, body: { detail: 'Not Found' } }),
+    });
+    const e = await rejection(pool([server.url]).complete(chatRequest(1), never));
+    expect(e.kind).toBe('model-not-found');
+    expect(e.message).toContain(
+      'answered 404 Not Found: Not Found for POST /chat/completions; is the URL right?',
+    );
+  });
+});
+
+describe('EndpointPool: open sampling records', () => {
+  const withPenalty = (i: number, repetition_penalty: number): PreparedRequest => ({
+    ...request(i),
+    sampling: { ...SAMPLING, repetition_penalty } as OpenSampling,
+  });
+
+  it('sends every sampling field of a batch in its body', async () => {
+    const server = await fake({ completions: (r) => batchAnswer(r.body) });
+    const outcomes = await pool([server.url]).completeBatch(
+      [0, 1, 2].map((i) => withPenalty(i, 1.1)),
+      never,
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(server.completions()).toHaveLength(1);
+    expect(server.completions()[0]?.body).toMatchObject({ ...SAMPLING, repetition_penalty: 1.1 });
+  });
+
+  it('does not batch requests whose sampling differs in a field beyond the three', async () => {
+    const server = await fake({
+      completions: (r) => ({ body: completionBody(`single: ${promptsOf(r)[0]!.slice(-20)}`) }),
+    });
+    const outcomes = await pool([server.url]).completeBatch(
+      [withPenalty(0, 1.03), withPenalty(1, 1.2)],
+      never,
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // one request each, each with its own penalty (batched, both would go with the first's)
+    const sent = server.completions().map((r) => r.body as { prompt: unknown; repetition_penalty: number });
+    expect(sent.map((b) => [b.prompt, b.repetition_penalty]).sort()).toEqual([
+      [request(0).prompt, 1.03],
+      [request(1).prompt, 1.2],
+    ]);
+  });
+});
+
+describe('EndpointPool: probe for a judge whose model is open', () => {
+  const mtbench = loadJudgeProfile('mtbench');
+  const choose = (ids: readonly string[]) => resolveJudgeModel(mtbench, ids);
+  const LLAMA = 'meta-llama/Meta-Llama-3-70B-Instruct';
+
+  it('lists what is served without a model, and takes the one model listed', async () => {
+    const server = await fake({ models: [{ id: LLAMA, max_model_len: 8192 }] });
+    const dead = await deadUrl();
+    const p = pool([server.url, dead]);
+    const listed = await p.probe(never);
+    expect(listed.served).toEqual([LLAMA]);
+    expect(listed.model).toBeUndefined();
+    const chosen = await p.probe(never, choose);
+    expect(chosen).toMatchObject({ served: [LLAMA], model: LLAMA, maxModelLen: 8192 });
+  });
+
+  it('leaves the choice to the caller when several are listed, and leaves out endpoints serving another', async () => {
+    const a = await fake({ models: [{ id: LLAMA, max_model_len: 8192 }] });
+    const b = await fake({ models: [{ id: 'Qwen/Qwen2-72B-Instruct', max_model_len: 32768 }] });
+    const p = pool([a.url, b.url]);
+    await expect(p.probe(never, choose)).rejects.toThrow(
+      `judge mtbench leaves the model open and the server lists "${LLAMA}", "Qwen/Qwen2-72B-Instruct": name the model to use`,
+    );
+    const named = await p.probe(never, (ids) => resolveJudgeModel(mtbench, ids, LLAMA));
+    expect(named).toMatchObject({ model: LLAMA, maxModelLen: 8192 });
+    expect(p.stats().endpoints.map((e) => e.state)).toEqual(['up', 'excluded']);
   });
 });

@@ -1,0 +1,66 @@
+import { JudgeServerError } from '../client/errors.js';
+
+/**
+ * What the command line adds to an engine error: which flag or command fixes it. The
+ * engine (harness/client) says what is wrong in the server's terms and carries the facts
+ * as fields (kind, endpoint, model, what is served, whether a key was sent); the flags
+ * and commands that fix it are the CLI's, so they are named here only.
+ */
+
+/** The advice for an error (a JudgeServerError, or one that wraps it as its cause); '' when none. */
+export function adviceFor(e: unknown): string {
+  const server = judgeServerError(e);
+  return server ? serverAdvice(server) : '';
+}
+
+/**
+ * `message` (the error's, as the CLI prints it) with the advice for `e`: right after
+ * the engine's own text when another error wraps it (`... is it still running? Check its
+ * log ... (12 judgments of this run are stored; ...)`), else at the end.
+ */
+export function withAdvice(message: string, e: unknown): string {
+  const server = judgeServerError(e);
+  const advice = server ? serverAdvice(server) : '';
+  if (!server || advice === '') return message;
+  const inner = server.message;
+  const at = message.indexOf(inner);
+  if (at < 0) return join(message, advice);
+  return message.slice(0, at) + join(inner, advice) + message.slice(at + inner.length);
+}
+
+function judgeServerError(e: unknown): JudgeServerError | undefined {
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 5; depth++) {
+    if (cur instanceof JudgeServerError) return cur;
+    cur = cur.cause;
+  }
+  return undefined;
+}
+
+function serverAdvice(e: JudgeServerError): string {
+  const model = e.model ?? 'MODEL';
+  const start = `start one with \`bench serve --model ${model}\` (or \`vllm serve ${model} --port 8000\`), or pass --endpoint URL`;
+  switch (e.kind) {
+    case 'unreachable':
+      // one server that stopped answering: its log says why
+      return e.endpoint === undefined
+        ? start
+        : `check its log (bench serve writes .bench/vllm.log), or ${start}`;
+    case 'unauthorized':
+      return e.keyGiven
+        ? 'pass the key the server was started with (--api-key or $BENCH_API_KEY)'
+        : 'pass the key the server was started with as --api-key or $BENCH_API_KEY';
+    case 'model-not-found':
+      if (e.served === undefined) return ''; // not an OpenAI API: the message says so
+      if (e.endpoint === undefined) {
+        return `start one with \`bench serve --model ${model}\`, or pass --endpoint URL of one that serves it`;
+      }
+      return `start it with --served-model-name ${model}, as bench serve does, or judge with a served model (--served-model-name NAME)`;
+    default:
+      return '';
+  }
+}
+
+/** `text; advice`, or `text? Advice` after a question or a sentence. */
+function join(text: string, advice: string): string {
+  return /[?.]$/.test(text) ? `${text} ${advice[0]!.toUpperCase()}${advice.slice(1)}` : `${text}; ${advice}`;
+}
