@@ -20,9 +20,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { commands } from '../harness/cli/commands/index.js';
+import { benchCommands } from '../harness/cli/commands/index.js';
 import { runCli } from '../harness/cli/program.js';
 import { judgingChannel, type RunSummary, type RunTiming } from '../harness/runner/run-judgments.js';
+import { builtInSuites } from '../suites/index.js';
 
 const args = process.argv.slice(2);
 const listAfter = (name: string): string[] => {
@@ -99,7 +100,7 @@ try {
       cwd: process.cwd(),
       signal: new AbortController().signal,
     },
-    commands,
+    benchCommands(builtInSuites),
   );
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

@@ -7,8 +7,9 @@
  *   npm run build && node dist/benchmarks/length-run.js [--source DIR] [--bootstrap N]
  */
 import { resolve } from 'node:path';
-import { commands } from '../harness/cli/commands/index.js';
+import { benchCommands } from '../harness/cli/commands/index.js';
 import { runCli } from '../harness/cli/program.js';
+import { builtInSuites } from '../suites/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -34,7 +35,7 @@ const code = await runCli(
     cwd: process.cwd(),
     signal: new AbortController().signal,
   },
-  commands,
+  benchCommands(builtInSuites),
 );
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);

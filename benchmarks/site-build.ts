@@ -14,13 +14,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { commands } from '../harness/cli/commands/index.js';
+import { benchCommands } from '../harness/cli/commands/index.js';
 import { runCli } from '../harness/cli/program.js';
-import { buildSite, bundledPaperFile, readPaperTable, sourceOutputs } from '../harness/report/index.js';
+import { buildSite, sourceOutputs } from '../harness/report/index.js';
 import { openSourceFiles } from '../harness/source/files.js';
 import { listRuns } from '../harness/store/run-archive.js';
 import { alpacaEvalInstructions } from '../suites/alpacaeval/instruction-set.js';
+import { bundledPaperFile, readPaperTable } from '../suites/alpacaeval/paper-table.js';
+import { alpacaEvalSection } from '../suites/alpacaeval/report/section.js';
 import type { AlpacaEvalResult, ItemRef } from '../suites/alpacaeval/result.js';
+import { builtInSuites } from '../suites/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -57,7 +60,7 @@ async function lengthResult(): Promise<{ result: AlpacaEvalResult; from: string 
       cwd: process.cwd(),
       signal: new AbortController().signal,
     },
-    commands,
+    benchCommands(builtInSuites),
   );
   rmSync(home, { recursive: true, force: true });
   if (code !== 0) throw new Error(`bench run alpacaeval exited ${code}`);
@@ -94,12 +97,15 @@ const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const summary = await buildSite(
   {
-    alpacaeval: [{ result: run }],
-    pairwise: [],
-    paper,
-    instructions,
-    outputs: sourceOutputs(files, instructions),
-    critiques: (key) => ({ text: `critique for ${key}\nRating: [[5]]`, finishReason: 'stop' }),
+    sections: [
+      alpacaEvalSection({
+        alpacaeval: [{ result: run }],
+        paper,
+        instructions,
+        outputs: sourceOutputs(files, instructions),
+        critiques: (key) => ({ text: `critique for ${key}\nRating: [[5]]`, finishReason: 'stop' }),
+      }),
+    ],
   },
   out,
 );

@@ -1,6 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { BenchError } from '../core/errors.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -52,30 +50,4 @@ export function resolveLeaderboardsDir(flag: string | undefined, io: CliIO): str
 /** The rendered report site: `site/` of the working directory [env BENCH_SITE]. */
 export function resolveSiteDir(flag: string | undefined, io: CliIO): string {
   return resolve(io.cwd, flag ?? io.env.BENCH_SITE ?? 'site');
-}
-
-/** Auto-J's released data: --data, then $AUTOJ_DATA, then ../shared/data/auto-j (from the working directory). */
-export function resolveAutojDataDir(flag: string | undefined, io: CliIO): string {
-  const given = flag ?? io.env.AUTOJ_DATA;
-  if (given !== undefined && given !== '') {
-    const dir = resolve(io.cwd, given);
-    if (!isDirectory(dir)) {
-      throw new BenchError(`${flag !== undefined ? '--data' : '$AUTOJ_DATA'} ${given}: no such folder`, {
-        exitCode: 2,
-      });
-    }
-    return dir;
-  }
-  const fallback = resolve(io.cwd, DEFAULT_AUTOJ_DATA);
-  if (isDirectory(fallback)) return fallback;
-  throw new BenchError(
-    `no Auto-J data folder: pass --data DIR (or set AUTOJ_DATA); ${DEFAULT_AUTOJ_DATA} does not exist here`,
-    { exitCode: 2 },
-  );
-}
-
-export const DEFAULT_AUTOJ_DATA = '../shared/data/auto-j';
-
-function isDirectory(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory();
 }

@@ -1,31 +1,29 @@
 /**
- * The report stage: a static, self-contained HTML site rendered from stored results
- * (AlpacaEval runs, pairwise runs, leaderboard histories, the Auto-J paper's table).
+ * The report stage: a static, self-contained HTML site rendered from stored results. It
+ * knows no suite: each suite plans its own pages (`SuiteReport`, sections.ts) from its
+ * archived runs, and the site puts them together with the overview and the navigation.
  *
- *   const input = await loadSiteInput({ runsDir, leaderboardsDir });
- *   await buildSite({ ...input, outputs, critiques, instructions }, 'site');
+ *   const sections = await loadSiteSections(runsDir, suites, context);
+ *   await buildSite({ sections }, 'site');
  */
 export { buildSite, SITE_MARKER } from './site.js';
-export {
-  bundledPaperFile,
-  loadLeaderboardHistories,
-  loadSiteInput,
-  loadStoredResults,
-  readPaperTable,
-  type LoadSiteOptions,
-  type StoredResults,
-} from './load.js';
+export { loadLeaderboardHistories, loadSiteSections, runArchiveOf, type ReportedSuite } from './load.js';
 export { sourceOutputs } from './source-outputs.js';
+export { packageFolder } from './templates.js';
 export type {
-  AlpacaEvalRunInput,
+  NavPlan,
+  OverviewPart,
+  PagePlan,
+  ReportContext,
+  RunArchive,
+  SiteSection,
+  SuiteReport,
+} from './sections.js';
+export type {
   BuildOptions,
   BuildSummary,
   CritiqueLookup,
   ItemText,
-  OtherRunInput,
   OutputsLookup,
-  PaperRow,
-  PaperTable,
-  Publication,
   SiteInput,
 } from './types.js';

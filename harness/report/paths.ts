@@ -3,9 +3,10 @@ import { sha256Hex } from '../core/hash.js';
 import { fileSlug } from '../core/safe-name.js';
 
 /**
- * Where each page of the site lives, as site-relative paths with `/`. Names derived from
- * judge and model ids go through `fileSlug` (a whitelist of characters plus a hash of
- * the original), and distinct ids never share a file, even on case-insensitive disks.
+ * File names for pages derived from ids (judge and model names): `fileSlug` (a whitelist
+ * of characters plus a hash of the original), and distinct ids never share a file within
+ * a scope, even on case-insensitive disks. Each suite names its pages with one of these
+ * (suites/alpacaeval/report/paths.ts), under a folder of its own.
  */
 export class SitePaths {
   private readonly taken = new Set<string>();
@@ -22,39 +23,9 @@ export class SitePaths {
     this.slugs.set(key, slug);
     return slug;
   }
-
-  alpacaEval(judge: string): string {
-    return `alpacaeval/${this.slug('judges', judge)}/index.html`;
-  }
-
-  model(judge: string, model: string): string {
-    const j = this.slug('judges', judge);
-    return `alpacaeval/${j}/models/${this.slug(`models/${j}`, model)}.html`;
-  }
-
-  /** The leaderboard page of a run that is not the judge's published one. */
-  run(judge: string, runId: string): string {
-    const j = this.slug('judges', judge);
-    return `alpacaeval/${j}/runs/${this.slug(`runs/${j}`, runId)}/index.html`;
-  }
-
-  runModel(judge: string, runId: string, model: string): string {
-    const j = this.slug('judges', judge);
-    const r = this.slug(`runs/${j}`, runId);
-    return `alpacaeval/${j}/runs/${r}/models/${this.slug(`models/${j}/${r}`, model)}.html`;
-  }
-
-  pairwise(judge: string): string {
-    return `pairwise/${this.slug('pairwise', judge)}.html`;
-  }
-
-  history(judge: string): string {
-    return `history/${this.slug('history', judge)}.html`;
-  }
 }
 
 export const OVERVIEW_PAGE = 'index.html';
-export const PAPER_PAGE = 'paper.html';
 
 /** The relative link from page `from` to page `to` (both site-relative). */
 export function link(from: string, to: string): string {

@@ -4,30 +4,23 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { HARNESS_VERSION } from '../core/provenance.js';
 import { BenchError, errorMessage } from '../core/errors.js';
 import { processIsAlive } from '../core/process.js';
-import type { ItemText } from './types.js';
-import type { AlpacaEvalRunInput, BuildOptions, BuildSummary, OtherRunInput, SiteInput } from './types.js';
+import type { BuildOptions, BuildSummary, SiteInput } from './types.js';
 import { dateTime } from './format.js';
-import { fileInside, link, OVERVIEW_PAGE, PAPER_PAGE, SitePaths } from './paths.js';
-import { loadRenderer, type PageTemplate } from './templates.js';
-import { historyView } from './views/history.js';
-import { leaderboardView, modelFacts, type ModelFacts } from './views/leaderboard.js';
-import { runLabel } from './views/common.js';
-import { itemIndices, modelView } from './views/model.js';
-import { overviewView } from './views/overview.js';
+import { fileInside, OVERVIEW_PAGE } from './paths.js';
+import { loadRenderer } from './templates.js';
 import { chrome, type NavEntry } from './views/page.js';
-import { paperView } from './views/paper.js';
-import { pairwiseView } from './views/pairwise.js';
 
 /** Marks a folder as a site built here: only such a folder (or an empty one) is ever replaced. */
 export const SITE_MARKER = '.autoj-bench-site';
 
-/** How many submissions are read at once for model pages (gunzip + parse). */
-const OUTPUT_CONCURRENCY = 3;
+/** How many pages are made at once (a model page reads its submission: gunzip + parse). */
+const PAGE_CONCURRENCY = 3;
 
 /**
  * Renders the whole site into a temporary folder beside `outDir` and moves it into
  * place: readers see the old site or the new one, and a failed build leaves the old
- * site as it was. Returns the pages written.
+ * site as it was. The overview comes first, made of the suites' overview parts; then
+ * every page the suites planned. Returns the pages written.
  */
 export async function buildSite(
   input: SiteInput,
@@ -120,33 +113,32 @@ async function swapInto(tmp: string, out: string, tag: string): Promise<void> {
   if (moved) await rm(old, { recursive: true, force: true });
 }
 
-interface Planned {
-  readonly run: AlpacaEvalRunInput;
-  readonly page: string;
-  readonly facts: ModelFacts[];
-  /** null for a judge's published leaderboard; what the run is, for any other run */
-  readonly other: { readonly label: string } | null;
-}
+/** Where a suite's entries go when it gives no `order`: after the built-in suites'. */
+const DEFAULT_ORDER = 100;
 
-/** A run that ranks no model is never published, not even as another run. */
-function ranksAModel(run: { result: AlpacaEvalRunInput['result'] }): boolean {
-  return run.result.models.some((m) => m.rank !== null);
-}
-
-/** The id of another run's pages: its archive file, or its finishing time. */
-function runId(run: OtherRunInput): string {
-  return run.file
-    ? basename(run.file).replace(/\.json$/, '')
-    : run.result.manifest.finishedAt.replace(/[:.]/g, '-');
+function byOrder<T extends { readonly order?: number }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (a.order ?? DEFAULT_ORDER) - (b.order ?? DEFAULT_ORDER));
 }
 
 async function renderSite(input: SiteInput, root: string, options: BuildOptions): Promise<string[]> {
-  const renderer = await loadRenderer(options.reportsDir);
+  const renderer = await loadRenderer(options.reportsDir, input.sections);
   const now = (options.now ?? (() => new Date()))();
   const site = { generatedAt: dateTime(now.toISOString()), harnessVersion: HARNESS_VERSION };
-  const paths = new SitePaths();
   const log = options.log ?? (() => {});
   const written: string[] = [];
+
+  const pages = input.sections.flatMap((s) => s.pages.map((p) => ({ suite: s.suite, plan: p })));
+  const owner = new Map<string, string>([[OVERVIEW_PAGE, 'the overview']]);
+  for (const { suite, plan } of pages) {
+    const before = owner.get(plan.page);
+    if (before !== undefined)
+      throw new BenchError(`report page ${plan.page} of suite ${suite} is already ${before}'s`);
+    owner.set(plan.page, `suite ${suite}`);
+  }
+  const nav: NavEntry[] = [
+    { label: 'Overview', page: OVERVIEW_PAGE, section: 'overview' },
+    ...byOrder(input.sections.flatMap((s) => s.nav)),
+  ];
 
   const write = async (page: string, html: string) => {
     const file = fileInside(root, page);
@@ -156,157 +148,61 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
   };
   const emit = (
     page: string,
-    template: PageTemplate,
+    template: string,
     section: string,
     title: string,
     view: object,
     script: boolean,
   ) => write(page, renderer.render(template, chrome(page, section, title, nav, site), view, { script }));
 
-  // Plan every page first, so the navigation and cross links are known.
-  const planned: Planned[] = input.alpacaeval.filter(ranksAModel).map((run) => {
-    const judge = run.result.judge.name;
-    return {
-      run,
-      page: paths.alpacaEval(judge),
-      facts: modelFacts(run, (model) => paths.model(judge, model)),
-      other: null,
-    };
-  });
-  const others: Planned[] = (input.otherRuns ?? []).filter(ranksAModel).map((run) => {
-    const judge = run.result.judge.name;
-    const id = runId(run);
-    return {
-      run,
-      page: paths.run(judge, id),
-      facts: modelFacts(run, (model) => paths.runModel(judge, id, model)),
-      other: { label: runLabel(run.result) },
-    };
-  });
-  const paperJudge = input.paperJudge ?? 'autoj';
-  const paperRun = planned.find((p) => p.run.result.judge.name === paperJudge);
-  const pairwise = input.pairwise.map((result) => ({ result, page: paths.pairwise(result.judge.name) }));
-  const histories = (input.history ?? []).map((history) => ({ history, page: paths.history(history.judge) }));
-
-  const nav: NavEntry[] = [
-    { label: 'Overview', page: OVERVIEW_PAGE, section: 'overview' },
-    ...planned.map((p) => ({
-      label: `AlpacaEval: ${p.run.result.judge.name}`,
-      page: p.page,
-      section: p.page,
-    })),
-    ...pairwise.map((p) => ({ label: `Pairwise: ${p.result.judge.name}`, page: p.page, section: p.page })),
-    ...(input.paper ? [{ label: 'Paper', page: PAPER_PAGE, section: PAPER_PAGE }] : []),
-    ...histories.map((h) => ({ label: `History: ${h.history.judge}`, page: h.page, section: h.page })),
-  ];
-
-  const modelPageOf = (judge: string) => {
-    const p = planned.find((x) => x.run.result.judge.name === judge);
-    const known = new Set(p?.facts.map((f) => f.model.model));
-    return (from: string, model: string) => (known.has(model) ? link(from, paths.model(judge, model)) : '');
-  };
-
+  const parts = byOrder(
+    input.sections.flatMap((s) =>
+      s.overview.map((part) => ({ ...part, template: `${s.suite}/${part.template}` })),
+    ),
+  );
   await emit(
     OVERVIEW_PAGE,
     'overview',
     'overview',
     'Overview',
-    overviewView({
-      alpaca: planned.map((p) => ({
-        run: p.run,
-        href: link(OVERVIEW_PAGE, p.page),
-        modelHref: (model) => modelPageOf(p.run.result.judge.name)(OVERVIEW_PAGE, model),
-      })),
-      otherRuns: others.map((p) => ({
-        judge: p.run.result.judge.name,
-        label: p.other!.label,
-        href: link(OVERVIEW_PAGE, p.page),
-      })),
-      pairwise: pairwise.map((p) => ({ result: p.result, href: link(OVERVIEW_PAGE, p.page) })),
-      history: histories.map((h) => ({ history: h.history, href: link(OVERVIEW_PAGE, h.page) })),
-      paper: input.paper ? { href: PAPER_PAGE, hasRun: paperRun !== undefined, judge: paperJudge } : null,
-    }),
+    {
+      suites: input.sections.map((s) => s.suite),
+      parts: parts.map((part) => renderer.fragment(part.template, part.view)),
+      empty: !parts.some((part) => part.results !== false),
+    },
     false,
   );
 
-  for (const p of [...planned, ...others]) {
-    const judge = p.run.result.judge.name;
-    const published = planned.find((x) => x.run.result.judge.name === judge);
-    const section = published?.page ?? 'overview';
-    log(
-      `report: ${judge}${p.other ? ` (${p.other.label})` : ''}: leaderboard and ${p.facts.length} model pages`,
-    );
-    const status = p.other
-      ? { label: p.other.label, publishedHref: published ? link(p.page, published.page) : '' }
-      : null;
-    await emit(
-      p.page,
-      'leaderboard',
-      section,
-      p.other ? `AlpacaEval: ${judge}, ${p.other.label}` : `AlpacaEval: ${judge}`,
-      leaderboardView(p.run, p.page, p.facts, status),
-      true,
-    );
-    const instructions = input.instructions;
-    await forEachLimited(p.facts, OUTPUT_CONCURRENCY, async (f) => {
-      const indices = itemIndices(f.model);
-      let texts: ReadonlyMap<number, ItemText> | null = null;
-      if (input.outputs && indices.length > 0) texts = await input.outputs(f.model.model, indices);
-      else if (input.outputs) texts = new Map();
-      const view = modelView(
-        p.run.result,
-        f,
-        f.page,
-        p.page,
-        texts,
-        instructions,
-        input.critiques,
-        p.other?.label ?? '',
-      );
-      await emit(f.page, 'model', section, `${f.model.model} · ${judge}`, view, false);
-    });
-  }
-
-  for (const p of pairwise) {
-    await emit(p.page, 'pairwise', p.page, `Pairwise: ${p.result.judge.name}`, pairwiseView(p.result), false);
-  }
-
-  if (input.paper) {
-    await emit(
-      PAPER_PAGE,
-      'paper',
-      PAPER_PAGE,
-      'Auto-J paper, Table 24',
-      paperView(input.paper, paperRun?.run, paperRun?.facts, PAPER_PAGE),
-      true,
-    );
-  }
-
-  for (const h of histories) {
-    const href = modelPageOf(h.history.judge);
-    await emit(
-      h.page,
-      'history',
-      h.page,
-      `History: ${h.history.judge}`,
-      historyView(h.history, (m) => href(h.page, m)),
-      true,
-    );
-  }
+  await forEachLimited(pages, PAGE_CONCURRENCY, async ({ suite, plan }) => {
+    if (plan.log) log(plan.log);
+    const view = await plan.view();
+    await emit(plan.page, `${suite}/${plan.template}`, plan.section, plan.title, view, plan.script);
+  });
   return written;
 }
 
+/**
+ * `fn` over `items`, `limit` at a time. The first failure stops the taking of new items,
+ * and is thrown once every call under way has ended: nothing writes into the build
+ * folder after the build has failed and removed it.
+ */
 async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const item = items[next++]!;
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }

@@ -3,6 +3,29 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { InputError, errorMessage } from '../core/errors.js';
 
+/** The part of the manifest every suite's result shares: how and when the run happened. */
+export interface RunManifest {
+  readonly harnessVersion: string;
+  readonly gitCommit: string | null;
+  readonly node: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+}
+
+/**
+ * What every result document has, whatever its suite: the run envelope. The archive, the
+ * report and `bench run` read only these fields; the rest is the suite's.
+ */
+export interface RunEnvelope {
+  readonly suite: string;
+  /** absent in documents of suites that version none (pairwise) */
+  readonly schemaVersion?: number;
+  readonly judge: { readonly name: string; readonly description?: string };
+  /** optional only in documents not yet archived (a result scored in memory) */
+  readonly manifest?: RunManifest;
+}
+
 /**
  * Every `bench run` keeps its result document here, so reports and leaderboards can be
  * rebuilt without judging again. File names sort by time.

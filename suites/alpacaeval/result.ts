@@ -1,6 +1,7 @@
 import type { JudgeInfo } from '../../harness/core/types.js';
 import type { AlignmentReport } from '../../harness/source/align.js';
 import type { Interval } from '../../harness/stats/bootstrap.js';
+import type { RunManifest as SharedManifest } from '../../harness/store/run-archive.js';
 
 /** A statistic in a result document: null value (with the reason) where undefined. */
 export interface StatisticResult {
@@ -69,13 +70,8 @@ export interface SkippedModel {
   readonly references?: readonly string[];
 }
 
-export interface RunManifest {
-  readonly harnessVersion: string;
-  readonly gitCommit: string | null;
-  readonly node: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
+/** The shared manifest of every run, then what an AlpacaEval run read and judged. */
+export interface RunManifest extends SharedManifest {
   readonly source: string;
   readonly instructionSetSha256: string;
   readonly referenceFiles: Readonly<Record<string, string>>;

@@ -15,6 +15,8 @@ import {
   type ModelScoreVector,
 } from '../../harness/aggregate/model-aggregate.js';
 import { runJudgments, type RunOptions, type RunSummary } from '../../harness/runner/run-judgments.js';
+import type { SuiteOutput } from '../../harness/suite/contract.js';
+import { withManifest } from '../../harness/suite/execute.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
@@ -69,6 +71,19 @@ interface JudgedModel {
 export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaEvalResult> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
+  const output = await judgeAlpacaEval(options);
+  return withManifest(output, {
+    startedAt,
+    finishedAt: now(),
+    harnessVersion: options.harnessVersion,
+    gitCommit: options.gitCommit,
+  });
+}
+
+/** `runAlpacaEval` without the shared part of the manifest: the suite's run (index.ts). */
+export async function judgeAlpacaEval(
+  options: Omit<AlpacaEvalOptions, 'harnessVersion' | 'gitCommit' | 'now'>,
+): Promise<SuiteOutput<AlpacaEvalResult>> {
   const references: Reference[] = [];
   for (const spec of options.references) {
     references.push(
@@ -241,8 +256,7 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
   }));
   modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
 
-  const finishedAt = now();
-  return {
+  const result: Omit<AlpacaEvalResult, 'manifest'> = {
     suite: 'alpacaeval',
     schemaVersion: 1,
     judge: options.judge.info,
@@ -258,13 +272,10 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
     models: modelResults,
     correlations,
     skipped,
+  };
+  return {
+    result,
     manifest: {
-      harnessVersion: options.harnessVersion,
-      gitCommit: options.gitCommit,
-      node: process.version,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
       source: options.files.location,
       instructionSetSha256: set.sha256,
       referenceFiles: Object.fromEntries(references.map((r) => [r.name, r.file])),
@@ -273,7 +284,10 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
   };
 }
 
-async function chooseModels(options: AlpacaEvalOptions, references: readonly Reference[]): Promise<string[]> {
+async function chooseModels(
+  options: Pick<AlpacaEvalOptions, 'models' | 'files'>,
+  references: readonly Reference[],
+): Promise<string[]> {
   if (options.models && options.models.length > 0) {
     for (const m of options.models) {
       if (!isSafePathSegment(m)) {

@@ -9,6 +9,7 @@
  */
 import type { Verdict } from '../../harness/core/types.js';
 import type { FileInfo } from '../../harness/source/autoj-pairwise.js';
+import type { RunManifest } from '../../harness/store/run-archive.js';
 import type { ReferenceRow } from './references.js';
 
 export type Interval = readonly [number, number];
@@ -114,11 +115,5 @@ export interface PairwiseResult {
   readonly manifest?: PairwiseManifest;
 }
 
-export interface PairwiseManifest {
-  readonly harnessVersion: string;
-  readonly gitCommit: string | null;
-  readonly node: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
-}
+/** The shared manifest of every run: a pairwise run adds nothing to it. */
+export type PairwiseManifest = RunManifest;

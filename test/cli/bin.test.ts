@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * "Permission denied" on a fresh clone. The build marks it executable; run it as npx does.
  * (`npm test` builds dist/ before the tests run.)
  */
-const BIN = new URL('../../dist/harness/cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../../dist/bin/bench.js', import.meta.url).pathname;
 
 describe('the bench executable', () => {
   it('is executable and runs by itself, as npx runs it', async () => {

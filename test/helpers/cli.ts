@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commands } from '../../harness/cli/commands/index.js';
+import { benchCommands } from '../../harness/cli/commands/index.js';
 import type { CliIO } from '../../harness/cli/io.js';
 import { runCli, type CommandRegistrar } from '../../harness/cli/program.js';
+import { builtInSuites } from '../../suites/index.js';
 
 export interface CliResult {
   code: number;
@@ -43,7 +44,7 @@ export async function runBench(
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
   };
-  const code = await runCli(args, io, options.commands ?? commands);
+  const code = await runCli(args, io, options.commands ?? benchCommands(builtInSuites));
   return { code, stdout, stderr };
 }
 

@@ -13,7 +13,7 @@ import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  * either way the rerun asks the server only for what the store lacks.
  * (`npm test` builds dist/ before the tests run.)
  */
-const BIN = new URL('../../dist/harness/cli/bin.js', import.meta.url).pathname;
+const BIN = new URL('../../dist/bin/bench.js', import.meta.url).pathname;
 const sims: VllmSim[] = [];
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop()));

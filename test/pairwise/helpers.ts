@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../../harness/cli/commands/run.js';
-import { runPairwise } from '../../harness/cli/commands/run-pairwise.js';
+import { SuiteRegistry } from '../../harness/suite/registry.js';
+import { pairwiseSuite } from '../../suites/pairwise/index.js';
 import { runBench, scratchHome, SHARED_DATA, type CliResult } from '../helpers/cli.js';
 
 export const AUTOJ = path.join(SHARED_DATA, 'auto-j');
@@ -18,7 +19,7 @@ export function runPairwiseCli(
   return runBench(['run', 'pairwise', ...args], {
     env: { BENCH_HOME: scratchHome(), ...options.env },
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    commands: [runCommand([runPairwise])],
+    commands: [runCommand(new SuiteRegistry([pairwiseSuite]))],
   });
 }
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, bundledPaperFile, readPaperTable } from '../../harness/report/index.js';
+import { bundledPaperFile, readPaperTable } from '../../suites/alpacaeval/paper-table.js';
+import { buildSite } from './build.js';
 import { CHROMIUM, fileUrl, launchBrowser, SCREENSHOTS, watchedPage, type Browser } from './browser.js';
 import {
   EVIL_MODEL,

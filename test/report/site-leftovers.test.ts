@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSite } from '../../harness/report/index.js';
+import { buildSite } from './build.js';
 import { deadPid } from '../helpers/processes.js';
 
 const NOW = () => new Date('2026-11-21T00:00:00Z');

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
-import { buildSite, bundledPaperFile, readPaperTable, SITE_MARKER } from '../../harness/report/index.js';
-import type { SiteInput } from '../../harness/report/types.js';
+import { SITE_MARKER } from '../../harness/report/index.js';
+import { bundledPaperFile, readPaperTable } from '../../suites/alpacaeval/paper-table.js';
+import { buildSite, type SiteInput } from './build.js';
 import {
   ATTR_PAYLOAD,
   EVIL_MODEL,

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interval, num, percent, publicLocation, scoreDigits, signed } from '../../harness/report/format.js';
-import { loadLeaderboardHistories, loadStoredResults } from '../../harness/report/load.js';
-import { bundledPaperFile, readPaperTable } from '../../harness/report/index.js';
-import { fileInside, link, SitePaths } from '../../harness/report/paths.js';
-import { historyView } from '../../harness/report/views/history.js';
-import { changeText, leaderboardView, modelFacts } from '../../harness/report/views/leaderboard.js';
-import { paperView } from '../../harness/report/views/paper.js';
-import { pairwiseView } from '../../harness/report/views/pairwise.js';
+import { loadLeaderboardHistories } from '../../harness/report/load.js';
+import { fileInside, link } from '../../harness/report/paths.js';
+import { bundledPaperFile, readPaperTable } from '../../suites/alpacaeval/paper-table.js';
+import { historyView } from '../../suites/alpacaeval/report/history.js';
+import { changeText, leaderboardView, modelFacts } from '../../suites/alpacaeval/report/leaderboard.js';
+import { paperView } from '../../suites/alpacaeval/report/paper.js';
+import { AlpacaEvalPaths } from '../../suites/alpacaeval/report/paths.js';
+import { loadStoredResults } from '../../suites/alpacaeval/report/publish.js';
+import { pairwiseView } from '../../suites/pairwise/report/pairwise.js';
 import { lengthJudgeInfo } from '../../harness/judge/length.js';
 import { fakeAutojRun, fakeHistory, modelIds, realPairwiseResult } from './fixtures.js';
 
@@ -42,7 +44,7 @@ describe('paths', () => {
   });
 
   it('gives distinct ids distinct file names, also when only the case differs', () => {
-    const paths = new SitePaths();
+    const paths = new AlpacaEvalPaths();
     const a = paths.model('autoj', 'Model');
     const b = paths.model('autoj', 'model');
     expect(a).not.toBe(b);
@@ -60,7 +62,7 @@ describe('view models', () => {
     const run = fakeAutojRun(modelIds(8));
     const previous = fakeAutojRun(modelIds(6), { seed: 99 });
     const input = { result: run.result, previous: previous.result };
-    const paths = new SitePaths();
+    const paths = new AlpacaEvalPaths();
     const facts = modelFacts(input, (m) => paths.model('autoj', m));
     const prevRank = new Map(previous.result.models.map((m) => [m.model, m.rank!]));
     for (const f of facts) {
@@ -154,7 +156,7 @@ describe('chart views (issue 9, point 21)', () => {
       ...run.result,
       judge: { ...lengthJudgeInfo },
     };
-    const paths = new SitePaths();
+    const paths = new AlpacaEvalPaths();
     const facts = modelFacts({ result }, (m) => paths.model('length', m));
     const view = leaderboardView({ result }, paths.alpacaEval('length'), facts);
     expect(view.charts.map((c) => c.title)).not.toContain('length: score against output length');
@@ -163,7 +165,7 @@ describe('chart views (issue 9, point 21)', () => {
 
   it('a small leaderboard promises no band it does not draw, and ranks whole ranks', () => {
     const run = fakeAutojRun(modelIds(3));
-    const paths = new SitePaths();
+    const paths = new AlpacaEvalPaths();
     const facts = modelFacts({ result: run.result }, (m) => paths.model('autoj', m));
     const view = leaderboardView({ result: run.result }, paths.alpacaEval('autoj'), facts);
     const score = view.charts[0]!;
@@ -179,7 +181,7 @@ describe('chart views (issue 9, point 21)', () => {
 
   it('every wide chart has a copy drawn for narrow screens, and small charts fit one as they are', async () => {
     const run = fakeAutojRun(modelIds(12));
-    const paths = new SitePaths();
+    const paths = new AlpacaEvalPaths();
     const facts = modelFacts({ result: run.result }, (m) => paths.model('autoj', m));
     const charts = [
       ...leaderboardView({ result: run.result }, paths.alpacaEval('autoj'), facts).charts,
@@ -200,7 +202,7 @@ describe('chart views (issue 9, point 21)', () => {
   it('paper: the chart whose caption promises a dashed equality line draws one', async () => {
     const paper = await readPaperTable(bundledPaperFile());
     const run = fakeAutojRun(paper.rows.slice(0, 20).map((r) => r.alpacaEvalId));
-    const paths = new SitePaths();
+    const paths = new AlpacaEvalPaths();
     const facts = modelFacts({ result: run.result }, (m) => paths.model('autoj', m));
     const view = paperView(paper, { result: run.result }, facts, 'paper.html');
     const chart = view.charts.find((c) => c.caption.includes('dashed line is equality'))!;

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commands } from '../../harness/cli/commands/index.js';
+import { benchCommands } from '../../harness/cli/commands/index.js';
 import type { CliIO } from '../../harness/cli/io.js';
 import { runCli } from '../../harness/cli/program.js';
 import { freePort, makeFakeVllm, processGone, type FakeVllm } from './fake-vllm.js';
+import { builtInSuites } from '../../suites/index.js';
+
+const commands = benchCommands(builtInSuites);
 
 let fake: FakeVllm;
 beforeEach(() => {

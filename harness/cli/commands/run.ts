@@ -1,11 +1,187 @@
+import { join, resolve } from 'node:path';
+import type { Argv, Options } from 'yargs';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { BenchError } from '../../core/errors.js';
+import type { SourceFiles } from '../../source/files.js';
+import { archiveRun } from '../../store/run-archive.js';
+import type { AnySuite, SuiteContext } from '../../suite/contract.js';
+import { checkSuiteOptions, executeSuite } from '../../suite/execute.js';
+import type { OptionDeclaration } from '../../suite/options.js';
+import type { SuiteRegistry } from '../../suite/registry.js';
+import { toJson } from '../format.js';
+import { warningsTo, type CliIO } from '../io.js';
+import {
+  judgeOptions,
+  openJudge,
+  runOptionsFor,
+  type JudgeArgs,
+  type OpenedJudge,
+} from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
+import { runsDir } from '../settings.js';
+import { openSource, sourceOptions } from '../source-options.js';
+import { renderReport } from './report.js';
 
-/** Suites run under `bench run <suite>`; each registers itself as a subcommand. */
-export function runCommand(suites: readonly CommandRegistrar[]): CommandRegistrar {
+/**
+ * `bench run <suite>`, one subcommand per suite of the registry, made from its declaration:
+ * the judge's flags (when it judges), --source/--offline (when it reads AlpacaEval), its
+ * own options, and --out, --report, --json for every suite.
+ */
+export function runCommand(suites: SuiteRegistry): CommandRegistrar {
   return (cli, io, setExitCode) =>
-    cli.command('run', 'judge a suite and measure the judge (alpacaeval, pairwise)', (sub) => {
+    cli.command(`run`, `judge a suite and measure the judge (${suites.names.join(', ')})`, (sub) => {
       let y = sub;
-      for (const register of suites) y = register(y, io, setExitCode);
-      return y.demandCommand(1, 'name a suite: bench run alpacaeval | bench run pairwise');
+      for (const suite of suites.suites) {
+        y = y.command(
+          suite.name,
+          suite.description,
+          (s) => suiteFlags(suite, s),
+          async (args) => {
+            const code = await runSuite(suite, args as unknown as SuiteArgs, io, suites);
+            if (code !== 0) setExitCode(code);
+          },
+        );
+      }
+      return y.demandCommand(1, `name a suite: ${suites.names.map((n) => `bench run ${n}`).join(' | ')}`);
     });
+}
+
+function suiteFlags<T>(suite: AnySuite, y: Argv<T>): Argv<T> {
+  let b: Argv<T> = y;
+  if (suite.judge !== 'none') b = judgeOptions(b) as unknown as Argv<T>;
+  if (suite.source) b = sourceOptions(b) as unknown as Argv<T>;
+  if (suite.usage) b = b.usage(suite.usage);
+  for (const option of suite.options) b = b.option(option.name, yargsOption(option));
+  const files = ['result.json', ...(suite.csv?.files ?? [])];
+  b = b
+    .option('out', {
+      type: 'string',
+      describe: `also write ${files.slice(0, -1).join(', ')}${files.length > 1 ? ' and ' : ''}${files.at(-1)} here`,
+    })
+    .option('report', { type: 'string', describe: 'render the report site into DIR after the run' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' });
+  for (const e of suite.examples ?? []) b = b.example(e.command, e.description);
+  return b;
+}
+
+/** The flag of a declared option; values are checked by `checkOptions`, not by yargs. */
+function yargsOption(option: OptionDeclaration): Options {
+  const base: Options = { describe: option.describe };
+  if (option.default !== undefined) base.default = option.default;
+  switch (option.type) {
+    case 'number':
+      return { ...base, type: 'number' };
+    case 'boolean':
+      return { ...base, type: 'boolean' };
+    case 'string':
+      return {
+        ...base,
+        type: 'string',
+        ...(option.array ? { array: true } : {}),
+        ...(option.choices ? { choices: [...option.choices] } : {}),
+      };
+  }
+}
+
+type SuiteArgs = JudgeArgs & {
+  readonly [flag: string]: unknown;
+  readonly source?: string;
+  readonly offline?: boolean;
+  readonly out?: string;
+  readonly report?: string;
+  readonly json: boolean;
+};
+
+/**
+ * One `bench run <suite>`: its options checked before anything else happens, the judge
+ * opened only if the suite asks for it, the result archived under .bench/runs, then
+ * --report, --out, and the table or the JSON document on stdout. Returns the exit code:
+ * 0, or the suite's for a result that must not pass for a success.
+ */
+export async function runSuite(
+  suite: AnySuite,
+  args: SuiteArgs,
+  io: CliIO,
+  suites: SuiteRegistry,
+): Promise<number> {
+  const { values, optionLabel } = suiteOptionValues(suite, args, io);
+  checkSuiteOptions(suite, values, optionLabel);
+  let files: SourceFiles | undefined;
+  if (suite.source) {
+    files = openSource(args, io);
+    io.stderr(`source: ${files.location}\n`);
+  }
+  let opened: OpenedJudge | undefined;
+  const context: SuiteContext = {
+    cwd: io.cwd,
+    signal: io.signal,
+    now: () => new Date(),
+    warn: warningsTo(io),
+    log: (message) => io.stderr(`${message}\n`),
+    ...(files ? { source: files } : {}),
+    optionLabel,
+    judge: async (protocol) => {
+      if (suite.judge === 'none') throw new BenchError(`suite ${suite.name} declares no judge`);
+      opened ??= openJudge(args, io, protocol);
+      const connected = await opened.connect();
+      return { judge: connected.judge, run: runOptionsFor(connected, io) };
+    },
+  };
+  try {
+    const result = await executeSuite(suite, values, context);
+    io.stderr(`result kept in ${await archiveRun(runsDir(io), result)}\n`);
+    if (args.report) {
+      await renderReport(io, suites, {
+        out: args.report,
+        ...(files ? { files } : {}),
+        ...(args.store ? { store: args.store } : {}),
+      });
+    }
+    if (args.out) {
+      const out = resolve(io.cwd, args.out);
+      await writeFileAtomic(join(out, 'result.json'), toJson(result));
+      const tables = suite.csv?.render(result) ?? {};
+      for (const name of suite.csv?.files ?? []) {
+        const text = tables[name];
+        if (text === undefined) throw new BenchError(`suite ${suite.name} rendered no ${name}`);
+        await writeFileAtomic(join(out, name), text);
+      }
+      io.stderr(`wrote ${out}/${['result.json', ...(suite.csv?.files ?? [])].join(', ')}\n`);
+    }
+    io.stdout(args.json ? toJson(result) : suite.table(result));
+    const status = suite.exitStatus?.(result, values);
+    if (status) {
+      io.stderr(`bench: ${status.reason}\n`);
+      return status.code;
+    }
+    return 0;
+  } finally {
+    await opened?.close();
+  }
+}
+
+/**
+ * The suite's option values from the parsed flags; an option the flags lack takes its
+ * environment variable when it declares one (and is then named by it in messages).
+ */
+function suiteOptionValues(
+  suite: AnySuite,
+  args: SuiteArgs,
+  io: CliIO,
+): { values: Record<string, unknown>; optionLabel: (name: string) => string } {
+  const values: Record<string, unknown> = {};
+  const fromEnv = new Map<string, string>();
+  for (const option of suite.options) {
+    let value = args[option.name];
+    const env = option.env === undefined ? undefined : io.env[option.env];
+    if (value === undefined && env !== undefined && env !== '') {
+      value = option.type === 'number' ? Number(env) : option.type === 'boolean' ? env === 'true' : env;
+      fromEnv.set(option.name, option.env!);
+    }
+    if (value !== undefined) values[option.name] = value;
+  }
+  return {
+    values,
+    optionLabel: (name) => (fromEnv.has(name) ? `$${fromEnv.get(name)}` : `--${name}`),
+  };
 }

@@ -1,6 +1,6 @@
-import type { Verdict } from '../../core/types.js';
-import type { GroupRow, MetricsRow, PairwiseResult } from '../../../suites/pairwise/result.js';
-import { barsWithRule, scatterChart, type ScatterPoint } from '../charts.js';
+import type { Verdict } from '../../../harness/core/types.js';
+import type { GroupRow, MetricsRow, PairwiseResult } from '../result.js';
+import { barsWithRule, scatterChart, type ScatterPoint } from '../../../harness/report/charts.js';
 import {
   baseName,
   dateTime,
@@ -12,9 +12,9 @@ import {
   percent,
   plural,
   shortHash,
-} from '../format.js';
-import type { ChartView } from './common.js';
-import { fact, type Fact } from './page.js';
+} from '../../../harness/report/format.js';
+import type { ChartView } from '../../../harness/report/views/common.js';
+import { fact, type Fact } from '../../../harness/report/views/page.js';
 
 export interface HeadlineView {
   readonly label: string;

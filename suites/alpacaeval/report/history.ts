@@ -1,8 +1,18 @@
-import type { LeaderboardHistory, LeaderboardSnapshot } from '../../leaderboard/types.js';
-import { timeSeriesChart, type SeriesPoint } from '../charts.js';
-import { int, isNumber, MISSING, num, plural, scoreDigits, signed, sortKey } from '../format.js';
-import { chartView, NARROW_CHART, referenceShort, type ChartView } from './common.js';
-import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
+import type { LeaderboardHistory, LeaderboardSnapshot } from '../../../harness/leaderboard/types.js';
+import { timeSeriesChart, type SeriesPoint } from '../../../harness/report/charts.js';
+import {
+  int,
+  isNumber,
+  MISSING,
+  num,
+  plural,
+  scoreDigits,
+  signed,
+  sortKey,
+} from '../../../harness/report/format.js';
+import { chartView, NARROW_CHART, type ChartView } from '../../../harness/report/views/common.js';
+import { referenceShort } from './common.js';
+import { cell, header, numCell, type HeaderView, type RowView } from '../../../harness/report/views/table.js';
 
 export interface SnapshotView {
   readonly date: string;

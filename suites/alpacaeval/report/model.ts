@@ -1,11 +1,21 @@
-import type { AlpacaEvalResult, ItemRef } from '../../../suites/alpacaeval/result.js';
-import { columnChart } from '../charts.js';
-import { int, isNumber, MISSING, num, percent, plural, scoreDigits, shortHash } from '../format.js';
-import { link } from '../paths.js';
-import type { CritiqueLookup, ItemText } from '../types.js';
-import { referenceShort, type ChartView } from './common.js';
+import type { AlpacaEvalResult, ItemRef } from '../result.js';
+import { columnChart } from '../../../harness/report/charts.js';
+import {
+  int,
+  isNumber,
+  MISSING,
+  num,
+  percent,
+  plural,
+  scoreDigits,
+  shortHash,
+} from '../../../harness/report/format.js';
+import { link } from '../../../harness/report/paths.js';
+import type { CritiqueLookup, ItemText } from '../../../harness/report/types.js';
+import type { ChartView } from '../../../harness/report/views/common.js';
+import { referenceShort } from './common.js';
 import { changeText, Z95, type ModelFacts } from './leaderboard.js';
-import { fact, type Fact } from './page.js';
+import { fact, type Fact } from '../../../harness/report/views/page.js';
 
 export interface ItemView {
   readonly index: string;

@@ -1,9 +1,15 @@
-import type { LeaderboardHistory } from '../../leaderboard/types.js';
-import type { PairwiseResult } from '../../../suites/pairwise/result.js';
-import { baseName, dateTime, publicLocation, int, interval, percent, plural, shortHash } from '../format.js';
-import type { AlpacaEvalRunInput } from '../types.js';
+import type { LeaderboardHistory } from '../../../harness/leaderboard/types.js';
+import {
+  baseName,
+  dateTime,
+  publicLocation,
+  int,
+  plural,
+  shortHash,
+} from '../../../harness/report/format.js';
+import type { AlpacaEvalRunInput } from './types.js';
 import { correlationView, referenceShort, type CorrelationView } from './common.js';
-import { fact, type Fact } from './page.js';
+import { fact, type Fact } from '../../../harness/report/views/page.js';
 
 export interface OverviewAlpacaView {
   readonly judgeName: string;
@@ -16,18 +22,6 @@ export interface OverviewAlpacaView {
   readonly top: readonly { rank: string; model: string; href: string }[];
 }
 
-export interface OverviewPairwiseView {
-  readonly judgeName: string;
-  readonly description: string;
-  readonly href: string;
-  readonly finished: string;
-  readonly agreement: string;
-  readonly agreementCi: string;
-  readonly consistency: string;
-  readonly consistencyCi: string;
-  readonly n: string;
-}
-
 /** A judge's runs besides its published leaderboard, each with its own pages. */
 export interface OverviewOtherRunsView {
   readonly judgeName: string;
@@ -36,14 +30,11 @@ export interface OverviewOtherRunsView {
   readonly runs: readonly { label: string; href: string }[];
 }
 
+/** The overview's AlpacaEval part: each judge's published leaderboard, then the other runs. */
 export interface OverviewView {
   readonly alpaca: readonly OverviewAlpacaView[];
   readonly otherRuns: readonly OverviewOtherRunsView[];
   readonly otherRunsNote: string;
-  readonly pairwise: readonly OverviewPairwiseView[];
-  readonly history: readonly { judgeName: string; href: string; summary: string }[];
-  readonly paper: { href: string; summary: string } | null;
-  readonly empty: boolean;
   readonly bootstrapNote: string;
 }
 
@@ -52,9 +43,6 @@ const TOP = 5;
 export function overviewView(input: {
   alpaca: readonly { run: AlpacaEvalRunInput; href: string; modelHref: (model: string) => string }[];
   otherRuns?: readonly { judge: string; label: string; href: string }[];
-  pairwise: readonly { result: PairwiseResult; href: string }[];
-  history: readonly { history: LeaderboardHistory; href: string }[];
-  paper: { href: string; hasRun: boolean; judge: string } | null;
 }): OverviewView {
   const alpaca = input.alpaca.map(({ run, href, modelHref }) => {
     const r = run.result;
@@ -82,28 +70,6 @@ export function overviewView(input: {
         .map((x) => ({ rank: String(x.rank), model: x.model, href: modelHref(x.model) })),
     };
   });
-  const pairwise = input.pairwise.map(({ result: r, href }) => ({
-    judgeName: r.judge.name,
-    description: r.judge.description,
-    href,
-    finished: r.manifest ? dateTime(r.manifest.finishedAt) : '–',
-    agreement: percent(r.overall.agreement),
-    agreementCi: interval(r.overall.agreementCi95, 2),
-    consistency: percent(r.overall.consistency),
-    consistencyCi: interval(r.overall.consistencyCi95, 2),
-    n: int(r.overall.n),
-  }));
-  const history = input.history.map(({ history: h, href }) => {
-    const snaps = [...h.snapshots].sort((a, b) => a.date.localeCompare(b.date));
-    return {
-      judgeName: h.judge,
-      href,
-      summary:
-        snaps.length > 0
-          ? `${plural(snaps.length, 'snapshot')}, ${snaps[0]!.date} to ${snaps[snaps.length - 1]!.date}`
-          : 'no snapshots yet',
-    };
-  });
   const published = new Set(alpaca.map((a) => a.judgeName));
   const runsByJudge = new Map<string, { label: string; href: string }[]>();
   for (const r of input.otherRuns ?? []) {
@@ -120,17 +86,38 @@ export function overviewView(input: {
     otherRuns,
     otherRunsNote:
       'Runs over some of the models or instructions (and complete runs the published leaderboard does not follow) have pages of their own and never replace a judge’s leaderboard, which is its newest complete run (every model of the source, every instruction) or its newest refresh snapshot.',
-    pairwise,
-    history,
-    paper: input.paper
-      ? {
-          href: input.paper.href,
-          summary: input.paper.hasRun
-            ? `Auto-J’s published ratings of 53 models beside this harness’s ${input.paper.judge} run.`
-            : 'Auto-J’s published ratings of 53 models (no Auto-J run here yet).',
-        }
-      : null,
-    empty: alpaca.length === 0 && otherRuns.length === 0 && pairwise.length === 0 && history.length === 0,
     bootstrapNote: `Values with their 95% interval (${bootstraps.map((b) => int(b)).join(' / ') || '–'} bootstrap resamples over instructions).`,
   };
+}
+
+/** The overview's paper part: the Auto-J paper's table, with or without a run beside it. */
+export function paperOverviewView(paper: { href: string; hasRun: boolean; judge: string }): {
+  paper: { href: string; summary: string };
+} {
+  return {
+    paper: {
+      href: paper.href,
+      summary: paper.hasRun
+        ? `Auto-J’s published ratings of 53 models beside this harness’s ${paper.judge} run.`
+        : 'Auto-J’s published ratings of 53 models (no Auto-J run here yet).',
+    },
+  };
+}
+
+/** The overview's history part: each judge's refresh snapshots. */
+export function historyOverviewView(histories: readonly { history: LeaderboardHistory; href: string }[]): {
+  history: { judgeName: string; href: string; summary: string }[];
+} {
+  const history = histories.map(({ history: h, href }) => {
+    const snaps = [...h.snapshots].sort((a, b) => a.date.localeCompare(b.date));
+    return {
+      judgeName: h.judge,
+      href,
+      summary:
+        snaps.length > 0
+          ? `${plural(snaps.length, 'snapshot')}, ${snaps[0]!.date} to ${snaps[snaps.length - 1]!.date}`
+          : 'no snapshots yet',
+    };
+  });
+  return { history };
 }

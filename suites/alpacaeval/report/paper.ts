@@ -1,12 +1,26 @@
-import { rankScores } from '../../aggregate/model-aggregate.js';
-import { CORRELATIONS, type CorrelationName } from '../../stats/correlation.js';
-import { scatterChart, type ScatterPoint } from '../charts.js';
-import { baseName, dateTime, int, isNumber, MISSING, num, plural, signed, sortKey } from '../format.js';
-import { link } from '../paths.js';
-import type { AlpacaEvalRunInput, PaperTable } from '../types.js';
-import { chartView, fitDescription, NARROW_CHART, type ChartView } from './common.js';
+import { scatterChart, type ScatterPoint } from '../../../harness/report/charts.js';
+import {
+  baseName,
+  dateTime,
+  int,
+  isNumber,
+  MISSING,
+  num,
+  plural,
+  signed,
+  sortKey,
+} from '../../../harness/report/format.js';
+import { link } from '../../../harness/report/paths.js';
+import {
+  chartView,
+  fitDescription,
+  NARROW_CHART,
+  type ChartView,
+} from '../../../harness/report/views/common.js';
+import { cell, header, numCell, type HeaderView, type RowView } from '../../../harness/report/views/table.js';
+import { comparePaperTable, type PaperCorrelation, type PaperTable } from '../paper-table.js';
 import type { ModelFacts } from './leaderboard.js';
-import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
+import type { AlpacaEvalRunInput } from './types.js';
 
 export interface PaperCorrelationView {
   readonly label: string;
@@ -29,19 +43,15 @@ export interface PaperView {
   readonly file: string;
 }
 
-const NAMES: readonly CorrelationName[] = ['spearman', 'kendall', 'pearson'];
-
-function correlations(
-  label: string,
-  x: readonly number[],
-  y: readonly number[],
-  note: string,
-): PaperCorrelationView {
-  const values = Object.fromEntries(NAMES.map((n) => [n, num(CORRELATIONS[n](x, y).value, 3)])) as Record<
-    CorrelationName,
-    string
-  >;
-  return { label, n: String(x.length), ...values, note };
+function correlations(label: string, c: PaperCorrelation, note: string): PaperCorrelationView {
+  return {
+    label,
+    n: String(c.n),
+    spearman: num(c.spearman, 3),
+    kendall: num(c.kendall, 3),
+    pearson: num(c.pearson, 3),
+    note,
+  };
 }
 
 /**
@@ -55,12 +65,15 @@ export function paperView(
   page: string,
 ): PaperView {
   const byModel = new Map((facts ?? []).map((f) => [f.model.model, f]));
-  const rows = [...table.rows].sort((a, b) => a.rankGpt4 - b.rankGpt4);
-  const measured = rows.map((r) => {
-    const f = byModel.get(r.alpacaEvalId);
-    return f && isNumber(f.model.score) ? f : undefined;
-  });
-  const harnessRanks = rankScores(measured.map((f) => (f ? f.model.score : null)));
+  const comparison = comparePaperTable(
+    table,
+    run ? new Map((facts ?? []).map((f) => [f.model.model, f.model.score])) : undefined,
+  );
+  const rows = comparison.rows;
+  const measured = rows.map((r, i) =>
+    comparison.scores[i] !== null ? byModel.get(r.alpacaEvalId) : undefined,
+  );
+  const harnessRanks = comparison.ranks;
   const digits = 3;
 
   const headers: HeaderView[] = [
@@ -111,31 +124,25 @@ export function paperView(
     };
   });
 
-  const paperX = rows.map((r) => r.autojMeanRating);
-  const paperY = rows.map((r) => r.gpt4WinRate);
   const corr: PaperCorrelationView[] = [
     correlations(
       'Paper: Auto-J rating vs GPT-4 win rate',
-      paperX,
-      paperY,
+      comparison.paper,
       'the paper states Spearman 0.97, Pearson 0.96',
     ),
   ];
-  const matched = rows.flatMap((r, i) => (measured[i] ? [{ r, score: measured[i]!.model.score! }] : []));
-  if (run) {
+  const matched = rows.flatMap((r, i) => {
+    const score = comparison.scores[i];
+    return score !== null && score !== undefined ? [{ r, score }] : [];
+  });
+  if (run && comparison.run) {
     corr.push(
       correlations(
         `Harness: ${run.result.judge.name} rating vs GPT-4 win rate`,
-        matched.map((m) => m.score),
-        matched.map((m) => m.r.gpt4WinRate),
+        comparison.run.gpt4,
         `over the ${plural(matched.length, 'model')} of the table the run rated`,
       ),
-      correlations(
-        'Harness rating vs paper rating',
-        matched.map((m) => m.score),
-        matched.map((m) => m.r.autojMeanRating),
-        'do the two Auto-J runs agree?',
-      ),
+      correlations('Harness rating vs paper rating', comparison.run.paper, 'do the two Auto-J runs agree?'),
     );
   }
 

@@ -1,7 +1,7 @@
-import { rankScores } from '../../aggregate/model-aggregate.js';
-import type { AlpacaEvalResult, ModelResult } from '../../../suites/alpacaeval/result.js';
-import { lengthJudgeInfo } from '../../judge/length.js';
-import { scatterChart, type ScatterPoint } from '../charts.js';
+import { rankScores } from '../../../harness/aggregate/model-aggregate.js';
+import type { AlpacaEvalResult, ModelResult } from '../result.js';
+import { lengthJudgeInfo } from '../../../harness/judge/length.js';
+import { scatterChart, type ScatterPoint } from '../../../harness/report/charts.js';
 import {
   baseName,
   publicLocation,
@@ -16,21 +16,18 @@ import {
   scoreDigits,
   shortHash,
   sortKey,
-} from '../format.js';
-import { link } from '../paths.js';
-import type { AlpacaEvalRunInput } from '../types.js';
+} from '../../../harness/report/format.js';
+import { link } from '../../../harness/report/paths.js';
+import type { AlpacaEvalRunInput } from './types.js';
 import {
   chartView,
-  correlationView,
   fitDescription,
   NARROW_CHART,
-  primaryReference,
-  referenceShort,
   type ChartView,
-  type CorrelationView,
-} from './common.js';
-import { fact, type Fact } from './page.js';
-import { cell, header, numCell, type HeaderView, type RowView } from './table.js';
+} from '../../../harness/report/views/common.js';
+import { correlationView, primaryReference, referenceShort, type CorrelationView } from './common.js';
+import { fact, type Fact } from '../../../harness/report/views/page.js';
+import { cell, header, numCell, type HeaderView, type RowView } from '../../../harness/report/views/table.js';
 
 /** 95% normal interval half-width from a standard error. */
 export const Z95 = 1.959964;

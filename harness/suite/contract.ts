@@ -1,0 +1,125 @@
+import type { Judge } from '../judge/judge.js';
+import type { RankedRun } from '../leaderboard/snapshot.js';
+import type { SuiteReport } from '../report/sections.js';
+import type { RunOptions } from '../runner/run-judgments.js';
+import type { SourceFiles } from '../source/files.js';
+import type { RunEnvelope, RunManifest } from '../store/run-archive.js';
+import type { OptionDeclaration } from './options.js';
+
+/**
+ * A suite is a declaration: what it is called, which options it takes, how it runs, and
+ * how its result is shown (terminal table, CSV files, report pages). The harness does the
+ * rest for every suite alike (`executeSuite`, the CLI's `bench run <suite>`): option
+ * checks, the run manifest, the run archive, `--json`, `--out`, `--report`, exit status.
+ * Suites live in suites/<name>/ and are listed in the registry the CLI is given
+ * (suites/index.ts); nothing under harness/ imports them. See README, "Adding a suite".
+ *
+ * `O` is the suite's options (flag name -> value, as declared in `options`), `R` its result
+ * document (what `--json` prints and .bench/runs keeps).
+ */
+export interface Suite<O extends object = object, R extends RunEnvelope = RunEnvelope> {
+  /** `bench run <name>`; also in archive file names and result documents: [a-z0-9-]+ */
+  readonly name: string;
+  /** one line for `bench run --help` */
+  readonly description: string;
+  /** `bench run <name> --help`: how it is called, in more words */
+  readonly usage?: string;
+  readonly examples?: readonly { readonly command: string; readonly description: string }[];
+  /**
+   * Whether its runs judge: `required` (always), `optional` (some runs do: the judge's
+   * flags are offered and the judge is opened only when `run` asks for it), `none`.
+   */
+  readonly judge: 'required' | 'optional' | 'none';
+  /** whether it reads the AlpacaEval source (--source, --offline) */
+  readonly source?: boolean;
+  readonly options: readonly OptionDeclaration[];
+  /**
+   * The version of its result documents (`schemaVersion` in them): the report skips
+   * archived documents of another version. Absent for documents that carry none.
+   */
+  readonly schemaVersion?: number;
+  /** checks across options, once each option is known to be well-formed; throws a BenchError */
+  check?(options: O, label: (name: string) => string): void;
+  /** the protocol the judge is opened with for these options (default `single`) */
+  judgeProtocol?(options: O): 'single' | 'pairwise';
+  /** does the work; the harness adds the shared part of the manifest */
+  run(context: SuiteContext, options: O): Promise<SuiteOutput<R>>;
+  /** the result as the terminal shows it (without --json) */
+  table(result: R): string;
+  /** tables for `--out` (result.json is written for every suite) */
+  readonly csv?: CsvTables<R>;
+  /**
+   * A result that must not pass for a success (failed judgments, nothing ranked): the exit
+   * code and the one-line reason; null when the run succeeded.
+   */
+  exitStatus?(result: R, options: O): { readonly code: number; readonly reason: string } | null;
+  /** its pages in the report site */
+  readonly report?: SuiteReport<R>;
+  /** set by the suite whose leaderboard `bench refresh` keeps */
+  readonly leaderboard?: LeaderboardSuite<O, R>;
+}
+
+/** CSV files of a result, for `--out`. */
+export interface CsvTables<R> {
+  /** the file names, as `--out` lists them */
+  readonly files: readonly string[];
+  /** each file's text, by name */
+  render(result: R): Readonly<Record<string, string>>;
+}
+
+/** What `bench refresh` needs of the suite it ranks models with. */
+export interface LeaderboardSuite<O, R> {
+  /** the suite's options for ranking `models` against one reference leaderboard */
+  options(request: {
+    readonly reference: string;
+    readonly models: readonly string[];
+    readonly instructions: number | undefined;
+    readonly seed: number;
+    readonly bootstrap: number;
+  }): O;
+  /**
+   * The identity of the items judged with these options (a set, or a seeded subset of it),
+   * so that a different subset is never taken for "nothing new".
+   */
+  selectionSha256(options: { readonly instructions: number | undefined; readonly seed: number }): string;
+  /** the result as the leaderboard reads it (the identity: its type is checked where it is declared) */
+  ranked(result: R): R & RankedRun;
+}
+
+/** A suite of any options and result, as the registry holds them. */
+// Method parameters are bivariant: a Suite<AlpacaEvalOptions, AlpacaEvalResult> is one.
+export type AnySuite = Suite<object, RunEnvelope>;
+
+/** A judge opened for a suite: the judge and what the runner needs to reach it. */
+export interface SuiteJudge {
+  readonly judge: Judge;
+  readonly run: Omit<RunOptions, 'label' | 'subjects'>;
+}
+
+/** What the harness gives a suite's `run`. */
+export interface SuiteContext {
+  readonly cwd: string;
+  /** aborted on Ctrl-C */
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+  /** a warning line (untrusted text is made terminal-safe by the sink) */
+  readonly warn: (message: string) => void;
+  /** a progress line on stderr */
+  readonly log: (message: string) => void;
+  /** the AlpacaEval source, for suites that declare `source` */
+  readonly source?: SourceFiles;
+  /** how the user gave an option, for messages: `--data`, or `$AUTOJ_DATA` when the environment did */
+  optionLabel(name: string): string;
+  /**
+   * The judge chosen for the run, connected on first call (reaching the server, starting
+   * it with --serve, opening the store): a run that asks for none never touches them.
+   */
+  judge(protocol: 'single' | 'pairwise'): Promise<SuiteJudge>;
+}
+
+/** What a suite's `run` returns: its result, and manifest fields of its own. */
+export interface SuiteOutput<R extends RunEnvelope> {
+  readonly result: Omit<R, 'manifest'>;
+  /** written after the shared fields of the manifest (sources read, judgment counts, ...) */
+  readonly manifest?: Omit<NonNullable<R['manifest']>, keyof RunManifest>;
+}
