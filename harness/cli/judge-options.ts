@@ -12,6 +12,7 @@ import { startJudgeServer, type JudgeServer } from '../serve/launcher.js';
 import { JudgmentStore } from '../store/judgment-store.js';
 import { storeJudgmentCache } from '../runner/store-cache.js';
 import type { CliIO } from './io.js';
+import { numberChecks, PORT, SECONDS } from './number-options.js';
 import { resolveApiKey, resolveEndpoints, resolveStorePath, workDir } from './settings.js';
 
 export const JUDGES = ['autoj', 'autoj-bilingual', 'length'] as const;
@@ -89,16 +90,27 @@ export function judgeOptions<T>(y: Argv<T>) {
       default: 8000,
       describe: 'with --serve: the port vLLM listens on',
     })
-    .check((a) => {
-      const c = (a as { concurrency?: number }).concurrency;
-      if (c !== undefined && (!Number.isInteger(c) || c < 1))
-        throw new BenchError('--concurrency must be a positive whole number');
-      const b = (a as { 'batch-size'?: number })['batch-size'];
-      if (b !== undefined && (!Number.isInteger(b) || b < 1))
-        throw new BenchError('--batch-size must be a positive whole number');
-      return true;
-    });
+    .option('vllm', {
+      type: 'string',
+      default: 'vllm',
+      describe: 'with --serve: the vLLM executable (name on PATH or path)',
+    })
+    .check(
+      numberChecks({
+        concurrency: { integer: true, min: 1, max: MAX_CONCURRENCY_PER_ENDPOINT },
+        'batch-size': { integer: true, min: 1, max: MAX_BATCH_SIZE },
+        'max-failures': { integer: true, min: 0 },
+        'request-timeout': SECONDS,
+        'give-up': SECONDS,
+        'serve-port': PORT,
+      }),
+    );
 }
+
+/** Far above any server's batch; beyond it a typo (1e9) would only cost memory. */
+export const MAX_CONCURRENCY_PER_ENDPOINT = 65_536;
+/** vLLM's default batch is 256 sequences: a request of more prompts only waits longer. */
+export const MAX_BATCH_SIZE = 1_024;
 
 export interface JudgeArgs {
   readonly judge: string;
@@ -114,6 +126,7 @@ export interface JudgeArgs {
   readonly 'give-up'?: number;
   readonly serve?: boolean;
   readonly 'serve-port'?: number;
+  readonly vllm?: string;
 }
 
 export interface ConnectedJudge {
@@ -172,6 +185,8 @@ export function openJudge(
         model: offline.profile.model,
         servedModelName: args['served-model-name'],
         port: args['serve-port'] ?? 8000,
+        ...(args.vllm !== undefined ? { vllm: args.vllm } : {}),
+        cwd: io.cwd,
         logFile: join(workDir(io), 'vllm.log'),
         apiKey,
         env: io.env,
