@@ -20,4 +20,12 @@ export function interval(ci: readonly [number, number] | null | undefined, digit
   return ci ? `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : '–';
 }
 
+/**
+ * A share (0-1) as a percentage with at most one decimal: 0.0124 -> "1.2%", 0.95 -> "95%".
+ * Rounded down, so a share below a threshold never prints as the threshold (0.9496 -> "94.9%").
+ */
+export function formatShare(share: number): string {
+  return `${Number((Math.floor(share * 1000 + 1e-9) / 10).toFixed(1))}%`;
+}
+
 export { toJson } from '../core/serialize.js';

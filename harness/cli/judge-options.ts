@@ -72,7 +72,8 @@ export function judgeOptions<T>(y: Argv<T>) {
     })
     .option('max-failures', {
       type: 'number',
-      describe: 'stop once more judgments than this failed [default: no limit]',
+      describe:
+        'failed judgments (errors, not unparsed answers) allowed: the run stops once more failed, and exits 0 with N or fewer [default: the run goes on, then exits 3 if any failed]',
     })
     .option('request-timeout', { type: 'number', default: 600, describe: 'seconds per request attempt' })
     .option('give-up', {
@@ -241,6 +242,34 @@ export function openJudge(
       if (server) await server.stop();
     },
   };
+}
+
+/** What a finished run's judgments came to (RunSummary's counts). */
+export interface JudgmentCounts {
+  readonly requested: number;
+  readonly errors: number;
+  readonly unparsed: number;
+}
+
+/**
+ * Whether a finished run's failed judgments are allowed (none failed, or no more than
+ * --max-failures), and the words for its last line when some failed or went unparsed.
+ * Failed: no answer (errors are never stored; a rerun sends them again). Unparsed: the
+ * judge answered without a verdict (stored; not a failure).
+ */
+export function judgmentOutcome(
+  counts: JudgmentCounts,
+  maxFailures: number | undefined,
+): { allowed: boolean; summary: string | undefined } {
+  const { requested, errors, unparsed } = counts;
+  const allowed = errors === 0 || (maxFailures !== undefined && errors <= maxFailures);
+  const parts: string[] = [];
+  if (errors > 0)
+    parts.push(
+      `${errors} of ${requested} judgments failed${allowed ? ` (allowed by --max-failures ${maxFailures})` : ''}`,
+    );
+  if (unparsed > 0) parts.push(`${unparsed} unparsed (the judge answered without a verdict)`);
+  return { allowed, summary: parts.length > 0 ? parts.join(', ') : undefined };
 }
 
 /** What a suite run needs of the command line: Ctrl-C, the progress display, the connected judge's client and store. */
