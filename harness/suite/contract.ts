@@ -49,14 +49,41 @@ export interface Suite<O extends object = object, R extends RunEnvelope = RunEnv
   /** tables for `--out` (result.json is written for every suite) */
   readonly csv?: CsvTables<R>;
   /**
-   * A result that must not pass for a success (failed judgments, nothing ranked): the exit
-   * code and the one-line reason; null when the run succeeded.
+   * The words of a run's last line (see `bench run`: a result that ranks nothing is not
+   * archived and fails; failed judgments beyond --max-failures exit 3).
    */
-  exitStatus?(result: R, options: O): { readonly code: number; readonly reason: string } | null;
+  readonly outcome?: SuiteOutcome<R>;
+  /**
+   * The kind of one of its judgment subjects (`pair 17 swapped` -> `pairs, swapped order`),
+   * so `bench cache stats` counts a suite's many numbered subjects in a few rows; undefined
+   * for a subject to list as it is (a model).
+   */
+  subjectKind?(subject: string): string | undefined;
   /** its pages in the report site */
   readonly report?: SuiteReport<R>;
   /** set by the suite whose leaderboard `bench refresh` keeps */
   readonly leaderboard?: LeaderboardSuite<O, R>;
+}
+
+/** How a run's result ends the command. */
+export interface SuiteOutcome<R> {
+  /**
+   * Why the result counts for nothing (no model ranked, no verdict), with `judged` (what
+   * failed or went unparsed, in words) where it belongs; null when it counts. Such a
+   * result is printed but neither archived nor rendered, and the run fails.
+   */
+  empty(result: R, judgments: JudgmentCounts | undefined, judged: string | undefined): string | null;
+  /** what the result's numbers are called: "the scores leave them out" */
+  readonly figures: string;
+  /** the last line of a run that counts but had failed (allowed) or unparsed judgments */
+  note(result: R, judged: string): string;
+}
+
+/** What a run's judge did: judgments asked for, failed (no answer), unparsed (no verdict). */
+export interface JudgmentCounts {
+  readonly requested: number;
+  readonly errors: number;
+  readonly unparsed: number;
 }
 
 /** CSV files of a result, for `--out`. */
@@ -69,20 +96,28 @@ export interface CsvTables<R> {
 
 /** What `bench refresh` needs of the suite it ranks models with. */
 export interface LeaderboardSuite<O, R> {
-  /** the suite's options for ranking `models` against one reference leaderboard */
+  /** the suite's options that `bench refresh` offers as its own flags (declared in `options`) */
+  readonly flags: readonly string[];
+  /**
+   * The suite's options for ranking `models` against one reference leaderboard, with the
+   * values of `flags` (read as the suite declares them).
+   */
   options(request: {
     readonly reference: string;
     readonly models: readonly string[];
-    readonly instructions: number | undefined;
     readonly seed: number;
     readonly bootstrap: number;
+    readonly values: Readonly<Record<string, unknown>>;
   }): O;
   /**
    * The identity of the items judged with these options (a set, or a seeded subset of it),
    * so that a different subset is never taken for "nothing new".
    */
-  selectionSha256(options: { readonly instructions: number | undefined; readonly seed: number }): string;
-  /** the result as the leaderboard reads it (the identity: its type is checked where it is declared) */
+  selectionSha256(options: O): string;
+  /**
+   * The result as the leaderboard reads it (the identity: its type is checked where it is
+   * declared); throws a BenchError when it ranks no model: a failed night, not a snapshot.
+   */
   ranked(result: R): R & RankedRun;
 }
 
@@ -117,9 +152,11 @@ export interface SuiteContext {
   judge(protocol: 'single' | 'pairwise'): Promise<SuiteJudge>;
 }
 
-/** What a suite's `run` returns: its result, and manifest fields of its own. */
+/** What a suite's `run` returns: its result, manifest fields of its own, what its judge did. */
 export interface SuiteOutput<R extends RunEnvelope> {
   readonly result: Omit<R, 'manifest'>;
   /** written after the shared fields of the manifest (sources read, judgment counts, ...) */
   readonly manifest?: Omit<NonNullable<R['manifest']>, keyof RunManifest>;
+  /** the judge's counts, when the run judged (not for recorded verdicts) */
+  readonly judgments?: JudgmentCounts;
 }

@@ -1,7 +1,7 @@
 import { HARNESS_VERSION, harnessGitCommit } from '../core/provenance.js';
 import type { RunEnvelope, RunManifest } from '../store/run-archive.js';
-import type { Suite, SuiteContext, SuiteOutput } from './contract.js';
-import { checkOptions } from './options.js';
+import type { JudgmentCounts, Suite, SuiteContext, SuiteOutput } from './contract.js';
+import { readOptions } from './options.js';
 
 /** Who ran: written into every manifest (tests and replays pin them). */
 export interface Provenance {
@@ -14,33 +14,41 @@ export function harnessProvenance(): Provenance {
 }
 
 /**
- * Checks `options` against the suite's declarations, then its own cross-option checks.
- * Throws a BenchError (exit code 2) naming the option as `label` does.
+ * The suite's options from raw values (flags): each declared one checked and read
+ * (`readOptions`), then the suite's own checks across them. Throws a BenchError (exit
+ * code 2) naming the option as `label` does.
  */
-export function checkSuiteOptions<O extends object>(
+export function readSuiteOptions<O extends object>(
   suite: Suite<O, RunEnvelope>,
-  options: O,
-  label: (name: string) => string = (name) => name,
-): void {
-  checkOptions(suite.options, options as Readonly<Record<string, unknown>>, label);
+  raw: Readonly<Record<string, unknown>>,
+  label: (name: string) => string = (name) => `--${name}`,
+): O {
+  const options = readOptions(suite.options, raw) as O;
   suite.check?.(options, label);
+  return options;
+}
+
+/** A suite's run: its result document, and what its judge did (when it judged). */
+export interface ExecutedSuite<R extends RunEnvelope> {
+  readonly result: R & { manifest: RunManifest };
+  readonly judgments?: JudgmentCounts;
 }
 
 /**
- * One run of a suite: its options checked, its `run`, and the result document with the
- * shared manifest (harness version, commit, node, timings) before the suite's own fields.
- * `bench run <suite>` and `bench refresh` both run suites through here.
+ * One run of a suite with options already read: its `run`, and the result document with
+ * the shared manifest (harness version, commit, node, timings) before the suite's own
+ * fields. `bench run <suite>` and `bench refresh` both run suites through here.
  */
 export async function executeSuite<O extends object, R extends RunEnvelope>(
   suite: Suite<O, R>,
   options: O,
   context: SuiteContext,
   provenance: Provenance = harnessProvenance(),
-): Promise<R & { manifest: RunManifest }> {
-  checkSuiteOptions(suite, options, (name) => context.optionLabel(name));
+): Promise<ExecutedSuite<R>> {
   const startedAt = context.now();
   const output = await suite.run(context, options);
-  return withManifest(output, { startedAt, finishedAt: context.now(), ...provenance });
+  const result = withManifest(output, { startedAt, finishedAt: context.now(), ...provenance });
+  return output.judgments ? { result, judgments: output.judgments } : { result };
 }
 
 /** The result document of a suite's output: the shared manifest fields first, then its own. */

@@ -1,29 +1,29 @@
-import { BenchError } from '../core/errors.js';
+import { checkNumber, parseShare, repeatedOption, type NumberRule } from '../core/number-rules.js';
 
 /**
  * A suite's options, declared as data: the CLI makes `bench run <suite>` flags of them
- * (name, type, default, description) and `checkOption` checks every value, so a seed or
- * a number of resamples is checked the same way in every suite.
+ * (name, type, default, description) and `readOptions` checks every value with the one
+ * check of numeric options (harness/core/number-rules.ts), so a seed or a number of
+ * resamples is held to the same rule in every suite.
  */
-export type OptionDeclaration = NumberOption | StringOption | BooleanOption;
+export type OptionDeclaration = NumberOption | ShareOption | StringOption | BooleanOption;
 
 interface OptionBase {
   /** the flag without dashes, as the value's key: `bootstrap`, `tie-margin` */
   readonly name: string;
   readonly describe: string;
-  /**
-   * An environment variable that stands in for the flag when it is not given (the CLI
-   * reads it; messages then name the variable, see `SuiteContext.optionLabel`).
-   */
-  readonly env?: string;
 }
 
-export interface NumberOption extends OptionBase {
+/** A number held to its rule (whole, bounds, unit): `--bootstrap 1000`. */
+export interface NumberOption extends OptionBase, NumberRule {
   readonly type: 'number';
-  /** a whole number (a seed, a count) */
-  readonly integer?: boolean;
-  /** the smallest value allowed */
-  readonly min?: number;
+  readonly default?: number;
+}
+
+/** A share given as a fraction (0.95) or a percentage (95%); the suite gets the fraction. */
+export interface ShareOption extends OptionBase {
+  readonly type: 'share';
+  /** a fraction, 0-1 */
   readonly default?: number;
 }
 
@@ -33,6 +33,11 @@ export interface StringOption extends OptionBase {
   readonly choices?: readonly string[];
   /** several values (`--models a b c`) */
   readonly array?: boolean;
+  /**
+   * An environment variable that stands in for the flag when it is not given (the CLI
+   * reads it; messages then name the variable, see `SuiteContext.optionLabel`).
+   */
+  readonly env?: string;
 }
 
 export interface BooleanOption extends OptionBase {
@@ -41,43 +46,23 @@ export interface BooleanOption extends OptionBase {
 }
 
 /**
- * What is wrong with `value` for `option` ("must be a whole number >= 0, got -1"), or
- * null when it is fine. An absent value is fine: defaults are the declaration's business.
+ * The values of the declared options as the suite takes them (a share as its fraction),
+ * each checked: a BenchError (exit code 2) names the first bad one. Values of options not
+ * declared are left out; absent ones stay absent (defaults are the flags' business).
  */
-export function optionProblem(option: OptionDeclaration, value: unknown): string | null {
-  if (value === undefined) return null;
-  if (option.type === 'number') {
-    const bound = option.min === undefined ? '' : ` >= ${option.min}`;
-    const kind = option.integer ? 'a whole number' : 'a number';
-    const ok =
-      typeof value === 'number' &&
-      (option.integer ? Number.isSafeInteger(value) : Number.isFinite(value)) &&
-      (option.min === undefined || value >= option.min);
-    return ok ? null : `must be ${kind}${bound}, got ${String(value)}`;
-  }
-  if (option.type === 'string') {
-    const values = option.array && Array.isArray(value) ? value : [value];
-    for (const v of values) {
-      if (typeof v !== 'string') return `must be a string, got ${String(v)}`;
-      if (option.choices && !option.choices.includes(v))
-        return `must be one of ${option.choices.join(', ')}, got ${v}`;
-    }
-    return null;
-  }
-  return typeof value === 'boolean' ? null : `must be true or false, got ${String(value)}`;
-}
-
-/**
- * Checks every declared option of `values`; throws a BenchError (exit code 2, the usage
- * error) naming the first bad one as `label` names it (`--bootstrap` on the command line).
- */
-export function checkOptions(
+export function readOptions(
   options: readonly OptionDeclaration[],
-  values: Readonly<Record<string, unknown>>,
-  label: (name: string) => string = (name) => name,
-): void {
+  raw: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
   for (const option of options) {
-    const problem = optionProblem(option, values[option.name]);
-    if (problem !== null) throw new BenchError(`${label(option.name)} ${problem}`, { exitCode: 2 });
+    const value = raw[option.name];
+    if (value === undefined) continue;
+    if (option.type === 'number') values[option.name] = checkNumber(option.name, value, option);
+    else if (option.type === 'share') values[option.name] = parseShare(option.name, value);
+    else if (Array.isArray(value) && !(option.type === 'string' && option.array))
+      throw repeatedOption(option.name, value.length);
+    else values[option.name] = value;
   }
+  return values;
 }

@@ -1,5 +1,6 @@
 import { BenchError } from '../../harness/core/errors.js';
 import { sha256Hex } from '../../harness/core/hash.js';
+import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
 import { BUILT_IN_REFERENCES } from '../../harness/source/references.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import type { Suite } from '../../harness/suite/contract.js';
@@ -7,7 +8,7 @@ import { alpacaEvalInstructions } from './instruction-set.js';
 import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js';
 import { alpacaEvalReport } from './report/section.js';
 import type { AlpacaEvalResult } from './result.js';
-import { judgeAlpacaEval } from './suite.js';
+import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
 export interface AlpacaEvalSuiteOptions {
@@ -15,6 +16,8 @@ export interface AlpacaEvalSuiteOptions {
   readonly 'reference-column'?: string;
   readonly models?: readonly string[];
   readonly instructions?: number;
+  /** a fraction, 0-1 */
+  readonly 'min-coverage'?: number;
   readonly seed: number;
   readonly bootstrap: number;
 }
@@ -60,22 +63,30 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       type: 'number',
       integer: true,
       min: 1,
+      max: alpacaEvalInstructions().instructions.length,
+      maxReason: `the instruction set has ${alpacaEvalInstructions().instructions.length}`,
       describe: 'judge a seeded random subset of N instructions (the same for all models)',
     },
     {
       name: 'seed',
       type: 'number',
-      integer: true,
+      ...SEED,
       default: 1,
       describe: 'seed of the instruction subset and the bootstrap',
     },
     {
       name: 'bootstrap',
       type: 'number',
-      integer: true,
-      min: 0,
+      ...RESAMPLES,
       default: 1000,
       describe: 'bootstrap resamples for the 95% intervals (0: none)',
+    },
+    {
+      name: 'min-coverage',
+      type: 'share',
+      default: DEFAULT_MIN_COVERAGE,
+      describe:
+        'skip (with the reason) a model with outputs for fewer of the instructions judged: a fraction (0.95) or a percentage (95%)',
     },
   ],
   async run(context, options) {
@@ -89,6 +100,7 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       referenceColumn: options['reference-column'],
       models: options.models,
       instructions: options.instructions,
+      minCoverage: options['min-coverage'],
       seed: options.seed,
       bootstrap: options.bootstrap,
       judge,
@@ -101,16 +113,34 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
     files: ['models.csv', 'correlations.csv'],
     render: (result) => ({ 'models.csv': modelsCsv(result), 'correlations.csv': correlationsCsv(result) }),
   },
+  outcome: {
+    empty: (result, _judgments, judged) =>
+      result.models.some((m) => m.rank !== null)
+        ? null
+        : `no model ranked (${result.skipped.length} skipped: the reasons are in the result)${judged ? `; ${judged}` : ''}`,
+    figures: 'scores',
+    note: (result, judged) =>
+      `${result.models.filter((m) => m.rank !== null).length} models ranked; ${judged}`,
+  },
   report: alpacaEvalReport,
   leaderboard: {
+    flags: ['instructions', 'min-coverage'],
     options: (request) => ({
       reference: [request.reference],
       models: request.models,
-      instructions: request.instructions,
       seed: request.seed,
       bootstrap: request.bootstrap,
+      ...(request.values as Pick<AlpacaEvalSuiteOptions, 'instructions' | 'min-coverage'>),
     }),
     selectionSha256: (options) => instructionSelectionSha256(options.instructions, options.seed),
-    ranked: (result) => result,
+    ranked(result) {
+      // A night that ranks nobody (every model skipped) is a failed night, not a snapshot.
+      if (!result.models.some((m) => m.rank !== null)) {
+        const shown = result.skipped.slice(0, 3).map((m) => `${m.model}: ${m.reason}`);
+        if (result.skipped.length > shown.length) shown.push('...');
+        throw new BenchError(`no model ranked (${result.skipped.length} skipped: ${shown.join('; ')})`);
+      }
+      return result;
+    },
   },
 };

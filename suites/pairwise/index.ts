@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { BenchError } from '../../harness/core/errors.js';
+import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
 import { toCsv } from '../../harness/core/serialize.js';
+import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Suite } from '../../harness/suite/contract.js';
 import { resolveAutojDataDir } from './data-dir.js';
-import { judgePairs } from './live.js';
+import { judgePairs, pairwiseSubjectKind } from './live.js';
 import { pairwiseReport } from './report/section.js';
 import type { PairwiseResult } from './result.js';
 import { scorePairwiseSuite } from './score.js';
@@ -56,6 +58,7 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
       name: 'tie-margin',
       type: 'number',
       min: 0,
+      max: 9,
       default: PAIRWISE_DEFAULTS.tieMargin,
       describe: 'single protocol: ratings this close or closer count as a tie',
     },
@@ -78,15 +81,14 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
     {
       name: 'seed',
       type: 'number',
-      integer: true,
+      ...SEED,
       default: PAIRWISE_DEFAULTS.seed,
       describe: 'bootstrap seed',
     },
     {
       name: 'bootstrap',
       type: 'number',
-      integer: true,
-      min: 0,
+      ...RESAMPLES,
       default: PAIRWISE_DEFAULTS.resamples,
       describe: 'bootstrap resamples for the 95% intervals (0 = none)',
     },
@@ -107,6 +109,7 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
     context.log(`pairwise: ${data.pairs.length} pairs from ${dataDir}`);
     const bootstrap = { resamples: options.bootstrap, seed: options.seed };
     let result: PairwiseResult;
+    let judgments: RunSummary | undefined;
     if (options.predictions !== undefined && options.swapped !== undefined) {
       const { predictions, swapped } = options;
       const recorded = await loadRecordedJudgments(
@@ -132,6 +135,7 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
         run: connected.run,
       });
       const s = live.summary;
+      judgments = s;
       context.log(
         `pairwise: ${s.requested} judgments (${s.cached} from the store, ${s.sent} sent), ${s.unparsed} unparsed, ${s.errors} failed`,
       );
@@ -146,10 +150,20 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
       });
     }
     context.log(`pairwise: read and scored in ${context.now().getTime() - started.getTime()} ms`);
-    return { result };
+    return judgments ? { result, judgments } : { result };
   },
   table: formatPairwiseTable,
   csv: { files: ['groups.csv'], render: (result) => ({ 'groups.csv': groupsCsv(result) }) },
+  outcome: {
+    // Recorded verdicts are all there or refused; a live run without one verdict is nothing.
+    empty: (_result, judgments, judged) =>
+      judgments && judgments.requested - judgments.errors - judgments.unparsed === 0
+        ? `no verdict: ${judged ?? 'nothing judged'}`
+        : null,
+    figures: 'figures',
+    note: (_result, judged) => judged,
+  },
+  subjectKind: pairwiseSubjectKind,
   report: pairwiseReport,
 };
 

@@ -14,7 +14,7 @@ export function benchCommands(suites: SuiteRegistry): CommandRegistrar[] {
     correlateCommand,
     reportCommand(suites),
     refreshCommand(suites),
-    cacheCommand,
+    cacheCommand(suites),
     serveCommand,
   ];
 }

@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
 import { BenchError } from '../../core/errors.js';
 import { isSnapshotDate } from '../../leaderboard/history.js';
 import { lockLeaderboard } from '../../leaderboard/lock.js';
@@ -6,174 +7,163 @@ import { refreshLeaderboard, type RefreshOutcome, type SiteBuilder } from '../..
 import type { LeaderboardSnapshot } from '../../leaderboard/types.js';
 import type { SourceFiles } from '../../source/files.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
-import { archiveRun } from '../../store/run-archive.js';
+import { archiveRun, type RunEnvelope } from '../../store/run-archive.js';
 import type { AnySuite, LeaderboardSuite } from '../../suite/contract.js';
 import { executeSuite } from '../../suite/execute.js';
+import { readOptions, type OptionDeclaration } from '../../suite/options.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
-import type { RunEnvelope } from '../../store/run-archive.js';
 import { fixed, formatTable, terminalText, toJson } from '../format.js';
 import { warningsTo, type CliIO } from '../io.js';
 import { sourceOptions, openSource } from '../source-options.js';
 import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { renderReport } from './report.js';
+import { yargsOption } from './run.js';
+import { numberChecks, RESAMPLES, SEED } from '../number-options.js';
 import { resolveLeaderboardsDir, resolveSiteDir, runsDir } from '../settings.js';
 
 /**
  * `bench refresh`: the nightly job. Reads the reference leaderboard (or an `--as-of` CSV),
  * ranks its models that have outputs (judging only what the store lacks), and writes a
  * dated snapshot with the changes since the previous one, then rebuilds the site. With
- * nothing new it writes nothing and exits 0. See docs/refresh.md.
+ * nothing new it writes nothing and exits 0. See docs/refresh.md. It ranks with the suite
+ * of the registry that keeps a leaderboard (alpacaeval), whose `leaderboard.flags` (its
+ * --instructions and --min-coverage) are refresh's flags too.
  */
-export const refreshCommand =
-  (suites: SuiteRegistry): CommandRegistrar =>
-  (cli, io) =>
-    cli.command(
-      'refresh',
-      'nightly: judge what is new, write a dated leaderboard snapshot, rebuild the site',
-      (y) =>
-        sourceOptions(judgeOptions(y))
-          .usage(
-            '$0 refresh [--judge autoj|length] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
-              'Snapshots go to <leaderboards>/<judge>/<date>.json|.csv and latest.json|.csv; ' +
-              'a refresh with nothing new (same models, outputs, reference values and judge) writes nothing.',
-          )
-          .option('reference', {
-            type: 'string',
-            default: 'ae2',
-            choices: BUILT_IN_REFERENCES,
-            describe: 'the reference leaderboard: its models (those with outputs) make the leaderboard',
-          })
-          .option('as-of', {
-            type: 'string',
-            describe:
-              "a dated copy of the reference's CSV, used instead of the source's current one (replays)",
-          })
-          .option('date', {
-            type: 'string',
-            describe: 'the date the snapshot stands for, YYYY-MM-DD [default: today, UTC]',
-          })
-          .option('leaderboards', {
-            type: 'string',
-            describe:
-              "snapshot folder; this judge's go to <folder>/<judge>/ [env BENCH_LEADERBOARDS; default leaderboards/]",
-          })
-          .option('site', {
-            type: 'string',
-            describe: 'the site folder rebuilt after a new snapshot [env BENCH_SITE; default site/]',
-          })
-          .option('seed', {
-            type: 'number',
-            default: 1,
-            describe: 'seed of the bootstrap and of --instructions',
-          })
-          .option('instructions', {
-            type: 'number',
-            describe: 'judge a seeded random subset of N instructions (a cheaper, noisier leaderboard)',
-          })
-          .option('bootstrap', {
-            type: 'number',
-            default: 1000,
-            describe: 'bootstrap resamples for the 95% intervals (0: none)',
-          })
-          .option('force', {
-            type: 'boolean',
-            default: false,
-            describe: 'write a snapshot even when nothing is new (e.g. after a judge template change)',
-          })
-          .option('json', {
-            type: 'boolean',
-            default: false,
-            describe: 'print the outcome as one JSON document',
-          })
-          .check((a) => {
-            if (a.date !== undefined && !isSnapshotDate(a.date)) {
-              throw new BenchError(`--date must be a calendar date YYYY-MM-DD, not "${a.date}"`);
-            }
-            if (!Number.isInteger(a.seed)) throw new BenchError('--seed must be a whole number');
-            if (a.instructions !== undefined && (!Number.isInteger(a.instructions) || a.instructions < 1)) {
-              throw new BenchError('--instructions must be a positive whole number');
-            }
-            if (!Number.isInteger(a.bootstrap) || a.bootstrap < 0)
-              throw new BenchError('--bootstrap must be 0 or more');
-            if (
-              a['max-failures'] !== undefined &&
-              (!Number.isInteger(a['max-failures']) || a['max-failures'] < 0)
-            )
-              throw new BenchError('--max-failures must be 0 or more');
-            return true;
-          }),
-      async (args) => {
-        const { suite, leaderboard } = leaderboardSuite(suites);
-        const now = () => new Date();
-        const date = args.date ?? now().toISOString().slice(0, 10);
-        const leaderboards = resolveLeaderboardsDir(args.leaderboards, io);
-        const dir = join(leaderboards, args.judge);
-        const siteDir = resolveSiteDir(args.site, io);
-        const warn = warningsTo(io);
-        const log = (m: string) => io.stderr(`${terminalText(m)}\n`);
+export function refreshCommand(suites: SuiteRegistry): CommandRegistrar {
+  return (cli, io) => refresh(cli, io, suites);
+}
 
-        const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
-        try {
-          const files = openSource(args, io);
-          log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
-          // A night with failed judgments is not published: stop at the first failure unless allowed.
-          const maxFailures = args['max-failures'] ?? 0;
-          const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
-          try {
-            const site = siteBuilder(io, suites, { files, leaderboards, store: args.store });
-            const outcome = await refreshLeaderboard({
-              dir,
-              judge: opened.info,
-              files,
-              cwd: io.cwd,
-              reference: args.reference,
-              asOf: args['as-of'] === undefined ? undefined : absolute(args['as-of'], io),
-              date,
-              now,
-              instructionSetSha256: leaderboard.selectionSha256({
-                instructions: args.instructions,
-                seed: args.seed,
-              }),
-              force: args.force,
-              maxFailures,
-              evaluate: async ({ files: pinned, models }) => {
-                const options = leaderboard.options({
-                  reference: args.reference,
-                  models,
-                  instructions: args.instructions,
-                  seed: args.seed,
-                  bootstrap: args.bootstrap,
-                });
-                const result = await executeSuite(suite, options, {
-                  cwd: io.cwd,
-                  signal: io.signal,
-                  now,
-                  warn,
-                  log,
-                  source: pinned,
-                  optionLabel: (name) => `--${name}`,
-                  judge: async () => {
-                    const connected = await opened.connect();
-                    return { judge: connected.judge, run: runOptionsFor(connected, io) };
-                  },
-                });
-                return leaderboard.ranked(result);
-              },
-              archive: (run) => archiveRun(runsDir(io), run),
-              site: { dir: siteDir, build: site },
-              log,
-              warn,
-            });
-            report(outcome, { io, json: args.json, dir });
-          } finally {
-            await opened.close();
+const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
+  cli.command(
+    'refresh',
+    'nightly: judge what is new, write a dated leaderboard snapshot, rebuild the site',
+    (y) =>
+      leaderboardFlags(sourceOptions(judgeOptions(y)), suites)
+        .usage(
+          '$0 refresh [--judge autoj|length] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
+            'Snapshots go to <leaderboards>/<judge>/<date>.json|.csv and latest.json|.csv; ' +
+            'a refresh with nothing new (same models, outputs, reference values and judge) writes nothing.',
+        )
+        .option('reference', {
+          type: 'string',
+          default: 'ae2',
+          choices: BUILT_IN_REFERENCES,
+          describe: 'the reference leaderboard: its models (those with outputs) make the leaderboard',
+        })
+        .option('as-of', {
+          type: 'string',
+          describe: "a dated copy of the reference's CSV, used instead of the source's current one (replays)",
+        })
+        .option('date', {
+          type: 'string',
+          describe: 'the date the snapshot stands for, YYYY-MM-DD [default: today, UTC]',
+        })
+        .option('leaderboards', {
+          type: 'string',
+          describe:
+            "snapshot folder; this judge's go to <folder>/<judge>/ [env BENCH_LEADERBOARDS; default leaderboards/]",
+        })
+        .option('site', {
+          type: 'string',
+          describe: 'the site folder rebuilt after a new snapshot [env BENCH_SITE; default site/]',
+        })
+        .option('seed', {
+          type: 'number',
+          default: 1,
+          describe: 'seed of the bootstrap and of --instructions',
+        })
+        .option('bootstrap', {
+          type: 'number',
+          default: 1000,
+          describe: 'bootstrap resamples for the 95% intervals (0: none)',
+        })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'write a snapshot even when nothing is new (e.g. after a judge template change)',
+        })
+        .option('json', {
+          type: 'boolean',
+          default: false,
+          describe: 'print the outcome as one JSON document',
+        })
+        .check(numberChecks({ seed: SEED, bootstrap: RESAMPLES }))
+        .check((a) => {
+          if (a.date !== undefined && !isSnapshotDate(a.date)) {
+            throw new BenchError(`--date must be a calendar date YYYY-MM-DD, not "${a.date}"`);
           }
+          return true;
+        }),
+    async (args) => {
+      const { suite, leaderboard, flags } = leaderboardSuite(suites);
+      const request = {
+        reference: args.reference,
+        seed: args.seed,
+        bootstrap: args.bootstrap,
+        values: readOptions(flags, args),
+      };
+      const now = () => new Date();
+      const date = args.date ?? now().toISOString().slice(0, 10);
+      const leaderboards = resolveLeaderboardsDir(args.leaderboards, io);
+      const dir = join(leaderboards, args.judge);
+      const siteDir = resolveSiteDir(args.site, io);
+      const warn = warningsTo(io);
+      const log = (m: string) => io.stderr(`${terminalText(m)}\n`);
+
+      const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
+      try {
+        const files = openSource(args, io);
+        log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
+        // A night with failed judgments is not published: stop at the first failure unless allowed.
+        const maxFailures = args['max-failures'] ?? 0;
+        const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
+        try {
+          const site = siteBuilder(io, suites, { files, leaderboards, store: args.store });
+          const outcome = await refreshLeaderboard({
+            dir,
+            judge: opened.info,
+            files,
+            cwd: io.cwd,
+            reference: args.reference,
+            asOf: args['as-of'] === undefined ? undefined : absolute(args['as-of'], io),
+            date,
+            now,
+            instructionSetSha256: leaderboard.selectionSha256(
+              leaderboard.options({ ...request, models: [] }),
+            ),
+            force: args.force,
+            maxFailures,
+            evaluate: async ({ files: pinned, models }) => {
+              const { result } = await executeSuite(suite, leaderboard.options({ ...request, models }), {
+                cwd: io.cwd,
+                signal: io.signal,
+                now,
+                warn,
+                log,
+                source: pinned,
+                optionLabel: (name) => `--${name}`,
+                judge: async () => {
+                  const connected = await opened.connect();
+                  return { judge: connected.judge, run: runOptionsFor(connected, io) };
+                },
+              });
+              return leaderboard.ranked(result);
+            },
+            archive: (run) => archiveRun(runsDir(io), run),
+            site: { dir: siteDir, build: site },
+            log,
+            warn,
+          });
+          report(outcome, { io, json: args.json, dir });
         } finally {
-          await lock.release();
+          await opened.close();
         }
-      },
-    );
+      } finally {
+        await lock.release();
+      }
+    },
+  );
 
 /**
  * The site exactly as `bench report` builds it: every judge's latest archived run (the
@@ -300,11 +290,30 @@ export function summary(s: LeaderboardSnapshot): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The suite whose leaderboard a refresh keeps: the first of the registry that has one. */
+/** The suite whose leaderboard a refresh keeps (the first of the registry that has one), and its flags. */
 function leaderboardSuite(suites: SuiteRegistry): {
   suite: AnySuite;
   leaderboard: LeaderboardSuite<object, RunEnvelope>;
+  flags: OptionDeclaration[];
 } {
-  for (const suite of suites.suites) if (suite.leaderboard) return { suite, leaderboard: suite.leaderboard };
+  for (const suite of suites.suites) {
+    const { leaderboard } = suite;
+    if (leaderboard) {
+      const flags = suite.options.filter((o) => leaderboard.flags.includes(o.name));
+      return { suite, leaderboard, flags };
+    }
+  }
   throw new BenchError(`no suite keeps a leaderboard (suites: ${suites.names.join(', ')})`);
+}
+
+/** The leaderboard suite's flags that refresh offers, checked before it starts (none without such a suite). */
+function leaderboardFlags<T>(y: Argv<T>, suites: SuiteRegistry): Argv<T> {
+  if (!suites.suites.some((s) => s.leaderboard)) return y;
+  const { flags } = leaderboardSuite(suites);
+  let b = y;
+  for (const option of flags) b = b.option(option.name, yargsOption(option));
+  return b.check((a) => {
+    readOptions(flags, a as Record<string, unknown>);
+    return true;
+  });
 }

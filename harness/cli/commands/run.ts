@@ -1,17 +1,18 @@
 import { join, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { BenchError } from '../../core/errors.js';
+import { BenchError, FAILED_JUDGMENTS_EXIT } from '../../core/errors.js';
 import type { SourceFiles } from '../../source/files.js';
 import { archiveRun } from '../../store/run-archive.js';
 import type { AnySuite, SuiteContext } from '../../suite/contract.js';
-import { checkSuiteOptions, executeSuite } from '../../suite/execute.js';
+import { executeSuite, readSuiteOptions } from '../../suite/execute.js';
 import type { OptionDeclaration } from '../../suite/options.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
-import { toJson } from '../format.js';
+import { formatShare, toJson } from '../format.js';
 import { warningsTo, type CliIO } from '../io.js';
 import {
   judgeOptions,
+  judgmentOutcome,
   openJudge,
   runOptionsFor,
   type JudgeArgs,
@@ -28,7 +29,7 @@ import { renderReport } from './report.js';
  * own options, and --out, --report, --json for every suite.
  */
 export function runCommand(suites: SuiteRegistry): CommandRegistrar {
-  return (cli, io, setExitCode) =>
+  return (cli, io) =>
     cli.command(`run`, `judge a suite and measure the judge (${suites.names.join(', ')})`, (sub) => {
       let y = sub;
       for (const suite of suites.suites) {
@@ -37,8 +38,7 @@ export function runCommand(suites: SuiteRegistry): CommandRegistrar {
           suite.description,
           (s) => suiteFlags(suite, s),
           async (args) => {
-            const code = await runSuite(suite, args as unknown as SuiteArgs, io, suites);
-            if (code !== 0) setExitCode(code);
+            await runSuite(suite, args as unknown as SuiteArgs, io, suites);
           },
         );
       }
@@ -64,13 +64,19 @@ function suiteFlags<T>(suite: AnySuite, y: Argv<T>): Argv<T> {
   return b;
 }
 
-/** The flag of a declared option; values are checked by `checkOptions`, not by yargs. */
-function yargsOption(option: OptionDeclaration): Options {
+/** The flag of a declared option; values are checked by `readOptions`, not by yargs. */
+export function yargsOption(option: OptionDeclaration): Options {
   const base: Options = { describe: option.describe };
-  if (option.default !== undefined) base.default = option.default;
+  if (option.default !== undefined && option.type !== 'share') base.default = option.default;
   switch (option.type) {
     case 'number':
       return { ...base, type: 'number' };
+    case 'share':
+      return {
+        ...base,
+        type: 'string',
+        ...(option.default !== undefined ? { default: formatShare(option.default) } : {}),
+      };
     case 'boolean':
       return { ...base, type: 'boolean' };
     case 'string':
@@ -95,17 +101,19 @@ type SuiteArgs = JudgeArgs & {
 /**
  * One `bench run <suite>`: its options checked before anything else happens, the judge
  * opened only if the suite asks for it, the result archived under .bench/runs, then
- * --report, --out, and the table or the JSON document on stdout. Returns the exit code:
- * 0, or the suite's for a result that must not pass for a success.
+ * --report, --out, and the table or the JSON document on stdout. A result that counts for
+ * nothing (the suite's `outcome.empty`: no model ranked, no verdict) is printed but neither
+ * archived nor rendered, and fails the run; failed judgments beyond --max-failures exit 3
+ * and are not rendered (both throw a BenchError: its message is the last line).
  */
 export async function runSuite(
   suite: AnySuite,
   args: SuiteArgs,
   io: CliIO,
   suites: SuiteRegistry,
-): Promise<number> {
-  const { values, optionLabel } = suiteOptionValues(suite, args, io);
-  checkSuiteOptions(suite, values, optionLabel);
+): Promise<void> {
+  const { raw, optionLabel } = rawOptions(suite, args, io);
+  const values = readSuiteOptions(suite, raw, optionLabel);
   let files: SourceFiles | undefined;
   if (suite.source) {
     files = openSource(args, io);
@@ -128,9 +136,16 @@ export async function runSuite(
     },
   };
   try {
-    const result = await executeSuite(suite, values, context);
-    io.stderr(`result kept in ${await archiveRun(runsDir(io), result)}\n`);
-    if (args.report) {
+    const { result, judgments } = await executeSuite(suite, values, context);
+    const outcome = judgments
+      ? judgmentOutcome(judgments, args['max-failures'])
+      : { allowed: true, summary: undefined };
+    const empty = suite.outcome?.empty(result, judgments, outcome.summary) ?? null;
+    // A result that counts for nothing is not kept as a run (the site would show it); one
+    // with failed judgments is kept to be inspected, but not rendered.
+    if (empty === null) io.stderr(`result kept in ${await archiveRun(runsDir(io), result)}\n`);
+    const render = args.report !== undefined && empty === null && outcome.allowed;
+    if (render && args.report) {
       await renderReport(io, suites, {
         out: args.report,
         ...(files ? { files } : {}),
@@ -149,12 +164,17 @@ export async function runSuite(
       io.stderr(`wrote ${out}/${['result.json', ...(suite.csv?.files ?? [])].join(', ')}\n`);
     }
     io.stdout(args.json ? toJson(result) : suite.table(result));
-    const status = suite.exitStatus?.(result, values);
-    if (status) {
-      io.stderr(`bench: ${status.reason}\n`);
-      return status.code;
+    const notRendered = args.report !== undefined && !render ? '; --report not rendered' : '';
+    if (empty !== null) throw new BenchError(`${empty}; the run is not archived${notRendered}`);
+    if (!outcome.allowed) {
+      throw new BenchError(
+        `${outcome.summary}: the ${suite.outcome?.figures ?? 'figures'} leave them out; the same command judges them again, --max-failures N allows N` +
+          notRendered,
+        { exitCode: FAILED_JUDGMENTS_EXIT },
+      );
     }
-    return 0;
+    if (outcome.summary)
+      io.stderr(`bench: ${suite.outcome ? suite.outcome.note(result, outcome.summary) : outcome.summary}\n`);
   } finally {
     await opened?.close();
   }
@@ -164,24 +184,24 @@ export async function runSuite(
  * The suite's option values from the parsed flags; an option the flags lack takes its
  * environment variable when it declares one (and is then named by it in messages).
  */
-function suiteOptionValues(
+function rawOptions(
   suite: AnySuite,
   args: SuiteArgs,
   io: CliIO,
-): { values: Record<string, unknown>; optionLabel: (name: string) => string } {
-  const values: Record<string, unknown> = {};
+): { raw: Record<string, unknown>; optionLabel: (name: string) => string } {
+  const raw: Record<string, unknown> = {};
   const fromEnv = new Map<string, string>();
   for (const option of suite.options) {
     let value = args[option.name];
-    const env = option.env === undefined ? undefined : io.env[option.env];
-    if (value === undefined && env !== undefined && env !== '') {
-      value = option.type === 'number' ? Number(env) : option.type === 'boolean' ? env === 'true' : env;
-      fromEnv.set(option.name, option.env!);
+    const env = option.type === 'string' && option.env !== undefined ? io.env[option.env] : undefined;
+    if (value === undefined && env !== undefined && env !== '' && option.type === 'string' && option.env) {
+      value = env;
+      fromEnv.set(option.name, option.env);
     }
-    if (value !== undefined) values[option.name] = value;
+    if (value !== undefined) raw[option.name] = value;
   }
   return {
-    values,
+    raw,
     optionLabel: (name) => (fromEnv.has(name) ? `$${fromEnv.get(name)}` : `--${name}`),
   };
 }

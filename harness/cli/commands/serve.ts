@@ -2,6 +2,7 @@ import path from 'node:path';
 import { InterruptedError } from '../../core/errors.js';
 import { DEFAULT_JUDGE_MODEL, ServeError, startJudgeServer, type JudgeServer } from '../../serve/launcher.js';
 import type { CliIO } from '../io.js';
+import { numberChecks, PORT, SECONDS } from '../number-options.js';
 import type { CommandRegistrar } from '../program.js';
 
 /**
@@ -66,7 +67,16 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
           describe: 'print the ready server as one JSON document',
         })
         .example('$0 serve', 'serve GAIR/autoj-13b on http://127.0.0.1:8000/v1')
-        .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments'),
+        .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments')
+        .check(
+          numberChecks({
+            port: PORT,
+            'max-model-len': { integer: true, min: 1, max: 1_048_576 },
+            'tensor-parallel-size': { integer: true, min: 1, max: 1_024 },
+            'gpu-memory-utilization': { above: 0, max: 1 },
+            timeout: SECONDS,
+          }),
+        ),
     async (argv) => {
       const apiKey = argv.apiKey ?? io.env.BENCH_API_KEY ?? undefined;
       const extraArgs = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
