@@ -4,6 +4,7 @@
  * placed (virtually) at real paths of the tree. `npm test` lints the tree itself.
  */
 import { ESLint } from 'eslint';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -23,6 +24,36 @@ describe('import boundaries', () => {
     );
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/nothing under harness\/ imports suites\//);
+  });
+
+  it('refuses an import of suites/ from the report and the CLI too (issue 10: none is pending)', async () => {
+    const cases: [string, string][] = [
+      ['harness/report/views/boundary-probe.ts', '../../../suites/alpacaeval/result.js'],
+      ['harness/report/boundary-probe.ts', '../../suites/pairwise/report/section.js'],
+      ['harness/cli/commands/boundary-probe.ts', '../../../suites/index.js'],
+      ['harness/suite/boundary-probe.ts', '../../suites/index.js'],
+    ];
+    for (const [file, target] of cases) {
+      const messages = await restricted(file, `import * as m from '${target}';\nexport const x = m;\n`);
+      expect(messages, `${file} -> ${target}`).toHaveLength(1);
+      expect(messages[0]).toMatch(/nothing under harness\/ imports suites\//);
+    }
+  });
+
+  it('finds no forbidden import in the report and the CLI as they are', async () => {
+    const files = ['harness/report', 'harness/cli', 'harness/suite'].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(root, dir, f)),
+    );
+    expect(files.length).toBeGreaterThan(30);
+    const results = await eslint.lintFiles(files);
+    const found = results.flatMap((r) =>
+      r.messages
+        .filter((m) => m.ruleId === 'no-restricted-imports')
+        .map((m) => `${r.filePath}: ${m.message}`),
+    );
+    expect(found).toEqual([]);
   });
 
   it('refuses a stage importing a downstream stage', async () => {
