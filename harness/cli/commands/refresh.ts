@@ -105,7 +105,11 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
       const now = () => new Date();
       const date = args.date ?? now().toISOString().slice(0, 10);
       const leaderboards = resolveLeaderboardsDir(args.leaderboards, io);
-      const dir = join(leaderboards, args.judge);
+      // A night with failed judgments is not published: stop at the first failure unless allowed.
+      const maxFailures = args['max-failures'] ?? 0;
+      const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
+      // the judge's name, not the path of its profile file
+      const dir = join(leaderboards, opened.name);
       const siteDir = resolveSiteDir(args.site, io);
       const warn = warningsTo(io);
       const log = (m: string) => io.stderr(`${terminalText(m)}\n`);
@@ -113,15 +117,12 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
       const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
       try {
         const files = openSource(args, io);
-        log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
-        // A night with failed judgments is not published: stop at the first failure unless allowed.
-        const maxFailures = args['max-failures'] ?? 0;
-        const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
+        log(`refresh ${opened.name} for ${date}: source ${files.location}, reference ${args.reference}`);
         try {
           const site = siteBuilder(io, { files, leaderboards, store: args.store });
           const outcome = await refreshLeaderboard({
             dir,
-            judge: opened.info,
+            judge: await opened.identify(),
             files,
             cwd: io.cwd,
             reference: args.reference,
