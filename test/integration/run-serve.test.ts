@@ -74,4 +74,50 @@ describe('bench run alpacaeval --serve', () => {
     );
     expect(stillUp).toBe(false);
   });
+
+  it("--judge prometheus2 --serve: vLLM gets the profile's model, context length and chat template", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
+    const bin = fakeVllm(dir);
+    const port = await freePort();
+    const env = { BENCH_HOME: join(dir, 'home'), PATH: `${bin}:${process.env.PATH}` };
+    const r = await runBench(
+      [
+        'run',
+        'alpacaeval',
+        '--judge',
+        'prometheus2',
+        '--serve',
+        '--serve-port',
+        String(port),
+        '--models',
+        'phi-2',
+        '--instructions',
+        '10',
+        '--bootstrap',
+        '0',
+        '--json',
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { judge: { name: string }; models: { n: number; parsed: number }[] };
+    expect(doc.judge.name).toBe('prometheus2');
+    expect(doc.models[0]).toMatchObject({ n: 10, parsed: 10 });
+    const argv = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as string[];
+    expect(argv.slice(0, 2)).toEqual(['serve', 'prometheus-eval/prometheus-7b-v2.0']);
+    const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect(after('--max-model-len')).toBe('8192');
+    expect(after('--chat-template')).toBe(
+      new URL('../../judges/prometheus2/chat-template.jinja', import.meta.url).pathname,
+    );
+
+    // a profile that leaves the model open needs the weights named before anything starts
+    const open = await runBench(['run', 'alpacaeval', '--judge', 'mtbench', '--serve', '--models', 'phi-2'], {
+      env,
+    });
+    expect(open.code).toBe(2);
+    expect(open.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'bench: --serve: judge mtbench leaves the model open: name the weights to serve with --judge-model NAME',
+    );
+  });
 });
