@@ -232,6 +232,27 @@ describe('bench serve', () => {
       ]);
     });
 
+    it('without --judge, --model of a built-in judge gets its settings; another model none of them', async () => {
+      const prometheus = await argvFor(['--model', 'prometheus-eval/prometheus-7b-v2.0']);
+      expect(prometheus.argv.slice(-2)).toEqual([
+        '--chat-template',
+        path.join(JUDGES, 'prometheus2/chat-template.jinja'),
+      ]);
+      expect(prometheus.argv[prometheus.argv.indexOf('--max-model-len') + 1]).toBe('8192');
+      const other = await argvFor(['--model', 'mistralai/Mistral-7B-Instruct-v0.3']);
+      expect(other.argv).toEqual([
+        'serve',
+        'mistralai/Mistral-7B-Instruct-v0.3',
+        ...other.argv.slice(2, 6),
+        '--served-model-name',
+        'mistralai/Mistral-7B-Instruct-v0.3',
+        '--tensor-parallel-size',
+        '1',
+        '--gpu-memory-utilization',
+        '0.9',
+      ]);
+    });
+
     it("mtbench leaves the model open: --model names it, and the context is the model's own", async () => {
       const missing = await serve(['--port', String(await freePort()), '--judge', 'mtbench']);
       expect(missing.code).toBe(2);

@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { BenchError, InterruptedError } from '../../core/errors.js';
-import { loadJudgeProfile, serveSettings, type ServeSettings } from '../../judge/generative/index.js';
+import {
+  builtInJudgeNames,
+  loadJudgeProfile,
+  serveSettings,
+  type ServeSettings,
+} from '../../judge/generative/index.js';
 import { ServeError, startJudgeServer, type JudgeServer } from '../../serve/launcher.js';
 import type { CliIO } from '../io.js';
 import { judgeNames, LENGTH_JUDGE } from '../judge-options.js';
@@ -24,10 +29,9 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         .usage('$0 serve [options] [-- vLLM arguments]')
         .option('judge', {
           type: 'string',
-          default: 'autoj',
           describe: `the judge whose model to serve: ${judgeNames()
             .filter((n) => n !== LENGTH_JUDGE)
-            .join(', ')}, or the path of a profile file`,
+            .join(', ')}, or the path of a profile file [default: the built-in judge of --model, else autoj]`,
         })
         .option('model', {
           type: 'string',
@@ -80,11 +84,11 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments'),
     async (argv) => {
       const apiKey = argv.apiKey ?? io.env.BENCH_API_KEY ?? undefined;
-      const settings = profileSettings(argv.judge, io);
+      const settings = profileSettings(argv.judge, argv.model, io);
       const model = argv.model ?? settings.model;
       if (model === null) {
         throw new BenchError(
-          `judge ${argv.judge} leaves the model open: name the model to serve with --model (Hugging Face id or path)`,
+          `judge ${argv.judge ?? 'autoj'} leaves the model open: name the model to serve with --model (Hugging Face id or path)`,
           { exitCode: 2 },
         );
       }
@@ -158,12 +162,22 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
     },
   );
 
-/** What vLLM needs for the judge of --judge (a built-in name or a profile file). */
-function profileSettings(judge: string, io: CliIO): ServeSettings {
+/**
+ * What vLLM needs for the judge: of --judge (a built-in name or a profile file); without
+ * it, of the built-in judge whose model --model is (`--model prometheus-eval/...` gets
+ * prometheus2's context and chat template), nothing for another model, autoj's without
+ * --model.
+ */
+function profileSettings(judge: string | undefined, model: string | undefined, io: CliIO): ServeSettings {
   if (judge === LENGTH_JUDGE) {
     throw new BenchError('the length judge runs in process: it needs no server', { exitCode: 2 });
   }
-  return serveSettings(loadJudgeProfile(judge, { cwd: io.cwd }));
+  if (judge !== undefined) return serveSettings(loadJudgeProfile(judge, { cwd: io.cwd }));
+  if (model === undefined) return serveSettings(loadJudgeProfile('autoj'));
+  const builtIn = builtInJudgeNames()
+    .map((name) => loadJudgeProfile(name))
+    .find((p) => p.model === model);
+  return builtIn ? serveSettings(builtIn) : { model, extraArgs: [] };
 }
 
 function printTail(io: CliIO, logFile: string, tail: readonly string[]): void {
