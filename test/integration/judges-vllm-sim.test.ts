@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,6 +9,7 @@ import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
+import { writeMyJudge } from '../helpers/judge-profile.js';
 import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
 /**
@@ -357,54 +358,9 @@ describe('bench run pairwise with chat judges against vllm-sim (all 1,392 pairs,
 });
 
 describe('a judge added as a profile file alone', () => {
-  /** A raw-prompt judge of the test's own, in the MT-Bench wording the simulator answers. */
-  function writeProfile(dir: string): void {
-    mkdirSync(join(dir, 'my-judge'), { recursive: true });
-    writeFileSync(
-      join(dir, 'my-judge', 'grade.txt'),
-      'Rate the answer to the question from 1 to 10. End with "Rating: [[k]]".\n\n' +
-        "[Question]\n{question}\n\n[The Start of Assistant's Answer]\n{answer}\n[The End of Assistant's Answer]",
-    );
-    writeFileSync(
-      join(dir, 'my-judge', 'compare.txt'),
-      'Which answer is better? Answer [[A]], [[B]] or [[C]] for a tie.\n\n[User Question]\n{question}\n\n' +
-        "[The Start of Assistant A's Answer]\n{a}\n[The End of Assistant A's Answer]\n\n" +
-        "[The Start of Assistant B's Answer]\n{b}\n[The End of Assistant B's Answer]",
-    );
-    writeFileSync(
-      join(dir, 'my-judge.yaml'),
-      [
-        'name: my-judge',
-        'description: a test judge that rates 1-10 and compares A/B',
-        'source:',
-        '  - { repository: me/my-judge, file: prompts.py, commit: 0123456789abcdef0123456789abcdef01234567 }',
-        'model: me/my-judge-7b',
-        'context_length: 4096',
-        'tokenizer: llama2',
-        'endpoint: { kind: completions, wrapper: "<s>[INST] {input} [/INST]" }',
-        'languages: [en]',
-        'sampling: { temperature: 0, top_p: 1, max_tokens: 512, repetition_penalty: 1.05 }',
-        'protocols:',
-        '  single:',
-        '    en:',
-        '      id: grade',
-        '      template: my-judge/grade.txt',
-        '      slots: { instruction: question, response: answer }',
-        "      parser: { marker: 'Rating: [[', close: ']]', occurrence: last, scale: { min: 1, max: 10 } }",
-        '  pairwise:',
-        '    en:',
-        '      id: compare',
-        '      template: my-judge/compare.txt',
-        '      slots: { instruction: question, response: a, response_another: b }',
-        "      parser: { marker: '', occurrence: first, choices: { '[[A]]': first, '[[B]]': second, '[[C]]': tie } }",
-        '',
-      ].join('\n'),
-    );
-  }
-
   it('--judge ./my-judge.yaml runs end to end: its model name on the server, its scores the log\u2019s', async () => {
     const dir = home();
-    writeProfile(dir);
+    writeMyJudge(dir);
     const s = await startSim(dir, ['--model', 'my-judge', '--garble-rate', '0.15']);
     // a path relative to the working directory, and the server's own name for the model
     const r = await alpacaeval(
