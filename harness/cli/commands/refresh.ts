@@ -33,7 +33,7 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
     (y) =>
       sourceOptions(judgeOptions(y))
         .usage(
-          '$0 refresh [--judge autoj|length] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
+          '$0 refresh [--judge NAME|FILE] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
             'Snapshots go to <leaderboards>/<judge>/<date>.json|.csv and latest.json|.csv; ' +
             'a refresh with nothing new (same models, outputs, reference values and judge) writes nothing.',
         )
