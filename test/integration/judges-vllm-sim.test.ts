@@ -10,7 +10,7 @@ import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
 import { writeMyJudge } from '../helpers/judge-profile.js';
-import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { readSimLog, startVllmSim, type SimLogLine, type VllmSim } from '../helpers/vllm-sim.js';
 
 /**
  * Every kind of judge profile end to end through the CLI against vllm-sim: Prometheus 2
@@ -33,20 +33,10 @@ afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop()));
 });
 
-interface LogLine {
-  protocol: string;
-  query: string;
-  responses: string[];
-  rating: number | null;
-  verdict: string | null;
-  finish_reason: string;
-  prompt_sha256: string;
-}
-
 interface Sim {
   sim: VllmSim;
   /** every line the simulator logged, once all its answers are written */
-  log(): Promise<LogLine[]>;
+  log(): Promise<SimLogLine[]>;
 }
 
 async function startSim(dir: string, flags: string[]): Promise<Sim> {
@@ -55,16 +45,8 @@ async function startSim(dir: string, flags: string[]): Promise<Sim> {
   sims.push(sim);
   return {
     sim,
-    async log() {
-      const completed = (await sim.stats()).completed;
-      // the simulator writes its log asynchronously: wait until it holds every answer
-      for (let i = 0; i < 400; i++) {
-        const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-        if (lines.length >= completed) return lines.map((l) => JSON.parse(l) as LogLine);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`the simulator's log never reached ${completed} lines`);
-    },
+    // every answer, once all are written
+    log: async () => readSimLog(file, (await sim.stats()).completed),
   };
 }
 
@@ -74,12 +56,12 @@ async function startSim(dir: string, flags: string[]): Promise<Sim> {
  * the longest such line when several are.
  */
 function answerTo(
-  lines: readonly LogLine[],
+  lines: readonly SimLogLine[],
   protocol: string,
   query: string,
   responses: readonly string[],
-): LogLine | undefined {
-  let best: LogLine | undefined;
+): SimLogLine | undefined {
+  let best: SimLogLine | undefined;
   let bestLength = -1;
   for (const l of lines) {
     if (l.protocol !== protocol || !query.trim().startsWith(l.query)) continue;
@@ -132,9 +114,13 @@ function alpacaeval(url: string, dir: string, args: string[], cwd?: string) {
  * Each model's score is the mean of the ratings the simulator logged for that model's
  * responses; its garbled answers are its parse failures. Returns the lines matched.
  */
-function expectScoresFromLog(doc: AlpacaDoc, lines: readonly LogLine[], protocol: string): Set<LogLine> {
+function expectScoresFromLog(
+  doc: AlpacaDoc,
+  lines: readonly SimLogLine[],
+  protocol: string,
+): Set<SimLogLine> {
   const instructions = alpacaEvalInstructions().instructions;
-  const used = new Set<LogLine>();
+  const used = new Set<SimLogLine>();
   let unparsed = 0;
   for (const model of MODELS) {
     const outputs = outputsOf(model);
@@ -282,7 +268,7 @@ const LETTERS: Record<string, Verdict> = { A: 'first', B: 'second', C: 'tie' };
 const mapBack = (v: Verdict): Verdict => (v === 'first' ? 'second' : v === 'second' ? 'first' : 'tie');
 
 /** Agreement, consistency and missing verdicts of the 1,392 pairs, from the simulator's log alone. */
-function pairwiseFromLog(lines: readonly LogLine[], protocol: string) {
+function pairwiseFromLog(lines: readonly SimLogLine[], protocol: string) {
   const labels: Verdict[] = ['first', 'second', 'tie'];
   const rows = readFileSync(PAIRWISE_FILE, 'utf8')
     .split('\n')
@@ -292,7 +278,7 @@ function pairwiseFromLog(lines: readonly LogLine[], protocol: string) {
     );
   expect(rows).toHaveLength(1392);
   // index the lines by the start of their query: a line's query is a prefix of the pair's
-  const byStart = new Map<string, LogLine[]>();
+  const byStart = new Map<string, SimLogLine[]>();
   for (const l of lines) byStart.set(l.query.slice(0, 40), [...(byStart.get(l.query.slice(0, 40)) ?? []), l]);
   const verdict = (q: string, responses: string[]): Verdict | null => {
     const line = answerTo(byStart.get(q.trim().slice(0, 40)) ?? [], protocol, q, responses);
