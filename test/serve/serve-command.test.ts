@@ -138,6 +138,8 @@ describe('bench serve', () => {
 
   describe("takes what vLLM needs from the judge's profile (--judge)", () => {
     const JUDGES = path.resolve(import.meta.dirname, '../../judges');
+    /** bench serve's defaults for the GPU, the same for every judge */
+    const GPU = ['--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.9'];
     const argvFor = async (args: string[]) => {
       const port = await freePort();
       const out = await serve(['--port', String(port), ...args], {
@@ -160,10 +162,7 @@ describe('bench serve', () => {
         'GAIR/autoj-13b',
         '--max-model-len',
         '4096',
-        '--tensor-parallel-size',
-        '1',
-        '--gpu-memory-utilization',
-        '0.9',
+        ...GPU,
       ]);
     });
 
@@ -177,10 +176,7 @@ describe('bench serve', () => {
         'GAIR/autoj-13b-GPTQ-4bits',
         '--max-model-len',
         '4096',
-        '--tensor-parallel-size',
-        '1',
-        '--gpu-memory-utilization',
-        '0.9',
+        ...GPU,
         '--quantization',
         'gptq',
       ]);
@@ -197,10 +193,7 @@ describe('bench serve', () => {
         'prometheus-eval/prometheus-7b-v2.0',
         '--max-model-len',
         '8192',
-        '--tensor-parallel-size',
-        '1',
-        '--gpu-memory-utilization',
-        '0.9',
+        ...GPU,
         '--chat-template',
         path.join(JUDGES, 'prometheus2/chat-template.jinja'),
         // the user's arguments after the profile's, so that they win
@@ -223,10 +216,7 @@ describe('bench serve', () => {
         '/models/autoj-gptq',
         '--max-model-len',
         '2048',
-        '--tensor-parallel-size',
-        '1',
-        '--gpu-memory-utilization',
-        '0.9',
+        ...GPU,
         '--quantization',
         'gptq',
       ]);
@@ -246,10 +236,7 @@ describe('bench serve', () => {
         ...other.argv.slice(2, 6),
         '--served-model-name',
         'mistralai/Mistral-7B-Instruct-v0.3',
-        '--tensor-parallel-size',
-        '1',
-        '--gpu-memory-utilization',
-        '0.9',
+        ...GPU,
       ]);
     });
 
