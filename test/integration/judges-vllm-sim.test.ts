@@ -230,6 +230,16 @@ describe('bench run alpacaeval with chat judges against vllm-sim', () => {
     const last = wrong.stderr.trimEnd().split('\n').at(-1)!;
     expect(last).toMatch(/^bench: .*gpt-4o/);
     expect(last).toContain(LLAMA3);
+    // two endpoints serving two models: which one is the judge must be said
+    const qwen = await startSim(dir, ['--model', 'Qwen/Qwen2-72B-Instruct']);
+    const several = await runBench(
+      ['run', 'alpacaeval', '--judge', 'mtbench', '--endpoint', s.sim.url, '--endpoint', qwen.sim.url],
+      { env: { BENCH_HOME: join(dir, 'home') } },
+    );
+    expect(several.code).toBe(2);
+    expect(several.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `bench: judge mtbench leaves the model open and the server lists "${LLAMA3}", "Qwen/Qwen2-72B-Instruct": name the model to use with --judge-model NAME`,
+    );
     // a profile with its own model refuses another
     const fixed = await alpacaeval(s.sim.url, dir, ['--judge', 'prometheus2', '--judge-model', LLAMA3]);
     expect(fixed.code).toBe(2);
