@@ -22,6 +22,7 @@ import { startJudgeServer, type JudgeServer } from '../serve/launcher.js';
 import { JudgmentStore } from '../store/judgment-store.js';
 import { storeJudgmentCache } from '../runner/store-cache.js';
 import type { CliIO } from './io.js';
+import { numberChecks, PORT, SECONDS } from './number-options.js';
 import { resolveApiKey, resolveEndpoints, resolveStorePath, workDir } from './settings.js';
 
 /** The in-process baseline; every other judge is a profile (judges/*.yaml, or a user's file). */
@@ -94,7 +95,8 @@ export function judgeOptions<T>(y: Argv<T>) {
     })
     .option('max-failures', {
       type: 'number',
-      describe: 'stop once more judgments than this failed [default: no limit]',
+      describe:
+        'failed judgments (errors, not unparsed answers) allowed: the run stops once more failed, and exits 0 with N or fewer [default: the run goes on, then exits 3 if any failed]',
     })
     .option('request-timeout', {
       type: 'number',
@@ -116,20 +118,31 @@ export function judgeOptions<T>(y: Argv<T>) {
       default: 8000,
       describe: 'with --serve: the port vLLM listens on',
     })
+    .option('vllm', {
+      type: 'string',
+      default: 'vllm',
+      describe: 'with --serve: the vLLM executable (name on PATH or path)',
+    })
     .check((a) => {
       checkJudgeName((a as { judge: string }).judge);
       return true;
     })
-    .check((a) => {
-      const c = (a as { concurrency?: number }).concurrency;
-      if (c !== undefined && (!Number.isInteger(c) || c < 1))
-        throw new BenchError('--concurrency must be a positive whole number');
-      const b = (a as { 'batch-size'?: number })['batch-size'];
-      if (b !== undefined && (!Number.isInteger(b) || b < 1))
-        throw new BenchError('--batch-size must be a positive whole number');
-      return true;
-    });
+    .check(
+      numberChecks({
+        concurrency: { integer: true, min: 1, max: MAX_CONCURRENCY_PER_ENDPOINT },
+        'batch-size': { integer: true, min: 1, max: MAX_BATCH_SIZE },
+        'max-failures': { integer: true, min: 0 },
+        'request-timeout': SECONDS,
+        'give-up': SECONDS,
+        'serve-port': PORT,
+      }),
+    );
 }
+
+/** Far above any server's batch; beyond it a typo (1e9) would only cost memory. */
+export const MAX_CONCURRENCY_PER_ENDPOINT = 65_536;
+/** vLLM's default batch is 256 sequences: a request of more prompts only waits longer. */
+export const MAX_BATCH_SIZE = 1_024;
 
 /** A --judge that is neither a built-in name nor a path: the list and the nearest name (exit 2). */
 function checkJudgeName(judge: string): void {
@@ -158,6 +171,7 @@ export interface JudgeArgs {
   readonly 'give-up'?: number;
   readonly serve?: boolean;
   readonly 'serve-port'?: number;
+  readonly vllm?: string;
 }
 
 export interface ConnectedJudge {
@@ -339,12 +353,42 @@ async function startProfileServer(
     ...(settings.maxModelLen === undefined ? {} : { maxModelLen: settings.maxModelLen }),
     extraArgs: settings.extraArgs,
     port: args['serve-port'] ?? 8000,
+    ...(args.vllm !== undefined ? { vllm: args.vllm } : {}),
+    cwd: io.cwd,
     logFile,
     apiKey,
     env: io.env,
     signal: io.signal,
     onStatus: (line) => io.stderr(`${line}\n`),
   });
+}
+
+/** What a finished run's judgments came to (RunSummary's counts). */
+export interface JudgmentCounts {
+  readonly requested: number;
+  readonly errors: number;
+  readonly unparsed: number;
+}
+
+/**
+ * Whether a finished run's failed judgments are allowed (none failed, or no more than
+ * --max-failures), and the words for its last line when some failed or went unparsed.
+ * Failed: no answer (errors are never stored; a rerun sends them again). Unparsed: the
+ * judge answered without a verdict (stored; not a failure).
+ */
+export function judgmentOutcome(
+  counts: JudgmentCounts,
+  maxFailures: number | undefined,
+): { allowed: boolean; summary: string | undefined } {
+  const { requested, errors, unparsed } = counts;
+  const allowed = errors === 0 || (maxFailures !== undefined && errors <= maxFailures);
+  const parts: string[] = [];
+  if (errors > 0)
+    parts.push(
+      `${errors} of ${requested} judgments failed${allowed ? ` (allowed by --max-failures ${maxFailures})` : ''}`,
+    );
+  if (unparsed > 0) parts.push(`${unparsed} unparsed (the judge answered without a verdict)`);
+  return { allowed, summary: parts.length > 0 ? parts.join(', ') : undefined };
 }
 
 /** What a suite run needs of the command line: Ctrl-C, the progress display, the connected judge's client and store. */

@@ -3,6 +3,7 @@ import { BenchError, errorMessage } from '../core/errors.js';
 import { terminalText } from '../core/terminal-text.js';
 import { withAdvice } from './advice.js';
 import type { CliIO } from './io.js';
+import { repeatedOption } from './number-options.js';
 
 /**
  * A command registers itself on the parser; its handler returns the exit code or throws
@@ -35,7 +36,12 @@ export async function runCli(
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, error) => {
       throw error ?? new BenchError(message, { exitCode: 2 });
-    });
+    })
+    .middleware(
+      // yargs passes the parser of the command being run as a second argument (not in its types)
+      rejectRepeatedOptions as unknown as (argv: Record<string, unknown>) => void,
+      true,
+    );
   for (const register of commands) parser = register(parser, io, setExitCode);
 
   let helpShown = false;
@@ -54,6 +60,25 @@ export async function runCli(
     return code;
   }
   return exitCode;
+}
+
+/**
+ * yargs turns an option given twice into a list of both values, which a command expecting
+ * one value then trips over (`--source X --source X` was a TypeError). Only options
+ * declared as lists may repeat.
+ */
+function rejectRepeatedOptions(argv: Record<string, unknown>, parser: DeclaredOptions): void {
+  const options = parser.getOptions();
+  const lists = new Set(options.array);
+  for (const name of Object.keys(options.key)) {
+    const value = argv[name];
+    if (!lists.has(name) && Array.isArray(value)) throw repeatedOption(name, value.length);
+  }
+}
+
+/** What yargs's (untyped) `getOptions()` tells of the options declared so far. */
+interface DeclaredOptions {
+  getOptions(): { readonly array: readonly string[]; readonly key: Readonly<Record<string, unknown>> };
 }
 
 function oneLine(message: string): string {

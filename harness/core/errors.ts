@@ -32,3 +32,9 @@ export class InterruptedError extends BenchError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * Exit code of a run that completed but with failed judgments beyond --max-failures: its
+ * result is written (and can be inspected) but is not to be trusted or published.
+ */
+export const FAILED_JUDGMENTS_EXIT = 3;

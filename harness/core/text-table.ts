@@ -26,3 +26,11 @@ export function fixed(value: number | null | undefined, digits: number): string 
 export function interval(ci: readonly [number, number] | null | undefined, digits: number): string {
   return ci ? `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : '–';
 }
+
+/**
+ * A share (0-1) as a percentage with at most one decimal: 0.0124 -> "1.2%", 0.95 -> "95%".
+ * Rounded down, so a share below a threshold never prints as the threshold (0.9496 -> "94.9%").
+ */
+export function formatShare(share: number): string {
+  return `${Number((Math.floor(share * 1000 + 1e-9) / 10).toFixed(1))}%`;
+}

@@ -1,4 +1,4 @@
-import { fixed, formatTable, interval } from '../../harness/core/text-table.js';
+import { fixed, formatShare, formatTable, interval } from '../../harness/core/text-table.js';
 import { terminalText } from '../../harness/core/terminal-text.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { AlpacaEvalResult } from './result.js';
@@ -33,13 +33,14 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   const refNames = settings.references;
   lines.push(
     formatTable(
-      ['rank', 'model', 'score', 'se', 'n', 'parsed', 'failed', 'mean length', ...refNames],
+      ['rank', 'model', 'score', 'se', 'n', 'coverage', 'parsed', 'failed', 'mean length', ...refNames],
       result.models.map((m) => [
         m.rank === null ? '–' : String(m.rank),
         m.model,
         fixed(m.score, 3),
         fixed(m.se, 3),
         String(m.n),
+        formatShare(m.coverage.share),
         String(m.parsed),
         String(m.unparsed + m.errors),
         m.meanLength.toFixed(0),
@@ -68,6 +69,7 @@ export function modelsCsv(result: AlpacaEvalResult): string {
     'score',
     'se',
     'n',
+    'coverage',
     'parsed',
     'unparsed',
     'errors',
@@ -80,6 +82,7 @@ export function modelsCsv(result: AlpacaEvalResult): string {
     m.score ?? '',
     m.se ?? '',
     m.n,
+    m.coverage.share,
     m.parsed,
     m.unparsed,
     m.errors,

@@ -25,6 +25,20 @@ export interface ItemRef {
   readonly responseSha256?: string;
 }
 
+/**
+ * How much of the instruction set a submission answers: the alignment report over the
+ * whole set, and the share of the instructions judged in this run that have an output
+ * (an empty output counts as an answer: it is judged).
+ */
+export interface Coverage extends AlignmentReport {
+  /** instructions judged in this run that the submission has an output for */
+  readonly answered: number;
+  /** instructions judged in this run */
+  readonly instructions: number;
+  /** answered / instructions */
+  readonly share: number;
+}
+
 export interface ModelResult {
   readonly model: string;
   readonly score: number | null;
@@ -38,7 +52,7 @@ export interface ModelResult {
   readonly rank: number | null;
   /** mean output length in characters over the selected instructions (missing ones excluded) */
   readonly meanLength: number;
-  readonly coverage: AlignmentReport;
+  readonly coverage: Coverage;
   /** sha256 of the submission file */
   readonly contentHash: string;
   /** reference values (win rates) by reference name, where the reference has the model */

@@ -1,3 +1,4 @@
+import { formatShare } from '../../harness/core/text-table.js';
 import { BenchError, InputError } from '../../harness/core/errors.js';
 import { sha256Hex } from '../../harness/core/hash.js';
 import { isSafePathSegment } from '../../harness/core/safe-name.js';
@@ -18,7 +19,7 @@ import { runJudgments, type RunOptions, type RunSummary } from '../../harness/ru
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
-import type { AlpacaEvalResult, ItemRef, ModelResult, SkippedModel } from './result.js';
+import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
 export interface AlpacaEvalOptions {
   readonly files: SourceFiles;
@@ -30,6 +31,11 @@ export interface AlpacaEvalOptions {
   readonly models?: readonly string[];
   /** judge a seeded random subset of this many instructions (the same for every model) */
   readonly instructions?: number;
+  /**
+   * skip a model with outputs for a smaller share of the instructions judged (0-1);
+   * default DEFAULT_MIN_COVERAGE
+   */
+  readonly minCoverage?: number;
   readonly seed: number;
   readonly bootstrap: number;
   /** the judge gets tasks for empty outputs too (Auto-J rates an empty answer); length scores them 0 */
@@ -41,10 +47,17 @@ export interface AlpacaEvalOptions {
   readonly now?: () => Date;
 }
 
+/**
+ * A submission with outputs for fewer than 95% of the instructions judged is not ranked:
+ * a mean over a few answers is not comparable with a mean over all of them (one with 10 of
+ * 805 ranked first). Every submission in the shared data answers at least 802 of 805.
+ */
+export const DEFAULT_MIN_COVERAGE = 0.95;
+
 interface LoadedModel {
   readonly model: string;
   readonly submission: Submission;
-  readonly coverage: AlignmentReport;
+  readonly coverage: Coverage;
   /** outputs of the selected instructions; undefined where the model has none */
   readonly outputs: readonly (string | undefined)[];
 }
@@ -81,6 +94,7 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
       ? sampleIndices(set.instructions.length, options.instructions, options.seed)
       : set.instructions.map((_, i) => i);
   const index = new InstructionIndex(set.instructions);
+  const minCoverage = options.minCoverage ?? DEFAULT_MIN_COVERAGE;
 
   const skipped: { -readonly [K in keyof SkippedModel]: SkippedModel[K] }[] = [];
   const referencesOf = (model: string) => references.filter((r) => r.scores.has(model)).map((r) => r.name);
@@ -118,12 +132,15 @@ export async function runAlpacaEval(options: AlpacaEvalOptions): Promise<AlpacaE
       return null;
     }
     const aligned = alignOutputs(index, submission.entries);
-    return {
-      model,
-      submission,
-      coverage: aligned.report,
-      outputs: selected.map((i) => aligned.outputs[i]),
-    };
+    const outputs = selected.map((i) => aligned.outputs[i]);
+    const coverage = coverageOf(aligned.report, outputs);
+    if (coverage.share < minCoverage) {
+      const reason = `coverage ${coverage.answered}/${coverage.instructions} (${formatShare(coverage.share)}) below --min-coverage ${formatShare(minCoverage)}`;
+      options.warn(`${model}: ${reason} (model skipped)`);
+      skipped.push(withRefs({ model, reason }, referencesOf(model)));
+      return null;
+    }
+    return { model, submission, coverage, outputs };
   };
 
   const tasksOf = (m: LoadedModel) => {
@@ -285,11 +302,54 @@ async function chooseModels(options: AlpacaEvalOptions, references: readonly Ref
         );
       }
     }
+    const submissions = await listSubmissionIds(options.files);
+    // Over HTTP the submissions cannot be listed: an id there is only known by reading it.
+    if (submissions !== null) {
+      const known = new Set(submissions);
+      for (const r of references) for (const m of r.scores.keys()) known.add(m);
+      const unknown = [...new Set(options.models)].filter((m) => !known.has(m));
+      if (unknown.length > 0) {
+        const named = unknown.map((m) => `"${m}"${didYouMean(m, known)}`).join(', ');
+        throw new BenchError(
+          `--models: unknown model id${unknown.length === 1 ? '' : 's'} ${named}: neither a submission in ${options.files.describe('results')} nor a model of ${references.map((r) => r.name).join(', ')}`,
+          { exitCode: 2 },
+        );
+      }
+    }
     return [...new Set(options.models)];
   }
   const ids = new Set(await listSubmissionIds(options.files));
   for (const r of references) for (const m of r.scores.keys()) ids.add(m);
   return [...ids].sort();
+}
+
+/** ` (did you mean "x"?)` for the known id nearest to `id` by edit distance, if it is near. */
+function didYouMean(id: string, known: Iterable<string>): string {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = name.toLowerCase() === id.toLowerCase() ? 0 : editDistance(id, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(id.length / 4))
+    ? ` (did you mean "${best.name}"?)`
+    : '';
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 /** `load` over `items` in order, keeping up to `depth` loads ahead (I/O and gunzip overlap the work). */
@@ -313,6 +373,13 @@ async function* prefetch<T, R>(
     fill();
     yield result;
   }
+}
+
+/** The alignment report (over the whole set) and the share of the judged instructions answered. */
+function coverageOf(report: AlignmentReport, outputs: readonly (string | undefined)[]): Coverage {
+  const answered = outputs.reduce((n, o) => (o === undefined ? n : n + 1), 0);
+  const instructions = outputs.length;
+  return { ...report, answered, instructions, share: instructions > 0 ? answered / instructions : 0 };
 }
 
 function withRefs(entry: SkippedModel, refs: readonly string[]): SkippedModel {

@@ -63,6 +63,18 @@ export async function judgePairs(
   };
 }
 
+/**
+ * The kind of a pairwise subject, for counting the judgments of 1,392 pairs in a few lines
+ * (`bench cache stats`) rather than one line per pair: "pair 17 swapped" -> "swapped
+ * order". Undefined for a subject this suite does not name.
+ */
+export function pairwiseSubjectKind(subject: string): string | undefined {
+  const m = /^pair \d+(?: (swapped|response [12]))?$/.exec(subject);
+  if (!m) return undefined;
+  if (m[1] === undefined) return 'pairs, given order';
+  return m[1] === 'swapped' ? 'pairs, swapped order' : 'responses, rated one by one';
+}
+
 function verdictOf(j: Judgment): Verdict | null {
   return j.kind === 'ok' && j.verdict !== undefined ? j.verdict : null;
 }

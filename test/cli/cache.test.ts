@@ -50,7 +50,7 @@ describe('bench cache stats', () => {
     expect(lines).toContainEqual(['judge', 'suite', 'model', 'judgments', 'parsed', 'unparsed']);
     expect(lines).toContainEqual(['autoj', 'alpacaeval', 'gpt4', '3', '2', '1']);
     expect(lines).toContainEqual(['autoj', 'alpacaeval', 'alpaca-7b', '2', '2', '0']);
-    expect(lines).toContainEqual(['autoj', 'pairwise', 'pair 17 swapped', '1', '1', '0']);
+    expect(lines).toContainEqual(['autoj', 'pairwise', 'pairs, swapped order (1)', '1', '1', '0']);
     expect(lines).toContainEqual(['(any)', '(untagged)', '1', '1', '0']);
     expect(lines).toContainEqual(['autoj', 'GAIR/autoj-13b', '6', '5', '1']);
     expect(lines).toContainEqual(['total', '6', '5', '1']);
@@ -74,10 +74,76 @@ describe('bench cache stats', () => {
       model: 'GAIR/autoj-13b',
       suite: 'alpacaeval',
       subject: 'gpt4',
+      subjects: 1,
       judgments: 3,
       ok: 2,
       unparsed: 1,
     });
+  });
+
+  it('counts the pairs of a pairwise run in a line per kind, not a line per pair', async () => {
+    const pairs = 1392;
+    const store = JudgmentStore.open(defaultStore);
+    const records = Array.from({ length: 4 * pairs }, (_, i) =>
+      i % 5 === 0 ? unparsedRecord(i) : singleRecord(i, { protocol: i < 2 * pairs ? 'pairwise' : 'single' }),
+    );
+    store.putMany(records);
+    const subjects = [
+      (i: number) => `pair ${i}`,
+      (i: number) => `pair ${i} swapped`,
+      (i: number) => `pair ${i >> 1} response ${(i % 2) + 1}`,
+      (i: number) => `pair ${pairs / 2 + (i >> 1)} response ${(i % 2) + 1}`,
+    ];
+    store.tag(
+      records.map((r, i) => ({
+        key: r.key,
+        suite: 'pairwise',
+        subject: subjects[Math.floor(i / pairs)]!(i % pairs),
+      })),
+    );
+    store.tag([{ key: keyOf(0), suite: 'alpacaeval', subject: 'pair 3' }]); // a model named like a pair
+    store.close();
+    const unparsed = (from: number, to: number) =>
+      records.slice(from, to).filter((r) => r.status === 'unparsed').length;
+
+    const r = await runBench(['cache', 'stats'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => /^autoj\s/.test(l))
+      .map((l) => l.trim().split(/\s{2,}/));
+    const row = (subject: string, from: number, to: number) => [
+      'autoj',
+      'pairwise',
+      subject,
+      String(to - from),
+      String(to - from - unparsed(from, to)),
+      String(unparsed(from, to)),
+    ];
+    expect(rows).toEqual([
+      ['autoj', 'alpacaeval', 'pair 3', '1', '0', '1'],
+      row('pairs, given order (1392)', 0, pairs),
+      row('responses, rated one by one (2784)', 2 * pairs, 4 * pairs),
+      row('pairs, swapped order (1392)', pairs, 2 * pairs),
+      [
+        'autoj',
+        'GAIR/autoj-13b',
+        String(4 * pairs),
+        String(4 * pairs - unparsed(0, 4 * pairs)),
+        String(unparsed(0, 4 * pairs)),
+      ],
+    ]);
+
+    const json = await runBench(['cache', 'stats', '--json'], { cwd: dir });
+    const doc = JSON.parse(json.stdout) as {
+      usages: { suite: string; subject: string; subjects: number; judgments: number }[];
+    };
+    expect(doc.usages.map((u) => [u.suite, u.subject, u.subjects, u.judgments])).toEqual([
+      ['alpacaeval', 'pair 3', 1, 1],
+      ['pairwise', 'pairs, given order (1392)', pairs, pairs],
+      ['pairwise', 'responses, rated one by one (2784)', 2 * pairs, 2 * pairs],
+      ['pairwise', 'pairs, swapped order (1392)', pairs, pairs],
+    ]);
   });
 
   it('reads --store over $BENCH_STORE over the default', async () => {

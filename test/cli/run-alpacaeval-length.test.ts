@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
-import { makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
+import { INSTRUCTIONS, makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
 
 const AE = `${SHARED_DATA}/alpaca_eval`;
@@ -148,7 +148,13 @@ describe('bench run alpacaeval: bad input', () => {
   const env = () => ({ ...home(), ALPACA_EVAL_SOURCE: tree });
 
   it('skips bad submissions with a reason naming the file and warns on stderr', async () => {
-    const r = await runBench(lengthRun('--reference', 'ae1', '--bootstrap', '0', '--json'), { env: env() });
+    // --min-coverage 0: the good submissions of this tree answer 10 instructions
+    const r = await runBench(
+      lengthRun('--reference', 'ae1', '--bootstrap', '0', '--min-coverage', '0', '--json'),
+      {
+        env: env(),
+      },
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
     const reason = (m: string) => doc.skipped.find((s) => s.model === m)?.reason;
@@ -216,5 +222,163 @@ describe('bench run alpacaeval: bad input', () => {
       expect(r.code, bad.join(' ')).not.toBe(0);
       expect(r.stderr.trim().split('\n'), bad.join(' ')).toHaveLength(1);
     }
+  });
+});
+
+describe('bench run alpacaeval: coverage (--min-coverage)', () => {
+  const all = INSTRUCTIONS.length;
+  const tree = makeAlpacaTree(
+    {
+      full: { outputs: outputsOfLength(all, 100) },
+      // like the shared data's least complete submission (802 of 805)
+      most: { outputs: [...outputsOfLength(all - 3, 50), undefined, undefined, undefined] },
+      // empty outputs are answers (judged, scored 0 by length)
+      blanks: { outputs: [...outputsOfLength(all - 20, 10), ...Array<string>(20).fill('')] },
+      // the longest answers, but to 10 instructions only: it would rank first
+      partial: { outputs: outputsOfLength(10, 5000) },
+    },
+    {
+      ae1: ',win_rate,mode\nfull,60,community\nmost,50,community\nblanks,40,community\npartial,90,community\n',
+    },
+  );
+  const env = () => ({ ...home(), ALPACA_EVAL_SOURCE: tree });
+  interface CoverageDoc extends Doc {
+    models: (Doc['models'][number] & {
+      coverage: { answered: number; instructions: number; share: number; missing: number };
+    })[];
+  }
+
+  it('skips a submission below the default 95% with the reason; the others rank', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-out-'));
+    const r = await runBench(lengthRun('--reference', 'ae1', '--bootstrap', '0', '--out', out, '--json'), {
+      env: env(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as CoverageDoc;
+    expect(doc.models.map((m) => [m.model, m.rank])).toEqual([
+      ['full', 1],
+      ['most', 2],
+      ['blanks', 3],
+    ]);
+    expect(doc.skipped).toContainEqual({
+      model: 'partial',
+      reason: 'coverage 10/805 (1.2%) below --min-coverage 95%',
+      references: ['ae1'],
+    });
+    expect(r.stderr).toMatch(
+      /bench: warning: partial: coverage 10\/805 \(1\.2%\) below --min-coverage 95% \(model skipped\)/,
+    );
+    expect(doc.correlations[0]!.n).toBe(3);
+    const most = doc.models.find((m) => m.model === 'most')!;
+    expect(most.coverage).toMatchObject({ answered: 802, instructions: 805, missing: 3 });
+    expect(most.coverage.share).toBeCloseTo(802 / 805, 12);
+    expect(doc.models.find((m) => m.model === 'blanks')!.coverage).toMatchObject({ answered: 805, share: 1 });
+    const csv = readFileSync(join(out, 'models.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('model,rank,score,se,n,coverage,parsed,unparsed,errors,mean_length,ae1');
+    expect(csv.find((l) => l.startsWith('most,'))!.split(',')[5]).toBe(String(802 / 805));
+  });
+
+  it('the table shows each ranked model its coverage', async () => {
+    const r = await runBench(lengthRun('--reference', 'ae1', '--bootstrap', '0'), { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rank\s+model\s+score\s+se\s+n\s+coverage\s+parsed/);
+    expect(r.stdout).toMatch(/\n\s+2\s+most\s+\S+\s+\S+\s+802\s+99\.6%\s+802\s/);
+    expect(r.stdout).toMatch(/partial \[ae1\]: coverage 10\/805 \(1\.2%\) below --min-coverage 95%/);
+  });
+
+  it('--min-coverage takes a fraction or a percentage; 1% ranks the partial submission', async () => {
+    for (const value of ['0.01', '1%']) {
+      const r = await runBench(
+        lengthRun('--reference', 'ae1', '--bootstrap', '0', '--min-coverage', value, '--json'),
+        {
+          env: env(),
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const partial = (JSON.parse(r.stdout) as CoverageDoc).models.find((m) => m.model === 'partial')!;
+      expect(partial.rank).toBe(1);
+      expect(partial.coverage).toMatchObject({ answered: 10, instructions: 805 });
+    }
+    const strict = await runBench(
+      lengthRun('--reference', 'ae1', '--bootstrap', '0', '--min-coverage', '100%', '--json'),
+      {
+        env: env(),
+      },
+    );
+    const doc = JSON.parse(strict.stdout) as CoverageDoc;
+    expect(doc.models.map((m) => m.model).sort()).toEqual(['blanks', 'full']);
+    expect(doc.skipped.find((s) => s.model === 'most')?.reason).toBe(
+      'coverage 802/805 (99.6%) below --min-coverage 100%',
+    );
+  });
+
+  it('measures coverage over the instructions of the run (--instructions N)', async () => {
+    const r = await runBench(
+      lengthRun(
+        '--reference',
+        'ae1',
+        '--bootstrap',
+        '0',
+        '--instructions',
+        '40',
+        '--min-coverage',
+        '0',
+        '--json',
+      ),
+      { env: env() },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as CoverageDoc;
+    const inSample = doc.instructionIndices.filter((i) => i < 10).length;
+    expect(doc.models.find((m) => m.model === 'partial')!.coverage).toMatchObject({
+      answered: inSample,
+      instructions: 40,
+    });
+    expect(doc.models.find((m) => m.model === 'full')!.coverage).toMatchObject({ answered: 40, share: 1 });
+  });
+
+  it('rejects a --min-coverage that is neither a fraction nor a percentage', async () => {
+    for (const bad of ['95', '-0.1', '101%', 'most']) {
+      const r = await runBench(lengthRun('--min-coverage', bad), { env: env() });
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toBe(
+        `bench: --min-coverage must be a fraction from 0 to 1 (0.95) or a percentage (95%), got "${bad}"\n`,
+      );
+    }
+  });
+});
+
+describe('bench run alpacaeval: the model selection (--models)', () => {
+  const runs = (benchHome: string) =>
+    existsSync(join(benchHome, 'runs')) ? readdirSync(join(benchHome, 'runs')) : [];
+
+  it('an unknown id is an error naming it, with the nearest known id; nothing is archived', async () => {
+    const env = home();
+    const r = await runBench(lengthRun('--models', 'phi-2', 'phi-3', 'gemma-2b-itt', 'zzz-unknown'), { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `source: ${AE}\nbench: --models: unknown model ids "phi-3" (did you mean "phi-2"?), "gemma-2b-itt" (did you mean "gemma-2b-it"?), "zzz-unknown": neither a submission in ${AE}/results nor a model of ae1, ae2, ae2-lc\n`,
+    );
+    expect(r.stdout).toBe('');
+    expect(runs(env.BENCH_HOME)).toEqual([]);
+  });
+
+  it('a selection that leaves nothing to rank fails, and is not archived', async () => {
+    const tree = makeAlpacaTree(
+      { some: { outputs: outputsOfLength(INSTRUCTIONS.length, 5) } },
+      {
+        ae1: ',win_rate,mode\nsome,50,community\nghost,40,community\n',
+      },
+    );
+    const env = { ...home(), ALPACA_EVAL_SOURCE: tree };
+    const r = await runBench(lengthRun('--reference', 'ae1', '--models', 'ghost', '--json'), { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'bench: no model ranked (1 skipped: the reasons are in the result); the run is not archived',
+    );
+    expect((JSON.parse(r.stdout) as Doc).skipped).toEqual([
+      { model: 'ghost', reason: 'no outputs in the source', references: ['ae1'] },
+    ]);
+    expect(runs(env.BENCH_HOME)).toEqual([]);
   });
 });

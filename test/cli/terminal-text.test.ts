@@ -106,7 +106,7 @@ describe('terminalText', () => {
 
 describe('bench run alpacaeval prints hostile ids inert', () => {
   const lengthRun = (source: string, ...extra: string[]) =>
-    runBench(['run', 'alpacaeval', '--judge', 'length', '--source', source, ...extra]);
+    runBench(['run', 'alpacaeval', '--judge', 'length', '--min-coverage', '0', '--source', source, ...extra]);
 
   it('a results folder and CSV ids with escape sequences forge nothing in the table or the warnings', async () => {
     const root = makeAlpacaTree(

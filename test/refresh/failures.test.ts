@@ -4,18 +4,18 @@ import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
+import { INSTRUCTIONS, makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
 import { fileState, refresh, workspace, type Workspace } from './helpers.js';
 
-/** A tiny source: three models with outputs, one without, one dev row. */
+/** A tiny source: three models with outputs (for every instruction), one without, one dev row. */
 const AE2 =
   ',win_rate,length_controlled_winrate,mode\nlong,70,60,community\nmid,50,50,minimal\nshort,30,40,community\nghost,20,20,community\nlong_verbose,80,55,dev\n';
 const tree = makeAlpacaTree(
   {
-    long: { outputs: outputsOfLength(20, 300) },
-    mid: { outputs: outputsOfLength(20, 200) },
-    short: { outputs: outputsOfLength(20, 100) },
-    long_verbose: { outputs: outputsOfLength(20, 900) },
+    long: { outputs: outputsOfLength(INSTRUCTIONS.length, 300) },
+    mid: { outputs: outputsOfLength(INSTRUCTIONS.length, 200) },
+    short: { outputs: outputsOfLength(INSTRUCTIONS.length, 100) },
+    long_verbose: { outputs: outputsOfLength(INSTRUCTIONS.length, 900) },
   },
   { ae2: AE2 },
 );

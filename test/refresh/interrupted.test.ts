@@ -28,7 +28,9 @@ const FIRST = tree(200);
 const SECOND = tree(350);
 
 const night = (ws: Workspace, source: string, args: readonly string[]) =>
-  refresh(ws, ['--judge', 'length', '--json', ...args], { ALPACA_EVAL_SOURCE: source });
+  refresh(ws, ['--judge', 'length', '--min-coverage', '0', '--json', ...args], {
+    ALPACA_EVAL_SOURCE: source,
+  });
 
 /** The files of the leaderboard folder, and whether each CSV is exactly its JSON's. */
 async function unit(dir: string) {

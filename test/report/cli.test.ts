@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
+import { INSTRUCTIONS, makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
 import { runBench } from '../helpers/cli.js';
 import { AUTOJ, PREDICTIONS, SWAPPED } from '../pairwise/helpers.js';
 import { SCRIPT_PAYLOAD } from './fixtures.js';
@@ -33,9 +33,9 @@ describe('bench report and run --report', () => {
     const work = mkdtempSync(join(tmpdir(), 'bench-cwd-'));
     const tree = makeAlpacaTree(
       {
-        'alpha+1.5': { outputs: outputsOfLength(30, 100) },
-        'Beta.v2': { outputs: [...outputsOfLength(29, 50), SCRIPT_PAYLOAD] },
-        gamma: { outputs: outputsOfLength(30, 10) },
+        'alpha+1.5': { outputs: outputsOfLength(INSTRUCTIONS.length, 100) },
+        'Beta.v2': { outputs: [...outputsOfLength(INSTRUCTIONS.length - 1, 50), SCRIPT_PAYLOAD] },
+        gamma: { outputs: outputsOfLength(INSTRUCTIONS.length, 10) },
       },
       { ae2: AE2_CSV },
     );

@@ -125,7 +125,7 @@ export function fakeAutojRun(
       truncated: mi === 1 ? 2 : 0,
       rank: 0,
       meanLength: 400 + score * 120 + random() * 300,
-      coverage: { missing: 0, duplicated: 0, extra: 0, empty: 0 },
+      coverage: { missing: 0, duplicated: 0, extra: 0, empty: 0, answered: n, instructions: n, share: 1 },
       contentHash,
       references: (mi % 5 === 4
         ? { ae2: winRate }

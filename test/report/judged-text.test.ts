@@ -36,6 +36,7 @@ const answers = (tag: string) => Array.from({ length: 12 }, (_, i) => `${tag} an
 
 async function judgedRun(tree: string): Promise<AlpacaEvalResult> {
   return runAlpacaEval({
+    minCoverage: 0,
     files: openSourceFiles(tree, { cacheDir: mkdtempSync(join(tmpdir(), 'cache-')) }),
     cwd: tree,
     references: ['ae2'],

@@ -135,7 +135,17 @@ describe('decoding is bounded and quotes nothing', () => {
 describe('a run with hostile submissions', () => {
   it('skips each hostile model with its reason and ranks the others (CLI)', async () => {
     const root = hostileTree();
-    const r = await runBench(['run', 'alpacaeval', '--judge', 'length', '--source', root, '--json']);
+    const r = await runBench([
+      'run',
+      'alpacaeval',
+      '--judge',
+      'length',
+      '--min-coverage',
+      '0',
+      '--source',
+      root,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       models: { model: string; score: number }[];
@@ -160,6 +170,7 @@ describe('a run with hostile submissions', () => {
     });
     const limits = { maxFileBytes: 256 * 1024, maxDecodedBytes: 1024 * 1024 };
     const result = await runAlpacaEval({
+      minCoverage: 0,
       files: new LocalFiles(root, { limits }),
       cwd: root,
       references: ['ae2'],

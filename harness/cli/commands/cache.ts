@@ -5,6 +5,7 @@ import { JudgmentStore, type ExportedJudgment, type StoreStats } from '../../sto
 import { formatTable, toJson } from '../format.js';
 import type { CliIO } from '../io.js';
 import type { CommandRegistrar } from '../program.js';
+import { pairwiseSubjectKind } from '../../../suites/pairwise/live.js';
 import { resolveStorePath } from '../settings.js';
 
 const STORE_OPTION = {
@@ -28,7 +29,7 @@ export const cacheCommand: CommandRegistrar = (cli, io) =>
         (args) => {
           const store = openForReading(args.store, io);
           try {
-            const stats = store.stats();
+            const stats = groupUsages(store.stats());
             const bytes = store.sizeOnDisk();
             io.stdout(
               args.json
@@ -159,7 +160,40 @@ async function exportToFile(store: JudgmentStore, out: string, signal: AbortSign
   }
 }
 
-function statsTable(file: string, bytes: number, stats: StoreStats): string {
+type Usage = StoreStats['usages'][number];
+/** A row of `bench cache stats`: one model, or a group of a suite's subjects (pairs) */
+type UsageGroup = Usage & { readonly subjects: number };
+
+/**
+ * The usages with a suite's numbered subjects counted in a few rows (a pairwise run tags
+ * 2,784 judgments with a subject each): a group's judgments, parsed and unparsed are the
+ * sums over its subjects, `subjects` says how many it holds (1 for a model of AlpacaEval),
+ * and its subject names the kind: "pairs, swapped order (1392)".
+ */
+export function groupUsages(stats: StoreStats): Omit<StoreStats, 'usages'> & { usages: UsageGroup[] } {
+  const groups = new Map<string, { kind: string | undefined; row: Mutable<UsageGroup> }>();
+  for (const u of stats.usages) {
+    const kind = u.suite === 'pairwise' ? pairwiseSubjectKind(u.subject) : undefined;
+    const id = JSON.stringify([u.judge, u.model, u.suite, kind ?? u.subject, kind !== undefined]);
+    const group = groups.get(id);
+    if (!group) {
+      groups.set(id, { kind, row: { ...u, subjects: 1 } });
+      continue;
+    }
+    group.row.subjects += 1;
+    group.row.judgments += u.judgments;
+    group.row.ok += u.ok;
+    group.row.unparsed += u.unparsed;
+  }
+  const usages = [...groups.values()].map(({ kind, row }) =>
+    kind === undefined ? row : { ...row, subject: `${kind} (${row.subjects})` },
+  );
+  return { ...stats, usages };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function statsTable(file: string, bytes: number, stats: ReturnType<typeof groupUsages>): string {
   const counts = (c: { judgments: number; ok: number; unparsed: number }) => [
     String(c.judgments),
     String(c.ok),

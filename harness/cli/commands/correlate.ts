@@ -1,8 +1,8 @@
-import { BenchError } from '../../core/errors.js';
 import { openSource, sourceOptions } from '../source-options.js';
 import { BUILT_IN_REFERENCES, loadReference, readScoreCsv } from '../../source/references.js';
 import { correlatePairs } from '../../stats/correlate-pairs.js';
 import { fixed, formatTable, interval, toJson } from '../format.js';
+import { numberChecks, RESAMPLES, SEED } from '../number-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { resolve } from 'node:path';
 
@@ -39,11 +39,7 @@ export const correlateCommand: CommandRegistrar = (cli, io) =>
           default: false,
           describe: 'print the result as one JSON document',
         })
-        .check((a) => {
-          if (!Number.isInteger(a.bootstrap) || a.bootstrap < 0)
-            throw new BenchError('--bootstrap must be 0 or more');
-          return true;
-        }),
+        .check(numberChecks({ seed: SEED, bootstrap: RESAMPLES })),
     async (args) => {
       const files = openSource(args, io);
       const reference = await loadReference(args.reference, {

@@ -18,6 +18,8 @@ import { sourceOptions, openSource } from '../source-options.js';
 import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { renderReport } from './report.js';
+import { INSTRUCTIONS_RULE, MIN_COVERAGE_OPTION } from './run-alpacaeval.js';
+import { numberChecks, parseShare, RESAMPLES, SEED } from '../number-options.js';
 import { resolveLeaderboardsDir, resolveSiteDir, runsDir } from '../settings.js';
 
 /**
@@ -84,21 +86,13 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
           default: false,
           describe: 'print the outcome as one JSON document',
         })
+        .option('min-coverage', MIN_COVERAGE_OPTION)
+        .check(numberChecks({ instructions: INSTRUCTIONS_RULE, seed: SEED, bootstrap: RESAMPLES }))
+        .check((a) => parseShare('min-coverage', a['min-coverage']) !== undefined)
         .check((a) => {
           if (a.date !== undefined && !isSnapshotDate(a.date)) {
             throw new BenchError(`--date must be a calendar date YYYY-MM-DD, not "${a.date}"`);
           }
-          if (!Number.isInteger(a.seed)) throw new BenchError('--seed must be a whole number');
-          if (a.instructions !== undefined && (!Number.isInteger(a.instructions) || a.instructions < 1)) {
-            throw new BenchError('--instructions must be a positive whole number');
-          }
-          if (!Number.isInteger(a.bootstrap) || a.bootstrap < 0)
-            throw new BenchError('--bootstrap must be 0 or more');
-          if (
-            a['max-failures'] !== undefined &&
-            (!Number.isInteger(a['max-failures']) || a['max-failures'] < 0)
-          )
-            throw new BenchError('--max-failures must be 0 or more');
           return true;
         }),
     async (args) => {
@@ -134,12 +128,13 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
             maxFailures,
             evaluate: async ({ files: pinned, models }) => {
               const connected = await opened.connect();
-              return runAlpacaEval({
+              const run = await runAlpacaEval({
                 files: pinned,
                 cwd: io.cwd,
                 references: [args.reference],
                 models,
                 instructions: args.instructions,
+                minCoverage: parseShare('min-coverage', args['min-coverage']),
                 seed: args.seed,
                 bootstrap: args.bootstrap,
                 judge: connected.judge,
@@ -149,6 +144,13 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
                 gitCommit: harnessGitCommit(),
                 now,
               });
+              // A night that ranks nobody (every model skipped) is a failed night, not a snapshot.
+              if (!run.models.some((m) => m.rank !== null)) {
+                const shown = run.skipped.slice(0, 3).map((m) => `${m.model}: ${m.reason}`);
+                if (run.skipped.length > shown.length) shown.push('...');
+                throw new BenchError(`no model ranked (${run.skipped.length} skipped: ${shown.join('; ')})`);
+              }
+              return run;
             },
             archive: (run) => archiveRun(runsDir(io), run),
             site: { dir: siteDir, build: site },

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { BenchError, errorMessage } from '../../core/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import {
   buildSite,
   loadSiteInput,
@@ -87,8 +87,11 @@ function openStore(
   warn: (m: string) => void,
 ): JudgmentStore | undefined {
   const file = resolveStorePath(flag, io);
+  // A store not made yet holds no critiques (a new store given to a length-judge run
+  // or refresh, which never opens one): the pages are built without them.
   if (!existsSync(file)) {
-    if (flag !== undefined) throw new BenchError(`--store ${flag}: no such file`, { exitCode: 2 });
+    if (flag !== undefined)
+      warn(`--store ${flag}: no judgment store there yet; no critiques on the model pages`);
     return undefined;
   }
   try {

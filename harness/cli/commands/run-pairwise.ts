@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BenchError } from '../../core/errors.js';
+import { BenchError, FAILED_JUDGMENTS_EXIT } from '../../core/errors.js';
 import { HARNESS_VERSION, harnessGitCommit } from '../../core/provenance.js';
 import type { PairwiseManifest, PairwiseResult } from '../../../suites/pairwise/result.js';
 import { scorePairwiseSuite } from '../../../suites/pairwise/score.js';
@@ -9,9 +9,10 @@ import {
   PAIRWISE_DEFAULTS,
 } from '../../../suites/pairwise/suite.js';
 import { formatPairwiseTable } from '../../../suites/pairwise/table.js';
+import { numberChecks, RESAMPLES, SEED } from '../number-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { resolveAutojDataDir, runsDir } from '../settings.js';
-import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
+import { judgeOptions, judgmentOutcome, openJudge, runOptionsFor } from '../judge-options.js';
 import { judgePairs } from '../../../suites/pairwise/live.js';
 import { archiveRun } from '../../store/run-archive.js';
 
@@ -67,7 +68,8 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
         .example(
           '$0 run pairwise --predictions ../shared/data/auto-j/data/outputs/pairwise_example_output.jsonl --swapped ../shared/data/auto-j/data/outputs/pairwise_exchange_example_output.jsonl',
           "Auto-J's own verdicts (54.96 / 83.41)",
-        ),
+        )
+        .check(numberChecks({ seed: SEED, bootstrap: RESAMPLES, 'tie-margin': { min: 0, max: 9 } })),
     async (argv) => {
       const { predictions, swapped } = argv;
       if ((predictions === undefined) !== (swapped === undefined)) {
@@ -76,16 +78,15 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
           { exitCode: 2 },
         );
       }
-      const seed = integerOption('seed', argv.seed, Number.MIN_SAFE_INTEGER);
-      const resamples = integerOption('bootstrap', argv.bootstrap, 0);
-      const tieMargin = argv['tie-margin'];
-      if (!(tieMargin >= 0)) throw new BenchError('--tie-margin must be 0 or more', { exitCode: 2 });
+      const { seed, bootstrap: resamples, 'tie-margin': tieMargin } = argv;
       const dataDir = resolveAutojDataDir(argv.data, io);
 
       const startedAt = new Date();
       const data = await loadPairwiseData(dataDir);
       io.stderr(`pairwise: ${data.pairs.length} pairs from ${dataDir}\n`);
       let result: Omit<PairwiseResult, 'manifest'>;
+      /** live mode: how the judgments ended (recorded verdicts are all there or refused) */
+      let judged: { parsed: number; outcome: ReturnType<typeof judgmentOutcome> } | undefined;
       if (predictions !== undefined && swapped !== undefined) {
         const recorded = await loadRecordedJudgments(
           data,
@@ -116,6 +117,10 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
           io.stderr(
             `pairwise: ${s.requested} judgments (${s.cached} from the store, ${s.sent} sent), ${s.unparsed} unparsed, ${s.errors} failed\n`,
           );
+          judged = {
+            parsed: s.requested - s.errors - s.unparsed,
+            outcome: judgmentOutcome(s, argv['max-failures']),
+          };
           result = scorePairwiseSuite(data, live.judgments, {
             judge: {
               name: connected.judge.info.name,
@@ -140,19 +145,20 @@ export const runPairwise: CommandRegistrar = (cli, io) =>
       };
       io.stderr(`pairwise: read and scored in ${manifest.durationMs} ms\n`);
       const document: PairwiseResult = { ...result, manifest };
-      io.stderr(`result kept in ${await archiveRun(runsDir(io), { ...document, manifest })}\n`);
+      // A live run without a single verdict is not kept as a run (the site would show it).
+      if (!judged || judged.parsed > 0)
+        io.stderr(`result kept in ${await archiveRun(runsDir(io), { ...document, manifest })}\n`);
       io.stdout(argv.json ? `${JSON.stringify(document, null, 2)}\n` : formatPairwiseTable(document));
+      if (!judged) return;
+      const { outcome } = judged;
+      if (judged.parsed === 0)
+        throw new BenchError(`no verdict: ${outcome.summary ?? 'nothing judged'}; the run is not archived`);
+      if (!outcome.allowed) {
+        throw new BenchError(
+          `${outcome.summary}: the figures leave them out; the same command judges them again, --max-failures N allows N`,
+          { exitCode: FAILED_JUDGMENTS_EXIT },
+        );
+      }
+      if (outcome.summary) io.stderr(`bench: ${outcome.summary}\n`);
     },
   );
-
-function integerOption(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new BenchError(
-      `--${name} must be ${min === 0 ? 'a whole number >= 0' : 'a whole number'}, got ${value}`,
-      {
-        exitCode: 2,
-      },
-    );
-  }
-  return value;
-}

@@ -9,6 +9,7 @@ import {
 import { ServeError, startJudgeServer, type JudgeServer } from '../../serve/launcher.js';
 import type { CliIO } from '../io.js';
 import { judgeNames, LENGTH_JUDGE } from '../judge-options.js';
+import { numberChecks, PORT, SECONDS } from '../number-options.js';
 import type { CommandRegistrar } from '../program.js';
 
 /**
@@ -81,7 +82,16 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         .example('$0 serve', "serve the autoj judge's model on http://127.0.0.1:8000/v1")
         .example('$0 serve --judge autoj-gptq', 'the 4-bit Auto-J (vLLM --quantization gptq) for a 24 GB GPU')
         .example('$0 serve --judge mtbench --model meta-llama/Meta-Llama-3-70B-Instruct', 'any chat model')
-        .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments'),
+        .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments')
+        .check(
+          numberChecks({
+            port: PORT,
+            'max-model-len': { integer: true, min: 1, max: 1_048_576 },
+            'tensor-parallel-size': { integer: true, min: 1, max: 1_024 },
+            'gpu-memory-utilization': { above: 0, max: 1 },
+            timeout: SECONDS,
+          }),
+        ),
     async (argv) => {
       const apiKey = argv.apiKey ?? io.env.BENCH_API_KEY ?? undefined;
       const settings = profileSettings(argv.judge, argv.model, io);
