@@ -93,7 +93,12 @@ interface Figures {
   cpuUsPerPrepare: number;
 }
 
-function measure(tasks: readonly JudgeTask[], exact: AutojJudge, before: AutojJudge): Figures {
+function measure(
+  tasks: readonly JudgeTask[],
+  exact: AutojJudge,
+  before: AutojJudge,
+  whole: AutojJudge,
+): Figures {
   const llama2 = llama2TokenCounter();
   const f: Figures = {
     prompts: tasks.length,
@@ -125,11 +130,7 @@ function measure(tasks: readonly JudgeTask[], exact: AutojJudge, before: AutojJu
       if (pairCut) f.pairsCutOnlyBefore++;
       pairCut = false;
     }
-    const full = exact.template.fill(
-      task.protocol === 'single'
-        ? { prompt: task.instruction, response: task.response ?? '' }
-        : { prompt: task.instruction, response: task.first, response_another: task.second },
-    );
+    const full = whole.prepare(task).prompt;
     if (floor4(full) > llama2.count(full)) f.countedHigher++;
     const max = req.sampling.max_tokens;
     f.largestLlama2 = Math.max(f.largestLlama2, llama2.count(req.prompt) + max);
@@ -162,5 +163,7 @@ for (const [name, protocol, tasks] of [
 ] as const) {
   const exact = createAutojJudge({ protocol, tokenCounter: llama2TokenCounter() });
   const before = createAutojJudge({ protocol, tokenCounter: flooredAtBytes4(llama2TokenCounter()) });
-  report(name, measure(tasks, exact, before));
+  // a context no prompt fills: its prompts are never cut
+  const whole = createAutojJudge({ protocol, maxModelLen: 1 << 30 });
+  report(name, measure(tasks, exact, before, whole));
 }

@@ -1,9 +1,19 @@
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { BenchError } from '../core/errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import type { JudgeInfo } from '../core/types.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, EndpointPool } from '../client/endpoint-pool.js';
-import { createAutojJudge, isAutojProfileName, type AutojLanguage } from '../judge/autoj/index.js';
+import {
+  builtInJudgeNames,
+  createGenerativeJudge,
+  isProfilePath,
+  loadJudgeProfile,
+  resolveJudgeModel,
+  serveSettings,
+  type GenerativeJudgeOptions,
+  type JudgeProfile,
+} from '../judge/generative/index.js';
 import type { Judge } from '../judge/judge.js';
 import { createLengthJudge } from '../judge/length.js';
 import { stderrProgress } from '../runner/progress.js';
@@ -15,7 +25,13 @@ import type { CliIO } from './io.js';
 import { numberChecks, PORT, SECONDS } from './number-options.js';
 import { resolveApiKey, resolveEndpoints, resolveStorePath, workDir } from './settings.js';
 
-export const JUDGES = ['autoj', 'autoj-bilingual', 'length'] as const;
+/** The in-process baseline; every other judge is a profile (judges/*.yaml, or a user's file). */
+export const LENGTH_JUDGE = 'length';
+
+/** What --judge takes by name: the built-in profiles and the length baseline. */
+export function judgeNames(): string[] {
+  return [...builtInJudgeNames(), LENGTH_JUDGE];
+}
 
 /**
  * Prompts in flight per endpoint: twice vLLM's default batch of 256 sequences, so requests
@@ -40,7 +56,16 @@ export const DEFAULT_BATCH_SIZE = 8;
 /** Options every judging command shares: which judge, where it is served, where judgments are kept. */
 export function judgeOptions<T>(y: Argv<T>) {
   return y
-    .option('judge', { type: 'string', default: 'autoj', choices: JUDGES, describe: 'the judge' })
+    .option('judge', {
+      type: 'string',
+      default: 'autoj',
+      describe: `the judge: ${judgeNames().join(', ')}, or the path of a profile file (./my-judge.yaml, docs/judges.md)`,
+    })
+    .option('judge-model', {
+      type: 'string',
+      describe:
+        'the judge model, for a profile that leaves it open (mtbench) [default: the one model the endpoint lists]',
+    })
     .option('endpoint', {
       type: 'string',
       array: true,
@@ -50,13 +75,11 @@ export function judgeOptions<T>(y: Argv<T>) {
     .option('api-key', { type: 'string', describe: 'API key of the judge server(s) [env BENCH_API_KEY]' })
     .option('served-model-name', {
       type: 'string',
-      describe: "the judge's model name on the server [default: the profile's model]",
+      describe: "the judge's model name on the server [default: the profile's model, or --judge-model]",
     })
     .option('language', {
       type: 'string',
-      choices: ['en', 'zh'],
-      default: 'en',
-      describe: 'template language (zh: autoj-bilingual only)',
+      describe: "template language, one of the profile's (zh: autoj-bilingual) [default: its first]",
     })
     .option('store', {
       type: 'string',
@@ -100,6 +123,10 @@ export function judgeOptions<T>(y: Argv<T>) {
       default: 'vllm',
       describe: 'with --serve: the vLLM executable (name on PATH or path)',
     })
+    .check((a) => {
+      checkJudgeName((a as { judge: string }).judge);
+      return true;
+    })
     .check(
       numberChecks({
         concurrency: { integer: true, min: 1, max: MAX_CONCURRENCY_PER_ENDPOINT },
@@ -117,8 +144,21 @@ export const MAX_CONCURRENCY_PER_ENDPOINT = 65_536;
 /** vLLM's default batch is 256 sequences: a request of more prompts only waits longer. */
 export const MAX_BATCH_SIZE = 1_024;
 
+/** A --judge that is neither a built-in name nor a path: the list and the nearest name (exit 2). */
+function checkJudgeName(judge: string): void {
+  if (isProfilePath(judge)) return;
+  const names = judgeNames();
+  if (names.includes(judge)) return;
+  throw new BenchError(
+    `unknown judge "${judge}"${didYouMean(judge, names)}; judges: ${names.join(', ')}; ` +
+      'or give the path of a profile file (./my-judge.yaml, see docs/judges.md)',
+    { exitCode: 2 },
+  );
+}
+
 export interface JudgeArgs {
   readonly judge: string;
+  readonly 'judge-model'?: string;
   readonly endpoint?: readonly string[];
   readonly 'api-key'?: string;
   readonly 'served-model-name'?: string;
@@ -140,15 +180,26 @@ export interface ConnectedJudge {
 }
 
 /**
- * A judge chosen on the command line. Its identity (`info`) is known at once; `connect`
- * reaches the server (starting it with --serve), reads its context length and opens the
- * store, once, when judging is actually needed: a refresh with nothing new never does.
+ * A judge chosen on the command line. Its identity is known at once (`identify`), unless
+ * its profile leaves the model open and none is named: then it is the model the server
+ * lists. `connect` reaches the server (starting it with --serve), reads its context length
+ * and opens the store, once, when judging is actually needed: a refresh with nothing new
+ * never does.
  */
 export interface OpenedJudge {
-  readonly info: JudgeInfo;
+  /** the judge's name (a profile's `name`, not the path it was loaded from) */
+  readonly name: string;
+  identify(): Promise<JudgeInfo>;
   connect(): Promise<ConnectedJudge>;
   close(): Promise<void>;
 }
+
+/**
+ * The context length assumed for the judge's identity before the server is asked, for a
+ * profile that takes the served one: the identity (name, model, template, sampling) does
+ * not depend on it; `connect` builds the judge with the served length.
+ */
+const UNKNOWN_CONTEXT_LENGTH = 1 << 30;
 
 export function openJudge(
   args: JudgeArgs,
@@ -156,24 +207,51 @@ export function openJudge(
   protocol: 'single' | 'pairwise' = 'single',
 ): OpenedJudge {
   const maxFailures = args['max-failures'];
-  if (args.judge === 'length') {
+  if (args.judge === LENGTH_JUDGE) {
     const judge = createLengthJudge();
     return {
-      info: judge.info,
+      name: judge.info.name,
+      identify: async () => judge.info,
       connect: async () => ({ judge, run: maxFailures === undefined ? {} : { maxFailures } }),
       close: async () => {},
     };
   }
-  if (!isAutojProfileName(args.judge))
-    throw new BenchError(`unknown judge "${args.judge}" (known: ${JUDGES.join(', ')})`, { exitCode: 2 });
-  const profile = args.judge;
-  const language = (args.language ?? 'en') as AutojLanguage;
-  const judgeOptions = { profile, protocol, language, servedModelName: args['served-model-name'] };
-  let offline;
-  try {
-    offline = createAutojJudge(judgeOptions);
-  } catch (e) {
-    throw new BenchError(`--judge ${profile}: ${(e as Error).message}`, { exitCode: 2 });
+  checkJudgeName(args.judge);
+  const profile = loadJudgeProfile(args.judge, { cwd: io.cwd });
+  const language = args.language ?? profile.languages[0]!;
+  if (!profile.languages.includes(language)) {
+    throw new BenchError(
+      `--language ${language}: judge ${profile.name} has templates in ${profile.languages.join(', ')} only`,
+      { exitCode: 2 },
+    );
+  }
+  // The model's identity (part of every key): the profile's, or for an open profile the
+  // one named (--judge-model, else the served name given), else the one the server lists.
+  const named = args['judge-model'] ?? (profile.model === null ? args['served-model-name'] : undefined);
+  const options: GenerativeJudgeOptions = {
+    protocol,
+    language,
+    ...(named === undefined ? {} : { model: named }),
+    ...(args['served-model-name'] === undefined ? {} : { servedModelName: args['served-model-name'] }),
+  };
+  const build = (more: GenerativeJudgeOptions) => {
+    try {
+      return createGenerativeJudge(profile, { ...options, ...more });
+    } catch (e) {
+      throw new BenchError(`--judge ${args.judge}: ${errorMessage(e)}`, { exitCode: 2 });
+    }
+  };
+  // checked now (a wrong --judge-model, a protocol the profile lacks), not after vLLM started
+  const offline =
+    profile.model === null && named === undefined
+      ? undefined
+      : build({ maxModelLen: profile.contextLength ?? UNKNOWN_CONTEXT_LENGTH });
+  const weights = serveSettings(profile).model ?? named;
+  if (args.serve && weights === undefined) {
+    throw new BenchError(
+      `--serve: judge ${profile.name} leaves the model open: name the weights to serve with --judge-model NAME`,
+      { exitCode: 2 },
+    );
   }
   const apiKey = resolveApiKey(args['api-key'], io);
   let server: JudgeServer | undefined;
@@ -185,19 +263,7 @@ export function openJudge(
   const connect = async (): Promise<ConnectedJudge> => {
     let endpoints = resolveEndpoints(args.endpoint ? [...args.endpoint] : undefined, io);
     if (args.serve) {
-      io.stderr(`starting vLLM with ${offline.profile.model} (log: ${join(workDir(io), 'vllm.log')})\n`);
-      server = await startJudgeServer({
-        model: offline.profile.model,
-        servedModelName: args['served-model-name'],
-        port: args['serve-port'] ?? 8000,
-        ...(args.vllm !== undefined ? { vllm: args.vllm } : {}),
-        cwd: io.cwd,
-        logFile: join(workDir(io), 'vllm.log'),
-        apiKey,
-        env: io.env,
-        signal: io.signal,
-        onStatus: (line) => io.stderr(`${line}\n`),
-      });
+      server = await startProfileServer(profile, weights!, args, io, apiKey);
       endpoints = [server.url];
     }
     pool = new EndpointPool({
@@ -207,11 +273,22 @@ export function openJudge(
         args['request-timeout'] === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : args['request-timeout'] * 1000,
       giveUpMs: (args['give-up'] ?? 60) * 1000,
     });
-    const model = args['served-model-name'] ?? offline.profile.model;
-    const probe = await pool.probe(io.signal, model);
-    const judge = createAutojJudge({ ...judgeOptions, maxModelLen: probe.maxModelLen });
+    const wanted = args['served-model-name'] ?? profile.model ?? named;
+    const probe = await pool.probe(io.signal, wanted ?? ((listed) => onlyModel(profile, listed)));
+    const served = probe.model!;
+    const contextLength = probe.maxModelLen ?? profile.contextLength;
+    if (contextLength === null) {
+      throw new BenchError(
+        `judge ${profile.name} takes the served model's context length, and ${pool.urls.join(', ')} does not list max_model_len for ${served} in /v1/models`,
+      );
+    }
+    const judge = build({
+      ...(profile.model === null ? { model: named ?? served } : {}),
+      servedModelName: served,
+      maxModelLen: contextLength,
+    });
     io.stderr(
-      `judge ${profile} (${model}) on ${pool.urls.length} endpoint(s), context ${judge.maxModelLen} tokens\n`,
+      `judge ${profile.name} (${served}) on ${pool.urls.length} endpoint(s), context ${judge.maxModelLen} tokens\n`,
     );
     const storePath = resolveStorePath(args.store, io);
     store = JudgmentStore.open(storePath);
@@ -238,7 +315,8 @@ export function openJudge(
   };
 
   return {
-    info: offline.info,
+    name: profile.name,
+    identify: async () => offline?.info ?? (await (connected ??= connect())).judge.info,
     connect: () => (connected ??= connect()),
     async close() {
       closeCache?.();
@@ -247,6 +325,42 @@ export function openJudge(
       if (server) await server.stop();
     },
   };
+}
+
+/** For a profile that leaves the model open and none named: the one model the server lists. */
+function onlyModel(profile: JudgeProfile, listed: readonly string[]): string {
+  try {
+    return resolveJudgeModel(profile, listed);
+  } catch (e) {
+    throw new BenchError(`${errorMessage(e)} with --judge-model NAME`, { exitCode: 2 });
+  }
+}
+
+/** `bench run --serve`: vLLM with what the profile needs (context length, quantization, chat template). */
+async function startProfileServer(
+  profile: JudgeProfile,
+  weights: string,
+  args: JudgeArgs,
+  io: CliIO,
+  apiKey: string | undefined,
+): Promise<JudgeServer> {
+  const settings = serveSettings(profile);
+  const logFile = join(workDir(io), 'vllm.log');
+  io.stderr(`starting vLLM with ${weights} (log: ${logFile})\n`);
+  return startJudgeServer({
+    model: weights,
+    servedModelName: args['served-model-name'],
+    ...(settings.maxModelLen === undefined ? {} : { maxModelLen: settings.maxModelLen }),
+    extraArgs: settings.extraArgs,
+    port: args['serve-port'] ?? 8000,
+    ...(args.vllm !== undefined ? { vllm: args.vllm } : {}),
+    cwd: io.cwd,
+    logFile,
+    apiKey,
+    env: io.env,
+    signal: io.signal,
+    onStatus: (line) => io.stderr(`${line}\n`),
+  });
 }
 
 /** What a finished run's judgments came to (RunSummary's counts). */

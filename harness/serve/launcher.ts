@@ -7,15 +7,15 @@ import { logTail } from './log-tail.js';
 
 /** How `bench serve` (and `bench run --serve`) start vLLM. */
 export interface JudgeServerOptions {
-  /** Hugging Face id or local path; default GAIR/autoj-13b */
-  readonly model?: string;
+  /** Hugging Face id or local path (a judge profile's `model`, see serveSettings) */
+  readonly model: string;
   /** the name requests use; default: `model` */
   readonly servedModelName?: string;
   /** address vLLM binds; default 127.0.0.1 (0.0.0.0 to serve other machines) */
   readonly host?: string;
   /** default 8000 */
   readonly port?: number;
-  /** default 4096 (Auto-J's Llama-2 context) */
+  /** vLLM's `--max-model-len` (a profile's context length); absent: the model's own */
   readonly maxModelLen?: number;
   /** default 1 */
   readonly tensorParallelSize?: number;
@@ -80,11 +80,9 @@ export class ServeError extends BenchError {
   }
 }
 
-export const DEFAULT_JUDGE_MODEL = 'GAIR/autoj-13b';
-
 /** vLLM's arguments: `serve MODEL --host ... --port ...` and the pass-through ones. */
 export function vllmArguments(options: Omit<JudgeServerOptions, 'logFile'>): string[] {
-  const model = options.model ?? DEFAULT_JUDGE_MODEL;
+  const model = options.model;
   return [
     'serve',
     model,
@@ -94,8 +92,7 @@ export function vllmArguments(options: Omit<JudgeServerOptions, 'logFile'>): str
     String(options.port ?? 8000),
     '--served-model-name',
     options.servedModelName ?? model,
-    '--max-model-len',
-    String(options.maxModelLen ?? 4096),
+    ...(options.maxModelLen === undefined ? [] : ['--max-model-len', String(options.maxModelLen)]),
     '--tensor-parallel-size',
     String(options.tensorParallelSize ?? 1),
     '--gpu-memory-utilization',
@@ -115,7 +112,7 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8000;
-  const served = options.servedModelName ?? options.model ?? DEFAULT_JUDGE_MODEL;
+  const served = options.servedModelName ?? options.model;
   const timeoutMs = options.timeoutMs ?? 1_200_000;
   const pollMs = options.pollIntervalMs ?? 1_000;
   const status = options.onStatus ?? (() => {});

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { VLLM_SIM } from './cli.js';
 
@@ -121,4 +122,27 @@ export async function startVllmSim(
       return stopping;
     },
   };
+}
+
+/** One line of vllm-sim's `--log`: what it answered to one prompt. */
+export interface SimLogLine {
+  /** `single`, `pairwise`, `prometheus-absolute`, `mtbench-single`, ... */
+  protocol: string;
+  /** the query and responses as the simulator read them out of the prompt (trimmed) */
+  query: string;
+  responses: string[];
+  rating: number | null;
+  verdict: string | null;
+  finish_reason: string;
+  prompt_sha256: string;
+}
+
+/** The lines of a `--log` file once it holds at least `atLeast` (the simulator writes them asynchronously). */
+export async function readSimLog(file: string, atLeast: number): Promise<SimLogLine[]> {
+  for (let i = 0; i < 400; i++) {
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    if (lines.length >= atLeast) return lines.map((l) => JSON.parse(l) as SimLogLine);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${file}: the simulator's log never reached ${atLeast} lines`);
 }

@@ -38,28 +38,34 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** `bench run alpacaeval --serve` of 10 instructions of phi-2, with the stand-in vllm first on PATH. */
+function runServed(dir: string, bin: string, port: number, extra: string[] = []) {
+  return runBench(
+    [
+      'run',
+      'alpacaeval',
+      ...extra,
+      '--serve',
+      '--serve-port',
+      String(port),
+      '--models',
+      'phi-2',
+      '--instructions',
+      '10',
+      '--bootstrap',
+      '0',
+      '--json',
+    ],
+    { env: { BENCH_HOME: join(dir, 'home'), PATH: `${bin}:${process.env.PATH}` } },
+  );
+}
+
 describe('bench run alpacaeval --serve', () => {
   it('starts the judge server, judges through it, and stops it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
     const bin = fakeVllm(dir);
     const port = await freePort();
-    const r = await runBench(
-      [
-        'run',
-        'alpacaeval',
-        '--serve',
-        '--serve-port',
-        String(port),
-        '--models',
-        'phi-2',
-        '--instructions',
-        '10',
-        '--bootstrap',
-        '0',
-        '--json',
-      ],
-      { env: { BENCH_HOME: join(dir, 'home'), PATH: `${bin}:${process.env.PATH}` } },
-    );
+    const r = await runServed(dir, bin, port);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { models: { model: string; n: number; parsed: number }[] };
     expect(doc.models[0]).toMatchObject({ model: 'phi-2', n: 10 });
@@ -73,5 +79,30 @@ describe('bench run alpacaeval --serve', () => {
       () => false,
     );
     expect(stillUp).toBe(false);
+  });
+
+  it("--judge prometheus2 --serve: vLLM gets the profile's model, context length and chat template", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
+    const bin = fakeVllm(dir);
+    const port = await freePort();
+    const r = await runServed(dir, bin, port, ['--judge', 'prometheus2']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { judge: { name: string }; models: { n: number; parsed: number }[] };
+    expect(doc.judge.name).toBe('prometheus2');
+    expect(doc.models[0]).toMatchObject({ n: 10, parsed: 10 });
+    const argv = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as string[];
+    expect(argv.slice(0, 2)).toEqual(['serve', 'prometheus-eval/prometheus-7b-v2.0']);
+    const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect(after('--max-model-len')).toBe('8192');
+    expect(after('--chat-template')).toBe(
+      new URL('../../judges/prometheus2/chat-template.jinja', import.meta.url).pathname,
+    );
+
+    // a profile that leaves the model open needs the weights named before anything starts
+    const open = await runServed(dir, bin, port, ['--judge', 'mtbench']);
+    expect(open.code).toBe(2);
+    expect(open.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'bench: --serve: judge mtbench leaves the model open: name the weights to serve with --judge-model NAME',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { PairTask, SingleTask } from '../../harness/core/types.js';
 import { createAutojJudge, DEFAULT_SAFETY_MARGIN } from '../../harness/judge/autoj/judge.js';
 import { cut, fitPrompt } from '../../harness/judge/autoj/fit.js';
-import { compileTemplate, SINGLE_EN } from '../../harness/judge/autoj/templates.js';
+import { compileTemplate, PAIRWISE_TIE_EN, SINGLE_EN } from './autoj-reference/templates.js';
 import {
   fitsWithin,
   Llama2Counter,
@@ -18,6 +18,9 @@ const PAIRWISE = new URL('../../../shared/data/auto-j/data/test/testdata_pairwis
   .pathname;
 const SIM_CONTEXT = 4096; // vllm-sim's default --max-model-len
 const simTokens = (prompt: string) => simTokenCounter.count(prompt);
+/** Auto-J's whole prompts, uncut, by the frozen reference's templates */
+const SINGLE_WHOLE = compileTemplate('single', SINGLE_EN);
+const PAIRWISE_WHOLE = compileTemplate('pairwise_tie', PAIRWISE_TIE_EN);
 
 /** A long, varied English text: ~`words` words, deterministic. */
 function essay(words: number): string {
@@ -259,7 +262,7 @@ describe('real AlpacaEval outputs', () => {
       const req = judge.prepare(task);
       expect(exact.count(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
       // cut exactly when the whole prompt does not fit by the exact count (no bytes/4 floor)
-      const full = judge.template.fill({ prompt: r.instruction, response: r.output });
+      const full = SINGLE_WHOLE.fill({ prompt: r.instruction, response: r.output });
       expect(req.truncation !== undefined).toBe(exact.count(full) > judge.promptTokenLimit);
       if (req.truncation) truncated++;
       else if (Math.ceil(Buffer.byteLength(full) / 4) > judge.promptTokenLimit) wholeAboveBytes4++;
@@ -290,7 +293,7 @@ describe('real Auto-J pairwise test data', () => {
         expect(simTokens(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
         expect(exact.count(req.prompt) + req.sampling.max_tokens).toBeLessThanOrEqual(SIM_CONTEXT);
         // cut exactly when the whole prompt does not fit by the exact count (no bytes/4 floor)
-        const full = judge.template.fill({ prompt: r.prompt, response: first, response_another: second });
+        const full = PAIRWISE_WHOLE.fill({ prompt: r.prompt, response: first, response_another: second });
         expect(req.truncation !== undefined).toBe(exact.count(full) > judge.promptTokenLimit);
         if (req.truncation) truncated++;
         if (req.truncation?.instruction) instructionCut++;

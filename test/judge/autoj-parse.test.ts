@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { JudgeTask } from '../../harness/core/types.js';
 import type { Completion } from '../../harness/judge/judge.js';
 import { createAutojJudge } from '../../harness/judge/autoj/judge.js';
-import { CUT_OFF_REASON, parseRating, parseVerdict } from '../../harness/judge/autoj/parse.js';
-import { CHINESE_TEMPLATES, ENGLISH_TEMPLATES } from '../../harness/judge/autoj/profiles.js';
+import { CUT_OFF_REASON, parseRating, parseVerdict } from './autoj-reference/parse.js';
+import { CHINESE_TEMPLATES, ENGLISH_TEMPLATES } from './autoj-reference/profiles.js';
 
 const CRITIQUES = new URL(
   '../../../shared/data/auto-j/data/outputs/critique_example_output.jsonl',

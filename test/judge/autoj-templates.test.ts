@@ -9,7 +9,7 @@ import {
   PAIRWISE_TIE_ZH,
   SINGLE_EN,
   SINGLE_ZH,
-} from '../../harness/judge/autoj/templates.js';
+} from './autoj-reference/templates.js';
 
 const ARCHITECTURE = new URL('../../../shared/docs/architecture.md', import.meta.url).pathname;
 

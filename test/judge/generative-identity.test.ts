@@ -2,14 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { JudgeTask, PairTask, SingleTask } from '../../harness/core/types.js';
-import { createAutojJudge, type AutojJudgeOptions } from '../../harness/judge/autoj/judge.js';
+import { createAutojJudge, type AutojJudgeOptions } from './autoj-reference/judge.js';
 import { createGenerativeJudge, type GenerativeJudgeOptions } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 
 /**
- * The generic judge built from the built-in Auto-J profiles must send exactly what
- * createAutojJudge sends, with the same template versions and judgment keys: the
- * judgments stored so far stay valid. Checked over real tasks: AlpacaEval outputs (a
+ * The generic judge built from the built-in Auto-J profiles must send exactly what the
+ * Auto-J judge of before profiles sends (kept frozen in ./autoj-reference/, with its own
+ * templates), with the same template versions and judgment keys: the judgments stored so
+ * far stay valid. Checked over real tasks: AlpacaEval outputs (a
  * sample of every submission and the longest ones, which are cut to fit), Auto-J's
  * pairwise test pairs both ways round, its Chinese critique set, and the test vectors of
  * ../shared/docs/architecture.md.
@@ -100,7 +101,7 @@ function expectSameRequests(
   return truncated;
 }
 
-describe('the generic judge is byte-identical to createAutojJudge on the Auto-J profiles', () => {
+describe('the generic judge is byte-identical to the frozen Auto-J judge on the Auto-J profiles', () => {
   const single = alpacaTasks(97, 120);
   const pairs = pairTasks();
 
@@ -173,7 +174,7 @@ describe('the generic judge is byte-identical to createAutojJudge on the Auto-J 
     expect(expectSameRequests('autoj', options, single.slice(-200))).toBeGreaterThan(100);
   });
 
-  it('counts the tokens of prompts sent with others as createAutojJudge does', () => {
+  it('counts the tokens of prompts sent with others as the frozen Auto-J judge does', () => {
     const completion = { text: 'Fine. Rating: [[6]]', finishReason: 'stop' };
     for (const [name, source] of [
       ['autoj', 'counted'],

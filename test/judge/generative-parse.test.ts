@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { JudgeTask } from '../../harness/core/types.js';
-import { createAutojJudge } from '../../harness/judge/autoj/judge.js';
+import { createAutojJudge } from './autoj-reference/judge.js';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { CUT_OFF_REASON, parseWithSpec, type RatingSpec } from '../../harness/judge/generative/parse.js';

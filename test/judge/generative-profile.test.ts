@@ -12,7 +12,7 @@ import {
   PAIRWISE_TIE_ZH,
   SINGLE_EN,
   SINGLE_ZH,
-} from '../../harness/judge/autoj/templates.js';
+} from './autoj-reference/templates.js';
 import { createGenerativeJudge, resolveJudgeModel } from '../../harness/judge/generative/judge.js';
 import { builtInJudgeNames, judgesDir, loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { parseJudgeProfile } from '../../harness/judge/generative/profile.js';

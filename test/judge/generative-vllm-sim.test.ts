@@ -19,7 +19,7 @@ import {
 } from '../../harness/judge/generative/judge.js';
 import { judgesDir, loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import type { Completion, ParsedCompletion, PreparedRequest } from '../../harness/judge/judge.js';
-import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { readSimLog, startVllmSim, type SimLogLine, type VllmSim } from '../helpers/vllm-sim.js';
 
 /**
  * vllm-sim recognises Prometheus 2's and MT-Bench's prompts by their fixed wording and
@@ -88,25 +88,8 @@ async function send(sim: VllmSim, req: PreparedRequest): Promise<Completion> {
   return { text: chat ? choice.message!.content : choice.text!, finishReason: choice.finish_reason };
 }
 
-interface LogLine {
-  protocol: string;
-  query: string;
-  responses: string[];
-  rating: number | null;
-  verdict: string | null;
-  finish_reason: string;
-}
-
-/** The simulator's log, once it holds `n` lines (it writes them asynchronously). */
-async function logLines(name: string, n: number): Promise<LogLine[]> {
-  for (let i = 0; i < 200; i++) {
-    const file = logs[name]!;
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-    if (lines.length >= n) return lines.map((l) => JSON.parse(l) as LogLine);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${name}: the simulator's log never reached ${n} lines`);
-}
+/** The simulator's log, once it holds `n` lines. */
+const logLines = (name: string, n: number): Promise<SimLogLine[]> => readSimLog(logs[name]!, n);
 
 const VERDICTS: Record<string, Record<string, Verdict>> = {
   'prometheus-relative': { A: 'first', B: 'second' },

@@ -23,6 +23,7 @@ afterEach(async () => {
 
 function options(port: number, env: Record<string, string> = {}) {
   return {
+    model: 'GAIR/autoj-13b',
     port,
     logFile: 'logs/vllm.log',
     cwd: fake.work,
@@ -51,8 +52,10 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('vllmArguments', () => {
-  it('builds `vllm serve` with the judge defaults and the pass-through arguments last', () => {
-    expect(vllmArguments({ extraArgs: ['--enable-prefix-caching'] })).toEqual([
+  it('builds `vllm serve` with the defaults and the pass-through arguments last', () => {
+    expect(
+      vllmArguments({ model: 'GAIR/autoj-13b', maxModelLen: 4096, extraArgs: ['--enable-prefix-caching'] }),
+    ).toEqual([
       'serve',
       'GAIR/autoj-13b',
       '--host',
@@ -69,6 +72,12 @@ describe('vllmArguments', () => {
       '0.9',
       '--enable-prefix-caching',
     ]);
+  });
+
+  it("leaves the context length to the model when none is given (a profile that takes the model's)", () => {
+    const args = vllmArguments({ model: 'meta-llama/Meta-Llama-3-70B-Instruct' });
+    expect(args).not.toContain('--max-model-len');
+    expect(args.slice(0, 2)).toEqual(['serve', 'meta-llama/Meta-Llama-3-70B-Instruct']);
   });
 });
 

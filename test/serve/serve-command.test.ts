@@ -139,6 +139,138 @@ describe('bench serve', () => {
     });
   });
 
+  describe("takes what vLLM needs from the judge's profile (--judge)", () => {
+    const JUDGES = path.resolve(import.meta.dirname, '../../judges');
+    /** bench serve's defaults for the GPU, the same for every judge */
+    const GPU = ['--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.9'];
+    const argvFor = async (args: string[]) => {
+      const port = await freePort();
+      const out = await serve(['--port', String(port), ...args], {
+        FAKE_VLLM_RECORD: path.join(fake.work, 'record.json'),
+      });
+      expect(out.code, out.stderr).toBe(0);
+      const argv = record().argv;
+      // the fixed part every judge shares
+      expect(argv.slice(2, 6)).toEqual(['--host', '127.0.0.1', '--port', String(port)]);
+      return { argv, out };
+    };
+
+    it('autoj (the default): its model and 4,096-token context', async () => {
+      const { argv } = await argvFor(['--judge', 'autoj']);
+      expect(argv).toEqual([
+        'serve',
+        'GAIR/autoj-13b',
+        ...argv.slice(2, 6),
+        '--served-model-name',
+        'GAIR/autoj-13b',
+        '--max-model-len',
+        '4096',
+        ...GPU,
+      ]);
+    });
+
+    it('autoj-gptq: the authors\u2019 4-bit weights with --quantization gptq', async () => {
+      const { argv, out } = await argvFor(['--judge', 'autoj-gptq']);
+      expect(argv).toEqual([
+        'serve',
+        'GAIR/autoj-13b-GPTQ-4bits',
+        ...argv.slice(2, 6),
+        '--served-model-name',
+        'GAIR/autoj-13b-GPTQ-4bits',
+        '--max-model-len',
+        '4096',
+        ...GPU,
+        '--quantization',
+        'gptq',
+      ]);
+      expect(out.stderr).toContain('(model GAIR/autoj-13b-GPTQ-4bits)');
+    });
+
+    it('prometheus2: its 8,192-token context and the chat template that renders the authors\u2019 prompts', async () => {
+      const { argv } = await argvFor(['--judge', 'prometheus2', '--', '--enable-prefix-caching']);
+      expect(argv).toEqual([
+        'serve',
+        'prometheus-eval/prometheus-7b-v2.0',
+        ...argv.slice(2, 6),
+        '--served-model-name',
+        'prometheus-eval/prometheus-7b-v2.0',
+        '--max-model-len',
+        '8192',
+        ...GPU,
+        '--chat-template',
+        path.join(JUDGES, 'prometheus2/chat-template.jinja'),
+        // the user's arguments after the profile's, so that they win
+        '--enable-prefix-caching',
+      ]);
+    });
+
+    it('--model and --max-model-len override the profile; its quantization stays', async () => {
+      const { argv } = await argvFor([
+        '--judge',
+        'autoj-gptq',
+        '--model',
+        '/models/autoj-gptq',
+        '--max-model-len',
+        '2048',
+      ]);
+      expect(argv.slice(0, 2)).toEqual(['serve', '/models/autoj-gptq']);
+      expect(argv.slice(6)).toEqual([
+        '--served-model-name',
+        '/models/autoj-gptq',
+        '--max-model-len',
+        '2048',
+        ...GPU,
+        '--quantization',
+        'gptq',
+      ]);
+    });
+
+    it('without --judge, --model of a built-in judge gets its settings; another model none of them', async () => {
+      const prometheus = await argvFor(['--model', 'prometheus-eval/prometheus-7b-v2.0']);
+      expect(prometheus.argv.slice(-2)).toEqual([
+        '--chat-template',
+        path.join(JUDGES, 'prometheus2/chat-template.jinja'),
+      ]);
+      expect(prometheus.argv[prometheus.argv.indexOf('--max-model-len') + 1]).toBe('8192');
+      const other = await argvFor(['--model', 'mistralai/Mistral-7B-Instruct-v0.3']);
+      expect(other.argv).toEqual([
+        'serve',
+        'mistralai/Mistral-7B-Instruct-v0.3',
+        ...other.argv.slice(2, 6),
+        '--served-model-name',
+        'mistralai/Mistral-7B-Instruct-v0.3',
+        ...GPU,
+      ]);
+    });
+
+    it("mtbench leaves the model open: --model names it, and the context is the model's own", async () => {
+      const missing = await serve(['--port', String(await freePort()), '--judge', 'mtbench']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.trim()).toBe(
+        'bench: judge mtbench leaves the model open: name the model to serve with --model (Hugging Face id or path)',
+      );
+      const { argv } = await argvFor([
+        '--judge',
+        'mtbench',
+        '--model',
+        'meta-llama/Meta-Llama-3-70B-Instruct',
+      ]);
+      expect(argv.slice(0, 2)).toEqual(['serve', 'meta-llama/Meta-Llama-3-70B-Instruct']);
+      expect(argv).not.toContain('--max-model-len');
+    });
+
+    it('an unknown judge gets the list and the nearest name; the length judge needs no server', async () => {
+      const unknown = await serve(['--judge', 'prometheus']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(
+        /^bench: unknown judge "prometheus" \(did you mean "prometheus2"\?\); built-in judges: autoj, autoj-bilingual, autoj-gptq, mtbench, prometheus2;/,
+      );
+      const length = await serve(['--judge', 'length']);
+      expect(length.code).toBe(2);
+      expect(length.stderr.trim()).toBe('bench: the length judge runs in process: it needs no server');
+    });
+  });
+
   it('gives vLLM the key from $BENCH_API_KEY without showing it', async () => {
     const port = await freePort();
     const out = await serve(['--port', String(port)], {
@@ -221,6 +353,7 @@ describe('bench serve', () => {
     };
     expect(await runCli(['serve', '--help'], io, commands)).toBe(0);
     for (const option of [
+      '--judge',
       '--model',
       '--port',
       '--host',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JudgeInfo } from '../../harness/core/types.js';
 import type { Completion, ParsedCompletion, PreparedRequest } from '../../harness/judge/judge.js';
-import { parseRating } from '../../harness/judge/autoj/parse.js';
-import { ENGLISH_TEMPLATES } from '../../harness/judge/autoj/profiles.js';
+import { parseRating } from '../judge/autoj-reference/parse.js';
+import { ENGLISH_TEMPLATES } from '../judge/autoj-reference/profiles.js';
 import {
   capText,
   judgmentRecord,

@@ -41,7 +41,7 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
     (y) =>
       leaderboardFlags(sourceOptions(judgeOptions(y)), suites)
         .usage(
-          '$0 refresh [--judge autoj|length] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
+          '$0 refresh [--judge NAME|FILE] [--reference ae2] [--as-of FILE.csv] [--date YYYY-MM-DD]\n\n' +
             'Snapshots go to <leaderboards>/<judge>/<date>.json|.csv and latest.json|.csv; ' +
             'a refresh with nothing new (same models, outputs, reference values and judge) writes nothing.',
         )
@@ -106,7 +106,11 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
       const now = () => new Date();
       const date = args.date ?? now().toISOString().slice(0, 10);
       const leaderboards = resolveLeaderboardsDir(args.leaderboards, io);
-      const dir = join(leaderboards, args.judge);
+      // A night with failed judgments is not published: stop at the first failure unless allowed.
+      const maxFailures = args['max-failures'] ?? 0;
+      const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
+      // the judge's name, not the path of its profile file
+      const dir = join(leaderboards, opened.name);
       const siteDir = resolveSiteDir(args.site, io);
       const warn = warningsTo(io);
       const log = (m: string) => io.stderr(`${terminalText(m)}\n`);
@@ -114,15 +118,12 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
       const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
       try {
         const files = openSource(args, io);
-        log(`refresh ${args.judge} for ${date}: source ${files.location}, reference ${args.reference}`);
-        // A night with failed judgments is not published: stop at the first failure unless allowed.
-        const maxFailures = args['max-failures'] ?? 0;
-        const opened = openJudge({ ...args, 'max-failures': maxFailures }, io);
+        log(`refresh ${opened.name} for ${date}: source ${files.location}, reference ${args.reference}`);
         try {
           const site = siteBuilder(io, suites, { files, leaderboards, store: args.store });
           const outcome = await refreshLeaderboard({
             dir,
-            judge: opened.info,
+            judge: await opened.identify(),
             files,
             cwd: io.cwd,
             reference: args.reference,

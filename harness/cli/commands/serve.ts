@@ -1,14 +1,23 @@
 import path from 'node:path';
-import { InterruptedError } from '../../core/errors.js';
-import { DEFAULT_JUDGE_MODEL, ServeError, startJudgeServer, type JudgeServer } from '../../serve/launcher.js';
+import { BenchError, InterruptedError } from '../../core/errors.js';
+import {
+  builtInJudgeNames,
+  loadJudgeProfile,
+  serveSettings,
+  type ServeSettings,
+} from '../../judge/generative/index.js';
+import { ServeError, startJudgeServer, type JudgeServer } from '../../serve/launcher.js';
 import type { CliIO } from '../io.js';
+import { judgeNames, LENGTH_JUDGE } from '../judge-options.js';
 import { numberChecks, PORT, SECONDS } from '../number-options.js';
 import type { CommandRegistrar } from '../program.js';
 
 /**
  * `bench serve`: starts vLLM with the judge model, waits until it answers, stays in the
  * foreground until Ctrl-C / SIGTERM, then stops it. Prints the endpoint URL on stdout
- * (with --json: one JSON document) once the server is ready.
+ * (with --json: one JSON document) once the server is ready. What vLLM needs for the judge
+ * (model, context length, quantization, chat template) comes from its profile (--judge);
+ * --model and --max-model-len override the profile's.
  */
 export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
   cli.command(
@@ -19,10 +28,15 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         // `bench serve -- --enable-prefix-caching ...`: arguments after -- go to vLLM as given
         .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
         .usage('$0 serve [options] [-- vLLM arguments]')
+        .option('judge', {
+          type: 'string',
+          describe: `the judge whose model to serve: ${judgeNames()
+            .filter((n) => n !== LENGTH_JUDGE)
+            .join(', ')}, or the path of a profile file [default: the built-in judge of --model, else autoj]`,
+        })
         .option('model', {
           type: 'string',
-          default: DEFAULT_JUDGE_MODEL,
-          describe: 'model to serve (Hugging Face id or path)',
+          describe: "model to serve (Hugging Face id or path) [default: the judge profile's]",
         })
         .option('served-model-name', { type: 'string', describe: 'name requests use (default: --model)' })
         .option('port', { type: 'number', default: 8000, describe: 'port to listen on' })
@@ -33,8 +47,7 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         })
         .option('max-model-len', {
           type: 'number',
-          default: 4096,
-          describe: "context length (Auto-J's is 4096)",
+          describe: "context length [default: the judge profile's (autoj: 4096), else the model's own]",
         })
         .option('tensor-parallel-size', { type: 'number', default: 1, describe: 'GPUs per model replica' })
         .option('gpu-memory-utilization', {
@@ -66,7 +79,9 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
           default: false,
           describe: 'print the ready server as one JSON document',
         })
-        .example('$0 serve', 'serve GAIR/autoj-13b on http://127.0.0.1:8000/v1')
+        .example('$0 serve', "serve the autoj judge's model on http://127.0.0.1:8000/v1")
+        .example('$0 serve --judge autoj-gptq', 'the 4-bit Auto-J (vLLM --quantization gptq) for a 24 GB GPU')
+        .example('$0 serve --judge mtbench --model meta-llama/Meta-Llama-3-70B-Instruct', 'any chat model')
         .example('$0 serve --tensor-parallel-size 2 -- --max-num-seqs 256', 'two GPUs, extra vLLM arguments')
         .check(
           numberChecks({
@@ -79,15 +94,25 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         ),
     async (argv) => {
       const apiKey = argv.apiKey ?? io.env.BENCH_API_KEY ?? undefined;
-      const extraArgs = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
+      const settings = profileSettings(argv.judge, argv.model, io);
+      const model = argv.model ?? settings.model;
+      if (model === null) {
+        throw new BenchError(
+          `judge ${argv.judge ?? 'autoj'} leaves the model open: name the model to serve with --model (Hugging Face id or path)`,
+          { exitCode: 2 },
+        );
+      }
+      const maxModelLen = argv.maxModelLen ?? settings.maxModelLen;
+      // the profile's vLLM arguments first, so that the user's after -- win
+      const extraArgs = [...settings.extraArgs, ...((argv['--'] as unknown[] | undefined) ?? []).map(String)];
       let server: JudgeServer;
       try {
         server = await startJudgeServer({
-          model: argv.model,
+          model,
           ...(argv.servedModelName === undefined ? {} : { servedModelName: argv.servedModelName }),
           host: argv.host,
           port: argv.port,
-          maxModelLen: argv.maxModelLen,
+          ...(maxModelLen === undefined ? {} : { maxModelLen }),
           tensorParallelSize: argv.tensorParallelSize,
           gpuMemoryUtilization: argv.gpuMemoryUtilization,
           extraArgs,
@@ -146,6 +171,24 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
       );
     },
   );
+
+/**
+ * What vLLM needs for the judge: of --judge (a built-in name or a profile file); without
+ * it, of the built-in judge whose model --model is (`--model prometheus-eval/...` gets
+ * prometheus2's context and chat template), nothing for another model, autoj's without
+ * --model.
+ */
+function profileSettings(judge: string | undefined, model: string | undefined, io: CliIO): ServeSettings {
+  if (judge === LENGTH_JUDGE) {
+    throw new BenchError('the length judge runs in process: it needs no server', { exitCode: 2 });
+  }
+  if (judge !== undefined) return serveSettings(loadJudgeProfile(judge, { cwd: io.cwd }));
+  if (model === undefined) return serveSettings(loadJudgeProfile('autoj'));
+  const builtIn = builtInJudgeNames()
+    .map((name) => loadJudgeProfile(name))
+    .find((p) => p.model === model);
+  return builtIn ? serveSettings(builtIn) : { model, extraArgs: [] };
+}
 
 function printTail(io: CliIO, logFile: string, tail: readonly string[]): void {
   if (tail.length === 0) return;

@@ -1,8 +1,14 @@
 import type { JudgeInfo, JudgeTask } from '../../core/types.js';
-import { DEFAULT_SAFETY_MARGIN, nonNegativeInteger, positiveInteger, tokenCounting } from '../autoj/judge.js';
 import { fitPrompt, templateTokens } from '../autoj/fit.js';
 import { autojTokenCounter, bilingualEstimateCounter, type TokenCounter } from '../autoj/tokens.js';
-import type { ChatMessage, Completion, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge.js';
+import type {
+  ChatMessage,
+  Completion,
+  ParsedCompletion,
+  PreparedRequest,
+  RemoteJudge,
+  TokenCounts,
+} from '../judge.js';
 import { canonicalJson, judgmentKey, templateVersion, type OpenSampling } from '../key.js';
 import { parseCompletionWithSpec } from './parse.js';
 import type { JudgeProfile, Protocol, TemplateVariant, TokenizerSpec } from './profile.js';
@@ -13,9 +19,17 @@ import { bindSlots, fillSlots, planSlots, planText, type SlotPlan } from './temp
  * context (autoj/fit.ts: the judged texts are cut, never the template), keys it, sends it
  * as a raw prompt or as chat messages, and reads the answer by the profile's parser spec.
  * For the Auto-J profiles it builds exactly the prompts, template versions and keys of
- * `createAutojJudge` (test/judge/generative-identity.test.ts), so stored judgments stay
- * valid.
+ * the Auto-J judge the harness had before profiles (kept frozen as a reference in
+ * test/judge/autoj-reference/, compared in test/judge/generative-identity.test.ts), so
+ * stored judgments stay valid.
  */
+
+/**
+ * Tokens kept free besides the prompt and `max_tokens`, for differences between the
+ * counter and the server's tokenizer (the Llama-2 count is exact; the margin covers the
+ * server's own quirks, e.g. a newer tokenizer version).
+ */
+export const DEFAULT_SAFETY_MARGIN = 16;
 
 export interface GenerativeJudgeOptions {
   /** `single` (default) or `pairwise` */
@@ -54,7 +68,7 @@ export interface GenerativeJudge extends RemoteJudge {
 
 /** The counter a tokenizer spec names. */
 export function profileTokenCounter(spec: TokenizerSpec): TokenCounter {
-  // the same counters createAutojJudge uses, so that both fit prompts alike
+  // the same counters the Auto-J judge always used, so that prompts fit as they did
   return spec.kind === 'llama2' ? autojTokenCounter() : bilingualEstimateCounter();
 }
 
@@ -216,6 +230,35 @@ function judgeModel(profile: JudgeProfile, requested: string | undefined): strin
     );
   }
   return profile.model;
+}
+
+/**
+ * A judge's `countTokens` by its counter, as vLLM counts a raw-prompt request: the prompt
+ * with its BOS token; the generated tokens, which are the text's (without a BOS) and the
+ * end-of-sequence token that a finished (`stop`) generation ends with.
+ */
+function tokenCounting(
+  counter: TokenCounter,
+  tokenSource: TokenCounts['tokenSource'],
+): (request: PreparedRequest, completion: Completion) => TokenCounts {
+  return (request, completion) => ({
+    promptTokens: counter.count(request.prompt),
+    completionTokens:
+      Math.max(0, counter.count(completion.text) - 1) + (completion.finishReason === 'stop' ? 1 : 0),
+    tokenSource,
+  });
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer, got ${value}`);
+  return value;
 }
 
 interface CompiledVariant {

@@ -1,4 +1,4 @@
-import type { Sampling } from '../../core/types.js';
+import type { Sampling } from '../../../harness/core/types.js';
 import { AUTOJ_WRAPPER, PAIRWISE_TIE_EN, PAIRWISE_TIE_ZH, SINGLE_EN, SINGLE_ZH } from './templates.js';
 
 /**

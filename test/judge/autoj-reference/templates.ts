@@ -1,4 +1,4 @@
-import { templateVersion } from '../key.js';
+import { templateVersion } from '../../../harness/judge/key.js';
 
 /**
  * Auto-J's prompt templates, byte-exact with the authors' code:

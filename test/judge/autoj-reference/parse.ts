@@ -1,5 +1,5 @@
-import type { Verdict } from '../../core/types.js';
-import type { Completion, ParsedCompletion } from '../judge.js';
+import type { Verdict } from '../../../harness/core/types.js';
+import type { Completion, ParsedCompletion } from '../../../harness/judge/judge.js';
 import type { AutojTemplateSet } from './profiles.js';
 
 /**
