@@ -7,7 +7,13 @@
  *   await buildSite({ sections }, 'site');
  */
 export { buildSite, SITE_MARKER } from './site.js';
-export { loadLeaderboardHistories, loadSiteSections, runArchiveOf, type ReportedSuite } from './load.js';
+export {
+  loadLeaderboardHistories,
+  loadSiteSections,
+  newestRunPerJudge,
+  runArchiveOf,
+  type ReportedSuite,
+} from './load.js';
 export { sourceOutputs } from './source-outputs.js';
 export { packageFolder } from './templates.js';
 export type {

@@ -36,6 +36,18 @@ export function runArchiveOf<R>(
   };
 }
 
+/** The newest readable document of each judge (by the archive's file names), oldest judge first. */
+export async function newestRunPerJudge<R>(archive: RunArchive<R>): Promise<R[]> {
+  const newest = new Map<string, string>();
+  for (const r of archive.runs) if (!newest.has(r.judge)) newest.set(r.judge, r.file);
+  const results: R[] = [];
+  for (const file of newest.values()) {
+    const result = await archive.read(file);
+    if (result) results.push(result);
+  }
+  return results;
+}
+
 async function readChecked<R>(
   file: string,
   suite: Pick<ReportedSuite, 'name' | 'schemaVersion'>,

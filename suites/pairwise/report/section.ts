@@ -1,4 +1,5 @@
 import {
+  newestRunPerJudge,
   packageFolder,
   type PagePlan,
   type RunArchive,
@@ -61,13 +62,7 @@ function templatesDir(): string {
 /** The latest run of each judge, by judge name. */
 export const pairwiseReport: SuiteReport<PairwiseResult> = {
   async load(archive: RunArchive<PairwiseResult>): Promise<SiteSection> {
-    const newest = new Map<string, string>();
-    for (const r of archive.runs) if (!newest.has(r.judge)) newest.set(r.judge, r.file);
-    const results: PairwiseResult[] = [];
-    for (const file of newest.values()) {
-      const result = await archive.read(file);
-      if (result) results.push(result);
-    }
+    const results = await newestRunPerJudge(archive);
     const finished = (r: PairwiseResult) => r.manifest?.finishedAt ?? '';
     results.sort(
       (a, b) => a.judge.name.localeCompare(b.judge.name) || finished(a).localeCompare(finished(b)),
