@@ -7,7 +7,7 @@ import type { Suite } from '../../harness/suite/contract.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js';
 import { alpacaEvalReport } from './report/section.js';
-import type { AlpacaEvalResult } from './result.js';
+import { ALPACAEVAL_SCHEMA_VERSION, type AlpacaEvalResult } from './result.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
@@ -44,7 +44,7 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
     'judge every AlpacaEval submission, rank the models, and correlate the ranking with the GPT-4 leaderboards',
   judge: 'required',
   source: true,
-  schemaVersion: 1,
+  schemaVersion: ALPACAEVAL_SCHEMA_VERSION,
   options: [
     {
       name: 'reference',

@@ -98,9 +98,12 @@ export interface RunManifest extends SharedManifest {
   };
 }
 
+/** The version of AlpacaEval result documents: the report skips others. */
+export const ALPACAEVAL_SCHEMA_VERSION = 1;
+
 export interface AlpacaEvalResult {
   readonly suite: 'alpacaeval';
-  readonly schemaVersion: 1;
+  readonly schemaVersion: typeof ALPACAEVAL_SCHEMA_VERSION;
   readonly judge: JudgeInfo;
   readonly settings: {
     readonly instructions: number;

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { LeaderboardHistory } from '../../../harness/leaderboard/types.js';
 import { runArchiveOf, type RunArchive } from '../../../harness/report/index.js';
 import { listRuns, type ArchivedRun } from '../../../harness/store/run-archive.js';
-import { isCompleteRun, type AlpacaEvalResult } from '../result.js';
+import { ALPACAEVAL_SCHEMA_VERSION, isCompleteRun, type AlpacaEvalResult } from '../result.js';
 import type { AlpacaEvalRunInput, OtherRunInput } from './types.js';
 
 /** How far back to look for an earlier run with the same settings (for rank changes). */
@@ -60,7 +60,7 @@ export async function loadStoredResults(
 ): Promise<StoredResults> {
   const archive = runArchiveOf<AlpacaEvalResult>(
     await listRuns(runsDir),
-    { name: 'alpacaeval', schemaVersion: 1 },
+    { name: 'alpacaeval', schemaVersion: ALPACAEVAL_SCHEMA_VERSION },
     warn,
   );
   return publishedAlpacaEvalRuns(archive, histories, warn);
