@@ -1,6 +1,6 @@
 import type { Interval } from './bootstrap.js';
 import { normalCdf, normalQuantile } from './normal.js';
-import type { PairShare } from './separability.js';
+import { shareOfPairs, type PairShare } from './separability.js';
 
 /**
  * How a judge's ranking of models agrees with a reference leaderboard's, pair by pair, as
@@ -43,20 +43,16 @@ export function strictPairAgreement(judge: readonly number[], reference: readonl
   const rows = indices(judge.length).filter(
     (i) => Number.isFinite(judge[i]!) && Number.isFinite(reference[i]!),
   );
-  const n = rows.length;
-  const pairs = (n * (n - 1)) / 2;
-  if (pairs === 0)
-    return { value: NaN, n, pairs, hits: 0, reason: `needs at least 2 models on both sides, got ${n}` };
-  let hits = 0;
-  for (let x = 0; x < n; x++) {
-    for (let y = x + 1; y < n; y++) {
+  return shareOfPairs(
+    rows.length,
+    (x, y) => {
       const a = rows[x]!;
       const b = rows[y]!;
       const j = Math.sign(judge[a]! - judge[b]!);
-      if (j !== 0 && j === Math.sign(reference[a]! - reference[b]!)) hits++;
-    }
-  }
-  return { value: hits / pairs, n, pairs, hits };
+      return j !== 0 && j === Math.sign(reference[a]! - reference[b]!);
+    },
+    'models on both sides',
+  );
 }
 
 /**

@@ -33,15 +33,23 @@ export interface PairShare {
  */
 export function separability(intervals: readonly Interval[]): PairShare {
   const defined = intervals.filter((iv): iv is readonly [number, number] => iv !== null);
-  const n = defined.length;
+  return shareOfPairs(
+    defined.length,
+    (a, b) => !(defined[a]![0] < defined[b]![1] && defined[b]![0] < defined[a]![1]),
+    'models with an interval',
+  );
+}
+
+/**
+ * The share of the C(n, 2) pairs (a < b) of n models for which `hit` holds; NaN with a
+ * reason naming `models` below two.
+ */
+export function shareOfPairs(n: number, hit: (a: number, b: number) => boolean, models: string): PairShare {
   const pairs = (n * (n - 1)) / 2;
-  if (pairs === 0)
-    return { value: NaN, n, pairs, hits: 0, reason: `needs at least 2 models with an interval, got ${n}` };
-  let separated = 0;
+  if (pairs === 0) return { value: NaN, n, pairs, hits: 0, reason: `needs at least 2 ${models}, got ${n}` };
+  let hits = 0;
   for (let a = 0; a < n; a++) {
-    for (let b = a + 1; b < n; b++) {
-      if (!(defined[a]![0] < defined[b]![1] && defined[b]![0] < defined[a]![1])) separated++;
-    }
+    for (let b = a + 1; b < n; b++) if (hit(a, b)) hits++;
   }
-  return { value: separated / pairs, n, pairs, hits: separated };
+  return { value: hits / pairs, n, pairs, hits };
 }
