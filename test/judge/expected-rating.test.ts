@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileTemplate, SINGLE_EN } from '../../harness/judge/autoj/templates.js';
+import { compileTemplate, SINGLE_EN } from './autoj-reference/templates.js';
 import { expectedRating, type RatingPosition } from '../../harness/judge/generative/expected-rating.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
