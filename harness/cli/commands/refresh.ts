@@ -112,7 +112,8 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
       try {
         const files = openSource(args, io);
         log(`refresh ${opened.name} for ${date}: source ${files.location}, reference ${args.reference}`);
-        try {
+        // the judge closes (judgments kept, a --serve vLLM stopped) before the lock is released
+        await opened.use(async () => {
           const site = siteBuilder(io, { files, leaderboards, store: args.store });
           const outcome = await refreshLeaderboard({
             dir,
@@ -158,9 +159,7 @@ export const refreshCommand: CommandRegistrar = (cli, io) =>
             warn,
           });
           report(outcome, { io, json: args.json, dir });
-        } finally {
-          await opened.close();
-        }
+        });
       } finally {
         await lock.release();
       }
