@@ -18,7 +18,9 @@ export const STAGE_IMPORTS = {
   aggregate: ['judge', 'stats'],
   client: ['judge'],
   store: ['judge'],
-  runner: ['judge', 'client', 'store'],
+  // runner/judge-session.ts starts the judge's vLLM (`serve` settings are plain data, so
+  // every caller gets the same profile -> vLLM mapping); serve itself imports only core
+  runner: ['judge', 'client', 'store', 'serve'],
   leaderboard: ['source', 'judge', 'store', 'runner', 'aggregate', 'stats'],
   report: ['source', 'judge', 'store', 'aggregate', 'stats', 'leaderboard'],
   // the Suite contract and executeSuite: what every suite runs on

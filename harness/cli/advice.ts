@@ -1,10 +1,12 @@
 import { JudgeServerError } from '../client/errors.js';
+import { JudgeSettingsError } from '../runner/judge-session.js';
 
 /**
  * What the command line adds to an engine error: which flag or command fixes it. The
  * engine (harness/client) says what is wrong in the server's terms and carries the facts
- * as fields (kind, endpoint, model, what is served, whether a key was sent); the flags
- * and commands that fix it are the CLI's, so they are named here only.
+ * as fields (kind, endpoint, model, what is served, whether a key was sent), and so does
+ * the judge session for a setting that cannot work (JudgeSettingsError: which setting);
+ * the flags and commands that fix it are the CLI's, so they are named here only.
  */
 
 /** The advice for an error (a JudgeServerError, or one that wraps it as its cause); '' when none. */
@@ -19,6 +21,8 @@ export function adviceFor(e: unknown): string {
  * log ... (12 judgments of this run are stored; ...)`), else at the end.
  */
 export function withAdvice(message: string, e: unknown): string {
+  const setting = causeOfType(e, JudgeSettingsError);
+  if (setting) return replaced(message, setting.message, settingInFlags(setting));
   const server = judgeServerError(e);
   const advice = server ? serverAdvice(server) : '';
   if (!server || advice === '') return message;
@@ -29,11 +33,36 @@ export function withAdvice(message: string, e: unknown): string {
 }
 
 function judgeServerError(e: unknown): JudgeServerError | undefined {
+  return causeOfType(e, JudgeServerError);
+}
+
+/** `e`, or the error it wraps (its cause, or the cause's), that is a `type`. */
+function causeOfType<T extends Error>(e: unknown, type: abstract new (...args: never[]) => T): T | undefined {
   for (let cur = e, depth = 0; cur instanceof Error && depth < 5; depth++) {
-    if (cur instanceof JudgeServerError) return cur;
+    if (cur instanceof type) return cur;
     cur = cur.cause;
   }
   return undefined;
+}
+
+/** `message` with the engine's `inner` text replaced by `outer` (as is when it lacks it). */
+function replaced(message: string, inner: string, outer: string): string {
+  const at = message.indexOf(inner);
+  return at < 0 ? message : message.slice(0, at) + outer + message.slice(at + inner.length);
+}
+
+/** A judge session's setting error, with the flag that sets it (judge-options.ts). */
+function settingInFlags(e: JudgeSettingsError): string {
+  switch (e.kind) {
+    case 'judge':
+      return `--judge ${e.judge}: ${e.reason}`;
+    case 'language':
+      return `--language ${e.value}: ${e.reason}`;
+    case 'weights':
+      return `--serve: ${e.reason} with --judge-model NAME`;
+    case 'model':
+      return `${e.reason} with --judge-model NAME`;
+  }
 }
 
 function serverAdvice(e: JudgeServerError): string {

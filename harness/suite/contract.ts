@@ -146,8 +146,9 @@ export interface SuiteContext {
   /** how the user gave an option, for messages: `--data`, or `$AUTOJ_DATA` when the environment did */
   optionLabel(name: string): string;
   /**
-   * The judge chosen for the run, connected on first call (reaching the server, starting
-   * it with --serve, opening the store): a run that asks for none never touches them.
+   * The judge chosen for the run, with the protocol the suite's `judgeProtocol` gave,
+   * connected on first call (reaching the server, starting it with --serve, opening the
+   * store): a run that asks for none never touches them.
    */
   judge(protocol: 'single' | 'pairwise'): Promise<SuiteJudge>;
 }

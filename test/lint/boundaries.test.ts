@@ -62,6 +62,7 @@ describe('import boundaries', () => {
       ['harness/stats/boundary-probe.ts', '../leaderboard/types.js'],
       ['harness/judge/autoj/boundary-probe.ts', '../../store/judgment-store.js'],
       ['harness/store/boundary-probe.ts', '../runner/run-judgments.js'],
+      ['harness/serve/boundary-probe.ts', '../runner/judge-session.js'],
       ['harness/report/views/boundary-probe.ts', '../../cli/format.js'],
     ];
     for (const [file, target] of cases) {
@@ -75,6 +76,7 @@ describe('import boundaries', () => {
     const cases: [string, string][] = [
       ['harness/report/boundary-probe.ts', '../leaderboard/types.js'],
       ['harness/runner/boundary-probe.ts', '../store/judgment-store.js'],
+      ['harness/runner/boundary-probe.ts', '../serve/launcher.js'],
       ['harness/client/boundary-probe.ts', '../judge/judge.js'],
       ['harness/source/boundary-probe.ts', '../core/errors.js'],
       ['suites/pairwise/boundary-probe.ts', '../../harness/runner/run-judgments.js'],

@@ -119,7 +119,8 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
       try {
         const files = openSource(args, io);
         log(`refresh ${opened.name} for ${date}: source ${files.location}, reference ${args.reference}`);
-        try {
+        // the judge closes (judgments kept, a --serve vLLM stopped) before the lock is released
+        await opened.use(async () => {
           const site = siteBuilder(io, suites, { files, leaderboards, store: args.store });
           const outcome = await refreshLeaderboard({
             dir,
@@ -157,9 +158,7 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
             warn,
           });
           report(outcome, { io, json: args.json, dir });
-        } finally {
-          await opened.close();
-        }
+        });
       } finally {
         await lock.release();
       }

@@ -10,14 +10,7 @@ import type { OptionDeclaration } from '../../suite/options.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
 import { formatShare, toJson } from '../format.js';
 import { warningsTo, type CliIO } from '../io.js';
-import {
-  judgeOptions,
-  judgmentOutcome,
-  openJudge,
-  runOptionsFor,
-  type JudgeArgs,
-  type OpenedJudge,
-} from '../judge-options.js';
+import { judgeOptions, judgmentOutcome, openJudge, runOptionsFor, type JudgeArgs } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { runsDir } from '../settings.js';
 import { openSource, sourceOptions } from '../source-options.js';
@@ -119,7 +112,10 @@ export async function runSuite(
     files = openSource(args, io);
     io.stderr(`source: ${files.location}\n`);
   }
-  let opened: OpenedJudge | undefined;
+  // Opening the judge costs nothing and starts nothing: it connects (reaching the server,
+  // starting vLLM with --serve, opening the store) only when the suite's run asks for it.
+  const protocol = suite.judgeProtocol?.(values) ?? 'single';
+  const session = suite.judge === 'none' ? undefined : openJudge(args, io, protocol);
   const context: SuiteContext = {
     cwd: io.cwd,
     signal: io.signal,
@@ -128,14 +124,15 @@ export async function runSuite(
     log: (message) => io.stderr(`${message}\n`),
     ...(files ? { source: files } : {}),
     optionLabel,
-    judge: async (protocol) => {
-      if (suite.judge === 'none') throw new BenchError(`suite ${suite.name} declares no judge`);
-      opened ??= openJudge(args, io, protocol);
-      const connected = await opened.connect();
+    judge: async (asked) => {
+      if (!session) throw new BenchError(`suite ${suite.name} declares no judge`);
+      if (asked !== protocol)
+        throw new BenchError(`suite ${suite.name} asked for the ${asked} protocol, not ${protocol}`);
+      const connected = await session.connect();
       return { judge: connected.judge, run: runOptionsFor(connected, io) };
     },
   };
-  try {
+  const finish = async () => {
     const { result, judgments } = await executeSuite(suite, values, context);
     const outcome = judgments
       ? judgmentOutcome(judgments, args['max-failures'])
@@ -175,9 +172,9 @@ export async function runSuite(
     }
     if (outcome.summary)
       io.stderr(`bench: ${suite.outcome ? suite.outcome.note(result, outcome.summary) : outcome.summary}\n`);
-  } finally {
-    await opened?.close();
-  }
+  };
+  // The judge closes (judgments kept, a --serve vLLM stopped) however the run ends.
+  await (session ? session.use(finish) : finish());
 }
 
 /**

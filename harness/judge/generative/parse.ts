@@ -26,7 +26,7 @@ export const CUT_OFF_REASON = 'cut off (finish_reason length)';
 
 export type Occurrence = 'first' | 'last';
 
-interface MarkerSpec {
+export interface MarkerSpec {
   /** the marker as the template asks for it; matched literally unless `pattern` is set */
   readonly marker: string;
   /** a regular expression (source) matching every accepted form of the marker */
@@ -79,7 +79,7 @@ function cachedRegex(source: string, flags: string): RegExp {
 }
 
 /** Where the chosen marker occurrence ends (the index after it), or -1 if there is none. */
-function markerEnd(text: string, spec: MarkerSpec): number {
+export function markerEnd(text: string, spec: MarkerSpec): number {
   if (spec.pattern === undefined) {
     const at = spec.occurrence === 'last' ? text.lastIndexOf(spec.marker) : text.indexOf(spec.marker);
     return at < 0 ? -1 : at + spec.marker.length;
