@@ -1,5 +1,6 @@
 import { JudgeServerError } from '../client/errors.js';
 import { JudgeSettingsError } from '../runner/judge-session.js';
+import { ServeError } from '../serve/launcher.js';
 
 /**
  * What the command line adds to an engine error: which flag or command fixes it. The
@@ -23,6 +24,8 @@ export function adviceFor(e: unknown): string {
 export function withAdvice(message: string, e: unknown): string {
   const setting = causeOfType(e, JudgeSettingsError);
   if (setting) return replaced(message, setting.message, settingInFlags(setting));
+  const serve = causeOfType(e, ServeError);
+  if (serve) return serveInFlags(message, serve);
   const server = judgeServerError(e);
   const advice = server ? serverAdvice(server) : '';
   if (!server || advice === '') return message;
@@ -62,6 +65,35 @@ function settingInFlags(e: JudgeSettingsError): string {
       return `--serve: ${e.reason} with --judge-model NAME`;
     case 'model':
       return `${e.reason} with --judge-model NAME`;
+  }
+}
+
+/** Starting vLLM failed (bench serve, bench run --serve): the flags that fix it. */
+function serveInFlags(message: string, e: ServeError): string {
+  switch (e.kind) {
+    case 'port':
+      return `${message}; pick one with --port (bench run: --serve-port)`;
+    case 'port-in-use':
+      return `${message}; use it with --endpoint ${e.subject ?? 'URL'}, or pick another --port (bench run: --serve-port)`;
+    case 'vllm-missing':
+      // a path given with --vllm names the flag; a name looked up on PATH says how to give one
+      return e.subject !== undefined && e.subject.includes('/')
+        ? `--vllm ${message}`
+        : replaced(
+            message,
+            ', or start the server yourself',
+            ' or pass --vllm /path/to/vllm; or start the server yourself and pass --endpoint URL',
+          );
+    case 'not-ready':
+      return join(message, 'raise --timeout');
+    case 'out-of-memory':
+      return replaced(
+        message,
+        ': out of GPU memory',
+        ': out of GPU memory (lower --max-model-len or --gpu-memory-utilization, or raise --tensor-parallel-size)',
+      );
+    case 'exited':
+      return message;
   }
 }
 

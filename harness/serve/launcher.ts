@@ -70,13 +70,33 @@ export interface JudgeServer {
 }
 
 /** vLLM failed to start or stopped; `logTail` holds the end of its log for the user. */
+/**
+ * What went wrong when starting vLLM, in the server's terms; the CLI adds which of its
+ * flags fix it (harness/cli/advice.ts), so the engine names none.
+ * - `port`: not a TCP port; `port-in-use`: something answers there already (`url`);
+ * - `vllm-missing`: no vLLM executable (`executable` as given: a name or a path);
+ * - `not-ready`: no answer within the start timeout; `out-of-memory`: vLLM ran out of GPU
+ *   memory; `exited`: it exited or failed otherwise (the log tail says why).
+ */
+export type ServeErrorKind =
+  'port' | 'port-in-use' | 'vllm-missing' | 'not-ready' | 'out-of-memory' | 'exited';
+
 export class ServeError extends BenchError {
-  readonly logFile: string;
+  readonly kind: ServeErrorKind;
+  readonly logFile: string | undefined;
   readonly logTail: readonly string[];
-  constructor(message: string, logFile: string, tail: readonly string[]) {
+  /** the server URL (`port-in-use`) or the executable looked for (`vllm-missing`) */
+  readonly subject: string | undefined;
+  constructor(
+    kind: ServeErrorKind,
+    message: string,
+    details: { logFile?: string; tail?: readonly string[]; subject?: string } = {},
+  ) {
     super(message);
-    this.logFile = logFile;
-    this.logTail = tail;
+    this.kind = kind;
+    this.logFile = details.logFile;
+    this.logTail = details.tail ?? [];
+    this.subject = details.subject;
   }
 }
 
@@ -124,11 +144,13 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
   signal.throwIfAborted();
 
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new BenchError(`--port ${port} is not a TCP port`);
+    throw new ServeError('port', `port ${port} is not a TCP port (1-65535)`);
   const executable = findExecutable(options.vllm ?? 'vllm', env, cwd);
   if (await portAnswers(connectHost(host), port)) {
-    throw new BenchError(
-      `something already listens on ${host}:${port} (a judge server already running? use it with --endpoint ${url}, or pick another --port)`,
+    throw new ServeError(
+      'port-in-use',
+      `something already listens on ${host}:${port} (a judge server already running at ${url}?)`,
+      { subject: url },
     );
   }
 
@@ -155,7 +177,10 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
   const pid = child.pid;
   if (pid === undefined) {
     const info = await exited;
-    throw new ServeError(`could not start ${executable}: ${info.signal ?? 'unknown error'}`, logFile, tail());
+    throw new ServeError('exited', `could not start ${executable}: ${info.signal ?? 'unknown error'}`, {
+      logFile,
+      tail: tail(),
+    });
   }
   const pgid = pid;
   const killGroup = (sig: NodeJS.Signals) => {
@@ -193,19 +218,20 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
     for (;;) {
       if (exitInfo) {
         const how = exitInfo.code !== null ? `with code ${exitInfo.code}` : `(${exitInfo.signal})`;
+        const found = hint(tail());
         throw new ServeError(
-          `vLLM exited ${how} before it was ready${hint(tail())} (log: ${shownLog})`,
-          logFile,
-          tail(),
+          found.kind,
+          `vLLM exited ${how} before it was ready${found.text} (log: ${shownLog})`,
+          { logFile, tail: tail() },
         );
       }
       const elapsed = Date.now() - started;
       if (elapsed >= timeoutMs) {
         const s = Math.round(timeoutMs / 1000);
         throw new ServeError(
-          `vLLM did not answer /health and /v1/models within ${s} s; stopped it (log: ${shownLog}; a first start downloads the model: raise --timeout)`,
-          logFile,
-          tail(),
+          'not-ready',
+          `vLLM did not answer /health and /v1/models within ${s} s; stopped it (log: ${shownLog}; a first start downloads the model)`,
+          { logFile, tail: tail() },
         );
       }
       const ready = await readiness(origin, served, options.apiKey, signal);
@@ -223,7 +249,8 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
           stop,
         };
       }
-      if (ready.fatal) throw new ServeError(`${ready.fatal} (log: ${shownLog})`, logFile, tail());
+      if (ready.fatal)
+        throw new ServeError('exited', `${ready.fatal} (log: ${shownLog})`, { logFile, tail: tail() });
       if (Date.now() - lastReport >= 30_000) {
         lastReport = Date.now();
         const last = tail(1)[0];
@@ -280,8 +307,10 @@ export function findExecutable(
   if (name.includes('/') || name.includes(path.sep)) {
     const file = path.resolve(cwd, name);
     if (executable(file)) return file;
-    throw new BenchError(
-      `--vllm ${name}: no executable file there; install vLLM (\`pip install vllm\`, needs a GPU) or fix the path`,
+    throw new ServeError(
+      'vllm-missing',
+      `${name}: no executable file there; install vLLM (\`pip install vllm\`, needs a GPU) or fix the path`,
+      { subject: name },
     );
   }
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
@@ -289,9 +318,10 @@ export function findExecutable(
     const file = path.join(dir, name);
     if (executable(file)) return file;
   }
-  throw new BenchError(
-    `${name} is not on PATH: install vLLM (\`pip install vllm\`, on a machine with a GPU) or pass --vllm /path/to/vllm; ` +
-      `or start the server yourself and pass --endpoint URL`,
+  throw new ServeError(
+    'vllm-missing',
+    `${name} is not on PATH: install vLLM (\`pip install vllm\`, on a machine with a GPU), or start the server yourself`,
+    { subject: name },
   );
 }
 
@@ -376,17 +406,21 @@ function pause(ms: number, signal: AbortSignal, exited: Promise<unknown>): Promi
   });
 }
 
-/** A short hint for failures that vLLM logs in well-known words. */
-function hint(tail: readonly string[]): string {
+/** A short hint for failures that vLLM logs in well-known words, and what kind they are. */
+function hint(tail: readonly string[]): { kind: ServeErrorKind; text: string } {
   const text = tail.join('\n');
   if (/out of memory|CUDA out of memory|OutOfMemoryError/i.test(text)) {
-    return ': out of GPU memory (lower --max-model-len or --gpu-memory-utilization, or raise --tensor-parallel-size)';
+    return { kind: 'out-of-memory', text: ': out of GPU memory' };
   }
   if (/No CUDA GPUs are available|Failed to infer device type|libcuda\.so/i.test(text))
-    return ': no usable GPU found';
-  if (/address already in use/i.test(text)) return ': the port is already in use (pick another --port)';
+    return { kind: 'exited', text: ': no usable GPU found' };
+  if (/address already in use/i.test(text))
+    return { kind: 'port-in-use', text: ': the port is already in use' };
   if (/401 Client Error|gated repo|Repository Not Found/i.test(text)) {
-    return ': the model could not be downloaded (check the name, or log in with `huggingface-cli login`)';
+    return {
+      kind: 'exited',
+      text: ': the model could not be downloaded (check the name, or log in with `huggingface-cli login`)',
+    };
   }
-  return '';
+  return { kind: 'exited', text: '' };
 }

@@ -151,8 +151,7 @@ describe('startJudgeServer', () => {
     const e = await failure(startJudgeServer({ ...options(port, { FAKE_VLLM_MODE: 'exit' }) }));
     expect(e).toBeInstanceOf(ServeError);
     expect(e.message).toBe(
-      'vLLM exited with code 3 before it was ready: out of GPU memory (lower --max-model-len or --gpu-memory-utilization, ' +
-        'or raise --tensor-parallel-size) (log: logs/vllm.log)',
+      'vLLM exited with code 3 before it was ready: out of GPU memory (log: logs/vllm.log)',
     );
     const tail = (e as ServeError).logTail;
     expect(tail).toHaveLength(20);
@@ -180,7 +179,7 @@ describe('startJudgeServer', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
     expect(e).toBeInstanceOf(ServeError);
     expect(e.message).toBe(
-      'vLLM did not answer /health and /v1/models within 1 s; stopped it (log: logs/vllm.log; a first start downloads the model: raise --timeout)',
+      'vLLM did not answer /health and /v1/models within 1 s; stopped it (log: logs/vllm.log; a first start downloads the model)',
     );
     expect((e as ServeError).logTail.join('\n')).toContain('Uvicorn running');
     expect(processGone(record().pid)).toBe(true);
@@ -216,11 +215,10 @@ describe('startJudgeServer', () => {
     );
     expect(e).toBeInstanceOf(BenchError);
     expect(e.message).toBe(
-      'vllm is not on PATH: install vLLM (`pip install vllm`, on a machine with a GPU) or pass --vllm /path/to/vllm; ' +
-        'or start the server yourself and pass --endpoint URL',
+      'vllm is not on PATH: install vLLM (`pip install vllm`, on a machine with a GPU), or start the server yourself',
     );
     const e2 = await failure(startJudgeServer({ ...options(await freePort()), vllm: './no/such/vllm' }));
-    expect(e2.message).toMatch(/^--vllm \.\/no\/such\/vllm: no executable file there; install vLLM/);
+    expect(e2.message).toMatch(/^\.\/no\/such\/vllm: no executable file there; install vLLM/);
   });
 
   it('accepts an explicit path to the executable', async () => {
@@ -240,7 +238,7 @@ describe('startJudgeServer', () => {
     try {
       const e = await failure(startJudgeServer(options(port)));
       expect(e.message).toBe(
-        `something already listens on 127.0.0.1:${port} (a judge server already running? use it with --endpoint http://127.0.0.1:${port}/v1, or pick another --port)`,
+        `something already listens on 127.0.0.1:${port} (a judge server already running at http://127.0.0.1:${port}/v1?)`,
       );
     } finally {
       busy.close();

@@ -127,7 +127,7 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
         });
       } catch (e) {
         if (io.signal.aborted) throw new InterruptedError('interrupted before vLLM was ready; stopped it');
-        if (e instanceof ServeError) printTail(io, e.logFile, e.logTail);
+        if (e instanceof ServeError && e.logFile !== undefined) printTail(io, e.logFile, e.logTail);
         throw e;
       }
 
@@ -164,11 +164,10 @@ export const serveCommand: CommandRegistrar = (cli, io, setExitCode) =>
       const tail = server.logTail();
       printTail(io, server.logFile, tail);
       const how = exit.code !== null ? `with code ${exit.code}` : `(${exit.signal})`;
-      throw new ServeError(
-        `vLLM exited ${how} while serving (log: ${shown(io, server.logFile)})`,
-        server.logFile,
+      throw new ServeError('exited', `vLLM exited ${how} while serving (log: ${shown(io, server.logFile)})`, {
+        logFile: server.logFile,
         tail,
-      );
+      });
     },
   );
 
