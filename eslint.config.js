@@ -83,12 +83,12 @@ export default tseslint.config(
       // Only the CLI entry may end the process; everything else returns or throws.
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'exit', message: 'Only harness/cli/bin.ts calls process.exit.' },
+        { object: 'process', property: 'exit', message: 'Only harness/cli/main.ts calls process.exit.' },
       ],
     },
   },
   {
-    files: ['harness/cli/bin.ts'],
+    files: ['harness/cli/main.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   ...Object.entries(STAGE_IMPORTS).map(([stage, allowed]) => stageBoundaries(stage, allowed)),

@@ -17,6 +17,13 @@ describe('the bench executable', () => {
     expect(stdout).toMatch(/^bench <command> \[options\]/);
   });
 
+  it('runs from its old path too, which npx caches link to (a clone updated in place)', async () => {
+    const OLD = new URL('../../dist/harness/cli/bin.js', import.meta.url).pathname;
+    expect(() => accessSync(OLD, constants.X_OK)).not.toThrow();
+    const { stdout } = await promisify(execFile)(OLD, ['--help']);
+    expect(stdout).toMatch(/^bench <command> \[options\]/);
+  });
+
   it('exits non-zero with one line on a bad command', async () => {
     const failure = await promisify(execFile)(BIN, ['nope']).then(
       () => null,
