@@ -5,7 +5,7 @@
  * its votes); the intervals resample votes with replacement (bootstrap, seeded).
  */
 import { BenchError } from '../../harness/core/errors.js';
-import { bootstrapUnits, percentileInterval, type BootstrapOptions } from '../../harness/stats/bootstrap.js';
+import { meanInterval, type BootstrapOptions } from '../../harness/stats/bootstrap.js';
 import type { FileInfo } from '../../harness/source/autoj-pairwise.js';
 import { DECISION_LETTER, type CritiqueOutcome, type JudgedComparison } from './compare.js';
 import type { CritiqueData } from './data.js';
@@ -194,20 +194,10 @@ function intervals(
   options: BootstrapOptions,
 ): RateIntervals {
   const votes = indices.map((i) => comparisons[i]!.outcome).filter((o): o is CritiqueOutcome => o !== null);
-  if (votes.length === 0 || options.resamples < 1) return { winCi95: null, tieCi95: null, loseCi95: null };
-  const share = (outcome: CritiqueOutcome) => {
-    const hit = Uint8Array.from(votes, (v) => (v === outcome ? 1 : 0));
-    // the same seed draws the same resamples for each share
-    const replicates = bootstrapUnits(
-      votes.length,
-      (drawn) => {
-        let k = 0;
-        for (const d of drawn) k += hit[d]!;
-        return (100 * k) / votes.length;
-      },
+  const share = (outcome: CritiqueOutcome) =>
+    meanInterval(
+      votes.map((v) => (v === outcome ? 100 : 0)),
       options,
     );
-    return percentileInterval(replicates);
-  };
   return { winCi95: share('win'), tieCi95: share('tie'), loseCi95: share('lose') };
 }

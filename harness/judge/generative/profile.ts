@@ -629,7 +629,10 @@ class ProfileReader {
       // one choice inside another would name two verdicts wherever the longer one stands
       const inside = folded.find((t, i) => folded.some((u, j) => i !== j && u.includes(t)));
       if (inside !== undefined)
-        this.fail(`${field}.choices`, `"${inside}" is part of another choice, which unique cannot tell apart`);
+        this.fail(
+          `${field}.choices`,
+          `"${inside}" is part of another choice, which unique cannot tell apart`,
+        );
     }
     return {
       kind: 'verdict',
@@ -646,8 +649,9 @@ class ProfileReader {
 
   labelParser(value: unknown, field: string): LabelSpec {
     const p = this.record(value, field, ['labels'], ['labels']);
-    if (!Array.isArray(p.labels) || p.labels.length === 0)
+    if (!Array.isArray(p.labels))
       this.fail(`${field}.labels`, `expected a list of names, got ${describe(p.labels)}`);
+    if (p.labels.length === 0) this.fail(`${field}.labels`, 'expected a list of names, got an empty list');
     const labels = p.labels.map((l: unknown, i) => {
       const label = this.nonEmpty(l, `${field}.labels[${i}]`);
       if (label !== label.trim()) this.fail(`${field}.labels[${i}]`, 'must not start or end with whitespace');
