@@ -181,8 +181,14 @@ export interface JsonlLine {
 
 /** Parses JSONL: one JSON value per line; blank lines are allowed only at the end. */
 export async function readJsonl(file: string): Promise<{ lines: JsonlLine[]; info: FileInfo }> {
-  const bytes = await readBytes(file);
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  return parseJsonl(await readBytes(file), file);
+}
+
+/** `readJsonl` of bytes already read (`file` names them in errors). */
+export function parseJsonl(bytes: Uint8Array, file: string): { lines: JsonlLine[]; info: FileInfo } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const raw = text.split('\n');
   let end = raw.length;
   while (end > 0 && raw[end - 1]!.trim() === '') end--;
