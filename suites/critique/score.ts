@@ -69,13 +69,14 @@ export function scoreCritiqueSuite(
   const resamples = options.bootstrap?.resamples ?? CRITIQUE_DEFAULTS.resamples;
   const seed = options.bootstrap?.seed ?? CRITIQUE_DEFAULTS.seed;
 
+  // positions in data.items (and comparisons), not item indices: a subset of the set keeps its indices
   const byScenario = new Map<string, number[]>();
-  for (const item of data.items) {
+  data.items.forEach((item, position) => {
     const list = byScenario.get(item.scenario) ?? [];
-    list.push(item.index);
+    list.push(position);
     byScenario.set(item.scenario, list);
-  }
-  const all = data.items.map((i) => i.index);
+  });
+  const all = data.items.map((_, position) => position);
   const overall = { ...rates(comparisons, all), ...intervals(comparisons, all, { resamples, seed }) };
   const groups: CritiqueGroupRow[] = data.catalog.groups.map(({ group, scenarios }, g) => {
     const indices = scenarios.flatMap((s) => byScenario.get(s) ?? []);

@@ -74,15 +74,16 @@ export function scoreScenarioSuite(
     ),
   });
 
-  const all = items.map((i) => i.index);
+  // positions in items (and predictions), not item indices: a subset of the set keeps its indices
+  const all = items.map((_, position) => position);
   const byGroup = new Map(labels.groups.map((g) => [g, [] as number[]]));
   const byScenario = new Map<string, number[]>();
-  for (const item of items) {
-    byGroup.get(item.group)!.push(item.index);
+  items.forEach((item, position) => {
+    byGroup.get(item.group)!.push(position);
     const list = byScenario.get(item.category) ?? [];
-    list.push(item.index);
+    list.push(position);
     byScenario.set(item.category, list);
-  }
+  });
   const groups: ScenarioGroupRow[] = labels.groups.map((group, g) => ({
     group,
     scenarios: labels.labels.filter((l) => labels.groupOf(l) === group),

@@ -191,6 +191,23 @@ describe('bad comparator answers and files', () => {
   });
 });
 
+describe('a subset of the items', () => {
+  it('is scored by position: its items keep their indices, its comparisons are aligned with it', async () => {
+    const data = await loadCritiqueData(DATA, 'en');
+    const all = await loadRecordedCritiques(data, RECORDED);
+    const odd = data.items.filter((i) => i.index % 2 === 1);
+    const r = scoreCritiqueSuite(
+      { ...data, items: odd },
+      odd.map((i) => all.comparisons[i.index]!),
+      { judge, comparator: gpt4, order: { source: 'recorded' }, bootstrap: { resamples: 0, seed: 1 } },
+    );
+    const wins = odd.filter((i) => all.comparisons[i.index]!.outcome === 'win').length;
+    expect(r.overall.n).toBe(116);
+    expect(r.overall.wins).toBe(wins);
+    expect(r.items.map((i) => i.index)).toEqual(odd.map((i) => i.index));
+  });
+});
+
 describe('the Chinese set', () => {
   it('is the English set translated: the same 232 items and scenarios, its own references', async () => {
     const en = await loadCritiqueData(DATA, 'en');

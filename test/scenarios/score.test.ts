@@ -109,6 +109,21 @@ describe('scoring the labels', () => {
   });
 });
 
+describe('a subset of the queries', () => {
+  it('is scored by position, its queries keeping their indices', async () => {
+    const data = await loadClassifierData(DATA);
+    const some = data.items.filter((i) => i.index % 10 === 3);
+    const r = scoreScenarioSuite(
+      { ...data, items: some },
+      some.map((i) => ({ label: i.index % 20 === 3 ? i.category : 'default' })),
+      { classifier, bootstrap: { resamples: 0, seed: 1 } },
+    );
+    const correct = some.filter((i) => i.index % 20 === 3 || i.category === 'default').length;
+    expect(r.overall).toMatchObject({ n: some.length, correct });
+    expect(r.items.map((i) => i.index)).toEqual(some.map((i) => i.index));
+  });
+});
+
 describe('the hand-written criteria', () => {
   it('are read for the 58 grouped scenarios, included basic sets resolved', async () => {
     const { labels } = await loadLabelSet(DATA);
