@@ -53,6 +53,12 @@ async function recorded(judgeRatings?: (t: RatingTable) => RatingTable) {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The result of the recorded ratings (or edited ones), with `resamples` and `seed`. */
+function scored(r: Awaited<ReturnType<typeof recorded>>, resamples: number, seed = 1) {
+  const { data, judgeRatings, raterRatings } = r;
+  return scoreBestOfN(data, { judge, rater, judgeRatings, raterRatings, bootstrap: { resamples, seed } });
+}
+
 describe('the selection file', () => {
   it("is read in the authors' format: per query, each base model's candidates and ratings", async () => {
     const data = await loadSelectionFile(FIXTURE);
@@ -119,14 +125,9 @@ describe('the selection file', () => {
 
 describe('picks, means and the correlation, recomputed', () => {
   it('per N: the judge pick, a random pick and the best pick, as plain loops compute them', async () => {
-    const { data, judgeRatings, raterRatings } = await recorded();
-    const r = scoreBestOfN(data, {
-      judge,
-      rater,
-      judgeRatings,
-      raterRatings,
-      bootstrap: { resamples: 300, seed: 5 },
-    });
+    const input = await recorded();
+    const { data, judgeRatings, raterRatings } = input;
+    const r = scored(input, 300, 5);
     expect(r.sizes).toEqual([2, 4, 8, 16, 32]);
     for (const row of r.overall) {
       const N = row.size;
@@ -171,14 +172,9 @@ describe('picks, means and the correlation, recomputed', () => {
   });
 
   it("the correlation is over every candidate both rated, Pearson's and Spearman's as defined", async () => {
-    const { data, judgeRatings, raterRatings } = await recorded();
-    const r = scoreBestOfN(data, {
-      judge,
-      rater,
-      judgeRatings,
-      raterRatings,
-      bootstrap: { resamples: 0, seed: 1 },
-    });
+    const input = await recorded();
+    const { judgeRatings, raterRatings } = input;
+    const r = scored(input, 0, 1);
     const x = judgeRatings.flat() as number[];
     const y = raterRatings.flat() as number[];
     const pearson = (a: number[], b: number[]) => {
@@ -207,16 +203,8 @@ describe('picks, means and the correlation, recomputed', () => {
     expect(pickBest([5, 7, 7, 2], 4)).toEqual({ index: 1, rating: 7, tied: 2 });
     expect(pickBest([null, 3, null, 9], 3)).toEqual({ index: 1, rating: 3, tied: 1 });
     expect(pickBest([null, null, 9], 2)).toBeNull();
-    const { data, judgeRatings, raterRatings } = await recorded((t) =>
-      t.map((ratings, s) => (s === 0 ? ratings.map(() => null) : ratings)),
-    );
-    const r = scoreBestOfN(data, {
-      judge,
-      rater,
-      judgeRatings,
-      raterRatings,
-      bootstrap: { resamples: 0, seed: 1 },
-    });
+    const input = await recorded((t) => t.map((ratings, s) => (s === 0 ? ratings.map(() => null) : ratings)));
+    const r = scored(input, 0, 1);
     expect(r.overall.every((row) => row.sets === 5 && row.noPick === 1)).toBe(true);
     expect(r.unrated).toEqual({ judge: 32, rater: 0, candidates: 192 });
     expect(r.notes).toContain('32 candidates have no judge rating: they cannot be picked');

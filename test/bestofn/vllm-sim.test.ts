@@ -3,15 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointPool } from '../../harness/client/endpoint-pool.js';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
-import type { CompletionClient } from '../../harness/runner/run-judgments.js';
-import { storeJudgmentCache } from '../../harness/runner/store-cache.js';
-import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import { fileRatings, loadSelectionFile, type SelectionData } from '../../suites/bestofn/data.js';
 import { candidateTasks, rateCandidates } from '../../suites/bestofn/live.js';
 import { pickBest, scoreBestOfN } from '../../suites/bestofn/score.js';
+import { withStoredRun } from '../helpers/stored-run.js';
 import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
 /**
@@ -20,7 +17,6 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  */
 
 const FIXTURE = new URL('../fixtures/bestofn/selection.jsonl', import.meta.url).pathname;
-const never = new AbortController().signal;
 const work = mkdtempSync(join(tmpdir(), 'bestofn-sim-'));
 const log = join(work, 'judge.log');
 let sim: VllmSim;
@@ -35,25 +31,10 @@ afterAll(async () => {
 
 const judge = createGenerativeJudge(loadJudgeProfile('autoj'));
 
-async function rate(data: SelectionData) {
-  const pool = new EndpointPool({ endpoints: [sim.url], timeoutMs: 10_000 });
-  const store = JudgmentStore.open(join(work, 'judgments.sqlite'));
-  const cache = storeJudgmentCache(store, judge.info);
-  const client: CompletionClient = {
-    complete: (r, s) => pool.complete(r, s),
-    completeBatch: (r, s) => pool.completeBatch(r, s),
-  };
-  try {
-    return await rateCandidates(data, {
-      judge,
-      role: 'judge',
-      run: { signal: never, cache, client, batchSize: 8 },
-    });
-  } finally {
-    cache.close();
-    store.close();
-    pool.close();
-  }
+function rate(data: SelectionData) {
+  return withStoredRun(sim.url, join(work, 'judgments.sqlite'), judge.info, (run) =>
+    rateCandidates(data, { judge, role: 'judge', run }),
+  );
 }
 
 describe('live Best-of-N against vllm-sim', () => {

@@ -3,15 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointPool } from '../../harness/client/endpoint-pool.js';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
-import type { CompletionClient } from '../../harness/runner/run-judgments.js';
-import { storeJudgmentCache } from '../../harness/runner/store-cache.js';
-import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import { labelQueries, predictionsOf, scenarioTask } from '../../suites/scenarios/classify.js';
 import { loadClassifierData, type ClassifierData } from '../../suites/scenarios/data.js';
 import { scoreScenarioSuite } from '../../suites/scenarios/score.js';
+import { withStoredRun } from '../helpers/stored-run.js';
 import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
 /**
@@ -22,7 +19,6 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  */
 
 const DATA = new URL('../../../shared/data/auto-j', import.meta.url).pathname;
-const never = new AbortController().signal;
 const work = mkdtempSync(join(tmpdir(), 'scenarios-sim-'));
 const log = join(work, 'classifier.log');
 let sim: VllmSim;
@@ -46,30 +42,19 @@ afterAll(async () => {
 
 const classifier = createGenerativeJudge(loadJudgeProfile('autoj-scenario-classifier'));
 
-async function run(data: ClassifierData) {
-  const pool = new EndpointPool({ endpoints: [sim.url], timeoutMs: 10_000 });
-  const store = JudgmentStore.open(join(work, 'judgments.sqlite'));
-  const cache = storeJudgmentCache(store, classifier.info);
-  const client: CompletionClient = {
-    complete: (r, s) => pool.complete(r, s),
-    completeBatch: (r, s) => pool.completeBatch(r, s),
-  };
-  try {
-    return await labelQueries(
+function run(data: ClassifierData) {
+  return withStoredRun(sim.url, join(work, 'judgments.sqlite'), classifier.info, (run) =>
+    labelQueries(
       data.items.map((i) => i.query),
       {
         classifier,
         labels: data.labels,
         suite: 'scenarios',
         subject: (i) => `query ${data.items[i]!.index}`,
-        run: { signal: never, cache, client, batchSize: 8 },
+        run,
       },
-    );
-  } finally {
-    cache.close();
-    store.close();
-    pool.close();
-  }
+    ),
+  );
 }
 
 describe('the scenario classifier against vllm-sim', () => {
