@@ -58,6 +58,17 @@ describe('the classifier profile', () => {
     expect(data.items[42]!.input).not.toBe('');
   });
 
+  it('a query too long for the context is cut to fit (there is no response to cut), and the cut recorded', () => {
+    const judge = classifier();
+    const query = 'word '.repeat(6000);
+    const request = judge.prepare(scenarioTask(query));
+    expect(judge.tokenCounter.count(request.prompt)).toBeLessThanOrEqual(judge.promptTokenLimit);
+    expect(request.prompt.endsWith('\nScenario:\n')).toBe(true);
+    expect(request.truncation?.instruction?.originalChars).toBe(query.length);
+    expect(request.truncation!.instruction!.keptChars).toBeGreaterThan(15_000);
+    expect(request.truncation!.instruction!.keptChars).toBeLessThan(query.length);
+  });
+
   it('accepts exactly the 60 scenarios and default, which are the label set of scenarios.json', async () => {
     const { labels } = await loadLabelSet(DATA);
     const parser = loadJudgeProfile('autoj-scenario-classifier').protocols.single!.en!.parser;
