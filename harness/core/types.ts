@@ -21,6 +21,11 @@ export interface PairTask {
   readonly instruction: string;
   readonly first: string;
   readonly second: string;
+  /**
+   * The response that `first` and `second` criticise, when they are two critiques of it
+   * rather than two responses (Auto-J's critique comparison); absent otherwise.
+   */
+  readonly critiqued?: string;
 }
 
 export type JudgeTask = SingleTask | PairTask;
@@ -43,6 +48,8 @@ export type Judgment =
       /** 1-10 rating for single tasks; the length judge puts its character count here. */
       readonly rating?: number;
       readonly verdict?: Verdict;
+      /** one of a closed list of names (the scenario classifier's scenario) */
+      readonly label?: string;
       readonly truncated?: boolean;
       /** store key of the judgment, when it came from or went to the store */
       readonly key?: string;

@@ -40,6 +40,13 @@ export interface ScenarioCatalog {
   readonly descriptions: Readonly<Record<string, string>>;
 }
 
+/** Each grouped scenario's group (60 scenarios are defined; 58 are in a group). */
+export function scenarioGroupOf(catalog: ScenarioCatalog): ReadonlyMap<string, string> {
+  const groupOf = new Map<string, string>();
+  for (const { group, scenarios } of catalog.groups) for (const s of scenarios) groupOf.set(s, group);
+  return groupOf;
+}
+
 /** A file as read, for provenance in the result document. */
 export interface FileInfo {
   readonly file: string;
@@ -166,16 +173,22 @@ export async function loadVerdictFile(
   return { verdicts, info };
 }
 
-interface JsonlLine {
+export interface JsonlLine {
   readonly value: unknown;
   /** 1-based line number in the file */
   readonly line: number;
 }
 
 /** Parses JSONL: one JSON value per line; blank lines are allowed only at the end. */
-async function readJsonl(file: string): Promise<{ lines: JsonlLine[]; info: FileInfo }> {
-  const bytes = await readBytes(file);
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+export async function readJsonl(file: string): Promise<{ lines: JsonlLine[]; info: FileInfo }> {
+  return parseJsonl(await readBytes(file), file);
+}
+
+/** `readJsonl` of bytes already read (`file` names them in errors). */
+export function parseJsonl(bytes: Uint8Array, file: string): { lines: JsonlLine[]; info: FileInfo } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const raw = text.split('\n');
   let end = raw.length;
   while (end > 0 && raw[end - 1]!.trim() === '') end--;
@@ -200,6 +213,6 @@ async function readBytes(file: string): Promise<Buffer> {
   return bytes;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -112,3 +112,25 @@ export function bootstrapItemMeans(
     visit(means, r);
   }
 }
+
+/**
+ * Percentile interval of the mean of `values` over units resampled with replacement (a
+ * share in percent: values of 0 and 100). Null with no units or no resamples. The same
+ * seed draws the same resamples, so intervals of several shares of the same units (win,
+ * tie, lose) come from the same draws.
+ */
+export function meanInterval(values: ArrayLike<number>, options: BootstrapOptions): Interval {
+  const n = values.length;
+  if (n === 0 || options.resamples < 1) return null;
+  const x = Float64Array.from(values);
+  const replicates = bootstrapUnits(
+    n,
+    (drawn) => {
+      let sum = 0;
+      for (const d of drawn) sum += x[d]!;
+      return sum / n;
+    },
+    options,
+  );
+  return percentileInterval(replicates, options.level);
+}

@@ -80,15 +80,22 @@ function allColumns(version: number): string {
   return (
     'j.key, j.judge, j.model, j.template_version, j.protocol, j.status, j.rating, j.verdict, j.unparsed_reason, ' +
     'j.finish_reason, j.kept_chars, j.original_chars, j.prompt_tokens, j.completion_tokens, j.latency_ms, ' +
-    `j.endpoint, j.created_at, c.text, ${added}`
+    `j.endpoint, j.created_at, c.text, ${added}, ${labelColumn(version)}`
   );
 }
 /** the number of columns `allColumns` selects */
-const ALL_COLUMN_COUNT = 20;
+const ALL_COLUMN_COUNT = 21;
 const FROM_ALL = 'judgments j JOIN completions c ON c.id = j.id';
-/** Columns of an outcome, in the order `outcomeFromRow` reads them. */
-const OUTCOME_COLUMNS =
-  'j.key, j.status, j.rating, j.verdict, j.unparsed_reason, j.finish_reason, j.kept_chars, j.original_chars';
+/** Columns of an outcome, in the order `outcomeFromRow` reads them (a store before version 3 has no label). */
+function outcomeColumns(version: number): string {
+  return (
+    'j.key, j.status, j.rating, j.verdict, j.unparsed_reason, j.finish_reason, j.kept_chars, j.original_chars, ' +
+    labelColumn(version)
+  );
+}
+function labelColumn(version: number): string {
+  return version >= 3 ? 'j.label' : 'NULL';
+}
 const FROM_OUTCOMES = 'judgments j';
 
 type Value = string | number | null;
@@ -112,8 +119,9 @@ export class JudgmentStore {
   private readonly db: Database.Database;
   private readonly lookups = new Map<string, Database.Statement>();
   private readonly writes: Writes | undefined;
-  /** the columns of a full judgment in this store's schema version */
+  /** the columns of a full judgment and of an outcome in this store's schema version */
   private readonly allColumns: string;
+  private readonly outcomeColumns: string;
 
   private constructor(file: string, db: Database.Database, readonly: boolean, version: number) {
     this.file = file;
@@ -121,6 +129,7 @@ export class JudgmentStore {
     this.readonly = readonly;
     this.writes = readonly ? undefined : prepareWrites(db);
     this.allColumns = allColumns(version);
+    this.outcomeColumns = outcomeColumns(version);
   }
 
   /**
@@ -184,7 +193,7 @@ export class JudgmentStore {
 
   /** Like `getMany` without the raw text: what a run needs to skip requests, at a fraction of the cost. */
   getOutcomes(keys: Iterable<string>): Map<string, StoredOutcome> {
-    return this.lookup(keys, `SELECT ${OUTCOME_COLUMNS} FROM ${FROM_OUTCOMES}`, outcomeFromRow);
+    return this.lookup(keys, `SELECT ${this.outcomeColumns} FROM ${FROM_OUTCOMES}`, outcomeFromRow);
   }
 
   get(key: string): StoredJudgment | undefined {
@@ -327,8 +336,8 @@ export class JudgmentStore {
     );
     const update = this.guard(() =>
       this.db.prepare(
-        'UPDATE judgments SET status = @status, rating = @rating, verdict = @verdict, unparsed_reason = @reason ' +
-          'WHERE key = @key',
+        'UPDATE judgments SET status = @status, rating = @rating, verdict = @verdict, label = @label, ' +
+          'unparsed_reason = @reason WHERE key = @key',
       ),
     );
     let examined = 0;
@@ -351,20 +360,31 @@ export class JudgmentStore {
                 status: 'ok',
                 rating: next.rating ?? null,
                 verdict: next.verdict ?? null,
+                label: next.label ?? null,
                 reason: null,
               }
-            : { key: stored.key, status: 'unparsed', rating: null, verdict: null, reason: next.reason };
+            : {
+                key: stored.key,
+                status: 'unparsed',
+                rating: null,
+                verdict: null,
+                label: null,
+                reason: next.reason,
+              };
+        const { label: _label, ...rest } = stored;
         validateRecord({
-          ...stored,
+          ...rest,
           status: u.status,
           rating: u.rating,
           verdict: u.verdict,
+          ...(u.label === null ? {} : { label: u.label }),
           unparsedReason: u.reason,
         });
         if (
           u.status !== stored.status ||
           u.rating !== stored.rating ||
           u.verdict !== stored.verdict ||
+          u.label !== (stored.label ?? null) ||
           u.reason !== stored.unparsedReason
         ) {
           updates.push(u);
@@ -453,6 +473,7 @@ interface ReparseUpdate {
   status: ParseStatus;
   rating: number | null;
   verdict: Verdict | null;
+  label: string | null;
   reason: string | null;
 }
 
@@ -469,11 +490,11 @@ function prepareWrites(db: Database.Database): Writes {
   const columns =
     'key, judge, model, template_version, protocol, status, rating, verdict, unparsed_reason, finish_reason, ' +
     'kept_chars, original_chars, prompt_tokens, completion_tokens, latency_ms, endpoint, created_at, ' +
-    'token_source, text_original_chars';
+    'token_source, text_original_chars, label';
   const values =
     '@key, @judge, @model, @templateVersion, @protocol, @status, @rating, @verdict, @unparsedReason, @finishReason, ' +
     '@keptChars, @originalChars, @promptTokens, @completionTokens, @latencyMs, @endpoint, @createdAt, ' +
-    '@tokenSource, @textOriginalChars';
+    '@tokenSource, @textOriginalChars, @label';
   return {
     insert: db.prepare(`INSERT INTO judgments (${columns}) VALUES (${values}) ON CONFLICT (key) DO NOTHING`),
     insertText: db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)'),
@@ -505,6 +526,7 @@ function toParams(r: JudgmentRecord): Record<string, Value> {
     createdAt: r.createdAt,
     tokenSource: r.tokenSource,
     textOriginalChars: r.textOriginalChars,
+    label: r.label ?? null,
   };
 }
 
@@ -521,6 +543,7 @@ function outcomeFromRow(row: Row): StoredOutcome {
     status: row[1] as ParseStatus,
     rating: row[2] as number | null,
     verdict: row[3] as Verdict | null,
+    ...(row[8] === null || row[8] === undefined ? {} : { label: row[8] as string }),
     unparsedReason: row[4] as string | null,
     finishReason: row[5] as string | null,
     truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },
@@ -542,6 +565,7 @@ function judgmentFromRow(row: Row): StoredJudgment {
     status: row[5] as ParseStatus,
     rating: row[6] as number | null,
     verdict: row[7] as Verdict | null,
+    ...(row[20] === null || row[20] === undefined ? {} : { label: row[20] as string }),
     unparsedReason: row[8] as string | null,
     finishReason: row[9] as string | null,
     truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },

@@ -29,6 +29,8 @@ export interface StoredJudgment {
   readonly rating: number | null;
   /** the verdict of a parsed pairwise judgment */
   readonly verdict: Verdict | null;
+  /** the label of a parsed judgment of a label judge (the scenario classifier); absent otherwise */
+  readonly label?: string;
   /** why the parser gave up (status `unparsed` only) */
   readonly unparsedReason: string | null;
   /** `stop`, `length`, ... as the server said */
@@ -56,7 +58,7 @@ export type JudgmentRecord = StoredJudgment;
  */
 export type StoredOutcome = Pick<
   StoredJudgment,
-  'key' | 'status' | 'rating' | 'verdict' | 'unparsedReason' | 'finishReason' | 'truncation'
+  'key' | 'status' | 'rating' | 'verdict' | 'label' | 'unparsedReason' | 'finishReason' | 'truncation'
 >;
 
 /** A judgment used by a subject of a suite: ('alpacaeval', model id), ('pairwise', 'pair 17 swapped'). */
@@ -68,7 +70,12 @@ export interface Usage {
 
 /** The result of applying a parser to stored raw text (see `JudgmentStore.reparse`). */
 export type Reparsed =
-  | { readonly status: 'ok'; readonly rating?: number | null; readonly verdict?: Verdict | null }
+  | {
+      readonly status: 'ok';
+      readonly rating?: number | null;
+      readonly verdict?: Verdict | null;
+      readonly label?: string | null;
+    }
   | { readonly status: 'unparsed'; readonly reason: string };
 
 /**
@@ -133,6 +140,7 @@ export function judgmentRecord(input: {
     status: parsed.kind,
     rating: parsed.kind === 'ok' ? (parsed.rating ?? null) : null,
     verdict: parsed.kind === 'ok' ? (parsed.verdict ?? null) : null,
+    ...(parsed.kind === 'ok' && parsed.label !== undefined ? { label: parsed.label } : {}),
     unparsedReason: parsed.kind === 'unparsed' ? parsed.reason : null,
     finishReason: completion.finishReason,
     truncation: request.truncation ?? null,
@@ -155,6 +163,7 @@ export function storedJudgment(stored: StoredOutcome): ParsedCompletion {
     kind: 'ok',
     ...(stored.rating !== null ? { rating: stored.rating } : {}),
     ...(stored.verdict !== null ? { verdict: stored.verdict } : {}),
+    ...(stored.label !== undefined ? { label: stored.label } : {}),
     truncated,
     key: stored.key,
   };
@@ -202,11 +211,13 @@ export function validateRecord(r: JudgmentRecord): void {
   if (r.protocol !== 'single' && r.protocol !== 'pairwise') fail(`unknown protocol '${String(r.protocol)}'`);
   if (r.rating !== null && !Number.isFinite(r.rating)) fail(`rating ${r.rating} is not a finite number`);
   if (r.verdict !== null && !VERDICTS.has(r.verdict)) fail(`unknown verdict '${String(r.verdict)}'`);
-  if (r.status === 'unparsed' && (r.rating !== null || r.verdict !== null)) {
-    fail('an unparsed judgment has no rating or verdict');
+  if (r.label !== undefined && (typeof r.label !== 'string' || r.label === ''))
+    fail(`label ${JSON.stringify(r.label)} is not a name`);
+  if (r.status === 'unparsed' && (r.rating !== null || r.verdict !== null || r.label !== undefined)) {
+    fail('an unparsed judgment has no rating or verdict (or label)');
   }
-  if (r.status === 'ok' && r.rating === null && r.verdict === null)
-    fail('a parsed judgment needs a rating or a verdict');
+  if (r.status === 'ok' && r.rating === null && r.verdict === null && r.label === undefined)
+    fail('a parsed judgment needs a rating or a verdict (or a label)');
   if (Number.isNaN(Date.parse(r.createdAt))) fail(`createdAt '${r.createdAt}' is not a date`);
   for (const [name, value] of [
     ['promptTokens', r.promptTokens],

@@ -9,10 +9,10 @@ import { capText, MAX_STORED_TEXT_CHARS } from './record.js';
  * is migrated when opened for writing (`migrateSchema`) and read as it is otherwise.
  *
  * Versions: 1, the first; 2 (issue 9) records where token counts come from and the
- * length of a capped raw text.
+ * length of a capped raw text; 3 (issue 11) the label of a classifier's judgment.
  */
 export const APPLICATION_ID = 0x414a4253; // 'AJBS': Auto-J bench store
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** the oldest version this harness reads and migrates */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -75,6 +75,14 @@ DELETE FROM judgments WHERE id IN (SELECT id FROM completions WHERE text = '');
 DELETE FROM completions WHERE text = '';
 `;
 
+/**
+ * Version 3 (issue 11): `label`, the answer of a judge whose answer is one of a closed
+ * list of names (the scenario classifier's scenario), for a parsed judgment of such a judge.
+ */
+const V2_TO_V3 = `
+ALTER TABLE judgments ADD COLUMN label TEXT;
+`;
+
 export type SchemaState = 'current' | 'empty' | 'older';
 
 /**
@@ -125,6 +133,7 @@ export function migrateSchema(db: Database.Database, from: number): void {
     db.exec(V1_TO_V2);
     capStoredTexts(db);
   }
+  if (from < 3) db.exec(V2_TO_V3);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 

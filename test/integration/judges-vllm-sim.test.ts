@@ -258,7 +258,7 @@ describe('bench run alpacaeval with chat judges against vllm-sim', () => {
     const typo = await alpacaeval('http://127.0.0.1:9/v1', dir, ['--judge', 'mt-bench']);
     expect(typo.code).toBe(2);
     expect(typo.stderr.trim()).toBe(
-      'bench: unknown judge "mt-bench" (did you mean "mtbench"?); judges: autoj, autoj-bilingual, autoj-gptq, mtbench, prometheus2, length; ' +
+      'bench: unknown judge "mt-bench" (did you mean "mtbench"?); judges: autoj, autoj-bilingual, autoj-gptq, autoj-scenario-classifier, critique-comparator, mtbench, prometheus2, length; ' +
         'or give the path of a profile file (./my-judge.yaml, see docs/judges.md)',
     );
   });

@@ -25,8 +25,16 @@ const JUDGES = judgesDir();
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('built-in profiles', () => {
-  it('are the five of issue 10, each valid, named as its file', () => {
-    expect(builtInJudgeNames()).toEqual(['autoj', 'autoj-bilingual', 'autoj-gptq', 'mtbench', 'prometheus2']);
+  it('are the five of issue 10 and the two tools of issue 11, each valid, named as its file', () => {
+    expect(builtInJudgeNames()).toEqual([
+      'autoj',
+      'autoj-bilingual',
+      'autoj-gptq',
+      'autoj-scenario-classifier',
+      'critique-comparator',
+      'mtbench',
+      'prometheus2',
+    ]);
     for (const name of builtInJudgeNames()) {
       const p = loadJudgeProfile(name);
       expect(p.name).toBe(name);
@@ -166,7 +174,7 @@ describe('serveSettings: what bench serve passes vLLM', () => {
 describe('loadJudgeProfile: names and paths', () => {
   it('an unknown name answers with the built-ins and the nearest one', () => {
     expect(() => loadJudgeProfile('autj')).toThrow(
-      'unknown judge "autj" (did you mean "autoj"?); built-in judges: autoj, autoj-bilingual, autoj-gptq, mtbench, prometheus2; ' +
+      'unknown judge "autj" (did you mean "autoj"?); built-in judges: autoj, autoj-bilingual, autoj-gptq, autoj-scenario-classifier, critique-comparator, mtbench, prometheus2; ' +
         'or give the path of a profile file (./my-judge.yaml, see docs/judges.md)',
     );
     expect(() => loadJudgeProfile('prometheus')).toThrow(/did you mean "prometheus2"\?/);

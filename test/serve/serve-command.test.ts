@@ -263,7 +263,7 @@ describe('bench serve', () => {
       const unknown = await serve(['--judge', 'prometheus']);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(
-        /^bench: unknown judge "prometheus" \(did you mean "prometheus2"\?\); built-in judges: autoj, autoj-bilingual, autoj-gptq, mtbench, prometheus2;/,
+        /^bench: unknown judge "prometheus" \(did you mean "prometheus2"\?\); built-in judges: autoj, autoj-bilingual, autoj-gptq, autoj-scenario-classifier, critique-comparator, mtbench, prometheus2;/,
       );
       const length = await serve(['--judge', 'length']);
       expect(length.code).toBe(2);

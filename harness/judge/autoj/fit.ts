@@ -21,6 +21,8 @@ import { fitsWithin, type TokenCounter } from './tokens.js';
  *    them whole. AlpacaEval's instructions are never cut; 20 of the 2,784 prompts of
  *    Auto-J's pairwise test data (both orders) cut a long post. Only whole-prompt counts
  *    are used, so this holds for any counter, additive or not.
+ * 4. With empty responses (or none: a classifier's template judges the instruction alone),
+ *    the instruction is cut to what fits.
  *
  * Token counts come from an injected counter, asked only "does this fit?" where that is
  * enough (`fitsWithin`): most prompts are decided by their byte length, never tokenized.
@@ -90,6 +92,13 @@ export function fitPrompt(req: FitRequest): FitResult {
     const k = largestFitting(instruction.length, (n) => fits(build(cut(instruction, n), reserved)));
     keptInstruction = cut(instruction, k);
     kept = capped(responses, commonCap(keptInstruction, limit));
+  }
+  // 4. empty responses (or none: a classifier's template) leave nothing but the instruction to cut
+  if (kept.every((t) => t === '') && !fits(build(keptInstruction, kept))) {
+    keptInstruction = cut(
+      instruction,
+      largestFitting(instruction.length, (n) => fits(build(cut(instruction, n), kept))),
+    );
   }
 
   const prompt = build(keptInstruction, kept);

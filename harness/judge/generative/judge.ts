@@ -106,18 +106,23 @@ export function createGenerativeJudge(
 
   const shape = compileVariant(profile, variant);
   const roles = variant.slots;
-  const values = (instruction: string, responses: readonly string[]): Record<string, string> => {
-    const v: Record<string, string> = {
-      [roles.instruction!]: instruction,
-      [roles.response!]: responses[0] ?? '',
-    };
-    if (roles.response_another !== undefined) v[roles.response_another] = responses[1] ?? '';
+  // The texts fitted into the context, in this order: the critiqued response (a template
+  // comparing two critiques of it), then the response(s); a label template (a classifier
+  // of the instruction) may have none.
+  const order = [
+    ...(roles.critiqued_response === undefined ? [] : [roles.critiqued_response]),
+    ...(roles.response === undefined ? [] : [roles.response]),
+    ...(roles.response_another === undefined ? [] : [roles.response_another]),
+  ];
+  const values = (instruction: string, texts: readonly string[]): Record<string, string> => {
+    const v: Record<string, string> = { [roles.instruction!]: instruction };
+    order.forEach((slot, i) => (v[slot] = texts[i] ?? ''));
     return v;
   };
-  const build = (instruction: string, responses: readonly string[]) =>
-    shape.build(values(instruction, responses));
+  const build = (instruction: string, texts: readonly string[]) => shape.build(values(instruction, texts));
+  const critiques = roles.critiqued_response !== undefined;
 
-  const responseCount = protocol === 'pairwise' ? 2 : 1;
+  const responseCount = Math.max(order.length, 1);
   const promptTokenLimit = maxModelLen - maxTokens - margin;
   const bare = templateTokens(build, responseCount, counter);
   if (bare > promptTokenLimit) {
@@ -154,12 +159,22 @@ export function createGenerativeJudge(
     prepare(task: JudgeTask): PreparedRequest {
       if (task.protocol !== protocol)
         throw new Error(`a ${protocol} ${profile.name} judge was given a ${task.protocol} task`);
+      if (task.protocol === 'pairwise' && critiques !== (task.critiqued !== undefined)) {
+        throw new Error(
+          critiques
+            ? `judge ${profile.name} compares two critiques of a response: the task has no critiqued response`
+            : `judge ${profile.name} compares two responses: it has no slot for a critiqued response`,
+        );
+      }
       // A null (missing) response goes as an empty one; the caller decides whether to skip it.
-      const responses = task.protocol === 'single' ? [task.response ?? ''] : [task.first, task.second];
+      const texts =
+        task.protocol === 'single'
+          ? [task.response ?? '']
+          : [...(task.critiqued === undefined ? [] : [task.critiqued]), task.first, task.second];
       const fitted = fitPrompt({
         build,
         instruction: task.instruction,
-        responses,
+        responses: order.length === 0 ? [''] : texts,
         limit: promptTokenLimit,
         counter,
       });

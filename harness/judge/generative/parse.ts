@@ -17,7 +17,12 @@ import type { Completion, ParsedCompletion } from '../judge.js';
  *   declared choices (the longest that matches), followed by no letter or digit unless
  *   `word_boundary` is off. An `echo` pattern (the instruction's own list of choices,
  *   `Response 1 / Response 2 / Tie`) is not a verdict. With an empty marker, the first
- *   or last occurrence of any choice in the text is the verdict (`[[A]]`).
+ *   or last occurrence of any choice in the text is the verdict (`[[A]]`); with `unique`,
+ *   the text must name one verdict only (`A:` and `B:` both present is ambiguous, a parse
+ *   failure, as Auto-J's critique comparison reads its first line). `firstLine` reads
+ *   only the text before the first line break.
+ * - label: the answer, trimmed, must be one of a closed list of names (the scenario
+ *   classifier's 58 scenarios or `default`); anything else is `unparsed`.
  * - a generation cut off by `max_tokens` (`finish_reason: length`) with no verdict is
  *   `cut off (finish_reason length)`; one that still holds a verdict keeps it.
  */
@@ -52,13 +57,25 @@ export interface VerdictSpec extends MarkerSpec {
   readonly wordBoundary: boolean;
   /** text after the marker that echoes the instruction; `label` names it in the reason */
   readonly echo?: { readonly pattern: string; readonly label: string };
+  /** only the text before the first line break is read */
+  readonly firstLine?: boolean;
+  /** empty marker only: an answer naming two different verdicts is ambiguous, not the first or last */
+  readonly unique?: boolean;
 }
 
-export type ParserSpec = RatingSpec | VerdictSpec;
+/** An answer that is one name of a closed list (a classifier's). */
+export interface LabelSpec {
+  readonly kind: 'label';
+  /** the names accepted, compared exactly with the answer trimmed of whitespace */
+  readonly labels: readonly string[];
+}
+
+export type ParserSpec = RatingSpec | VerdictSpec | LabelSpec;
 
 export type SpecParse =
   | { readonly ok: true; readonly rating: number }
   | { readonly ok: true; readonly verdict: Verdict }
+  | { readonly ok: true; readonly label: string }
   | { readonly ok: false; readonly reason: string };
 
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
@@ -127,7 +144,9 @@ export function parseRatingSpec(text: string, spec: RatingSpec): SpecParse {
   return { ok: true, rating };
 }
 
-export function parseVerdictSpec(text: string, spec: VerdictSpec): SpecParse {
+export function parseVerdictSpec(answer: string, spec: VerdictSpec): SpecParse {
+  const text = spec.firstLine ? answer.split('\n')[0]! : answer;
+  const where = spec.firstLine ? ' in the first line' : '';
   const fold = (s: string) => (spec.foldCase ? s.toLowerCase() : s);
   const choices = [...spec.choices]
     .map((c) => ({ text: fold(c.text), verdict: c.verdict }))
@@ -139,6 +158,7 @@ export function parseVerdictSpec(text: string, spec: VerdictSpec): SpecParse {
     // the verdict is a choice standing anywhere: the first or last one in the text
     const haystack = fold(text);
     let best: { at: number; verdict: Verdict } | undefined;
+    const named = new Map<Verdict, string>();
     for (const c of choices) {
       let at = spec.occurrence === 'last' ? haystack.lastIndexOf(c.text) : haystack.indexOf(c.text);
       while (at >= 0 && !bounded(haystack.slice(at), c.text)) {
@@ -150,13 +170,18 @@ export function parseVerdictSpec(text: string, spec: VerdictSpec): SpecParse {
             : haystack.indexOf(c.text, at + 1);
       }
       if (at < 0) continue;
+      if (!named.has(c.verdict)) named.set(c.verdict, c.text);
       if (!best || (spec.occurrence === 'last' ? at > best.at : at < best.at))
         best = { at, verdict: c.verdict };
+    }
+    if (spec.unique && named.size > 1) {
+      const both = [...named.values()].map((t) => `"${t}"`).join(' and ');
+      return { ok: false, reason: `ambiguous decision (${both}${where})` };
     }
     if (best) return { ok: true, verdict: best.verdict };
     return {
       ok: false,
-      reason: `no decision (none of ${spec.choices.map((c) => `"${c.text}"`).join(', ')})`,
+      reason: `no decision (none of ${spec.choices.map((c) => `"${c.text}"`).join(', ')}${where})`,
     };
   }
 
@@ -172,7 +197,15 @@ export function parseVerdictSpec(text: string, spec: VerdictSpec): SpecParse {
   return { ok: false, reason: `unknown decision: ${JSON.stringify(clip(rest))}` };
 }
 
+export function parseLabelSpec(text: string, spec: LabelSpec): SpecParse {
+  const answer = text.trim();
+  if (spec.labels.includes(answer)) return { ok: true, label: answer };
+  if (answer === '') return { ok: false, reason: 'empty answer (no label)' };
+  return { ok: false, reason: `not a known label: ${JSON.stringify(clip(answer))}` };
+}
+
 export function parseWithSpec(text: string, spec: ParserSpec): SpecParse {
+  if (spec.kind === 'label') return parseLabelSpec(text, spec);
   return spec.kind === 'rating' ? parseRatingSpec(text, spec) : parseVerdictSpec(text, spec);
 }
 
@@ -181,7 +214,10 @@ export function parseCompletionWithSpec(completion: Completion, spec: ParserSpec
   try {
     const text = typeof completion?.text === 'string' ? completion.text : '';
     const r = parseWithSpec(text, spec);
-    if (r.ok) return 'rating' in r ? { kind: 'ok', rating: r.rating } : { kind: 'ok', verdict: r.verdict };
+    if (r.ok) {
+      if ('rating' in r) return { kind: 'ok', rating: r.rating };
+      return 'verdict' in r ? { kind: 'ok', verdict: r.verdict } : { kind: 'ok', label: r.label };
+    }
     return { kind: 'unparsed', reason: completion?.finishReason === 'length' ? CUT_OFF_REASON : r.reason };
   } catch (e) {
     return { kind: 'unparsed', reason: `parser error: ${e instanceof Error ? e.message : String(e)}` };

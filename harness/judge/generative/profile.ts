@@ -6,7 +6,7 @@ import { isSafePathSegment } from '../../core/safe-name.js';
 import { didYouMean } from '../../core/suggest.js';
 import type { Verdict } from '../../core/types.js';
 import type { JsonValue, OpenSampling } from '../key.js';
-import type { Occurrence, RatingSpec, VerdictSpec } from './parse.js';
+import type { LabelSpec, Occurrence, RatingSpec, VerdictSpec } from './parse.js';
 import { slotNames } from './template.js';
 
 /**
@@ -21,10 +21,18 @@ export type Protocol = 'single' | 'pairwise';
 export const PROTOCOLS: readonly Protocol[] = ['single', 'pairwise'];
 
 /** What a template slot is filled with: the harness's names for a task's texts. */
-export type SlotRole = 'instruction' | 'response' | 'response_another';
+export type SlotRole = 'instruction' | 'response' | 'response_another' | 'critiqued_response';
 export const ROLES: Readonly<Record<Protocol, readonly SlotRole[]>> = {
   single: ['instruction', 'response'],
   pairwise: ['instruction', 'response', 'response_another'],
+};
+/**
+ * Roles a template may declare besides those: pairwise, the response that the two texts
+ * criticise (a template comparing two critiques of one response, `PairTask.critiqued`).
+ */
+const OPTIONAL_ROLES: Readonly<Record<Protocol, readonly SlotRole[]>> = {
+  single: [],
+  pairwise: ['critiqued_response'],
 };
 
 /** Token-count estimates a profile may declare when its tokenizer is not available here. */
@@ -45,7 +53,9 @@ export type EndpointSpec =
   { readonly kind: 'completions'; readonly wrapper: string } | { readonly kind: 'chat' };
 
 /** One template of one protocol in one language, and how its answers are read. */
-export interface TemplateVariant<P extends RatingSpec | VerdictSpec = RatingSpec | VerdictSpec> {
+export interface TemplateVariant<
+  P extends RatingSpec | VerdictSpec | LabelSpec = RatingSpec | VerdictSpec | LabelSpec,
+> {
   readonly language: string;
   /** the authors' name for the template (`single`, `pairwise_tie`, `pair-v2`) */
   readonly id: string;
@@ -86,7 +96,8 @@ export interface JudgeProfile {
   /** every field goes to the server and into the judgment key */
   readonly sampling: OpenSampling;
   readonly protocols: {
-    readonly single?: Readonly<Record<string, TemplateVariant<RatingSpec>>>;
+    /** a rating, or a label (a classifier of the instruction: its template may leave the response out) */
+    readonly single?: Readonly<Record<string, TemplateVariant<RatingSpec | LabelSpec>>>;
     readonly pairwise?: Readonly<Record<string, TemplateVariant<VerdictSpec>>>;
   };
   /** the profile file, as shown in messages */
@@ -421,7 +432,7 @@ class ProfileReader {
   protocols(value: unknown, endpoint: EndpointSpec, languages: readonly string[]): JudgeProfile['protocols'] {
     const p = this.record(value, 'protocols', PROTOCOLS);
     if (Object.keys(p).length === 0) this.fail('protocols', 'expected single, pairwise or both');
-    const variants = <P extends RatingSpec | VerdictSpec>(protocol: Protocol) => {
+    const variants = <P extends RatingSpec | VerdictSpec | LabelSpec>(protocol: Protocol) => {
       const field = `protocols.${protocol}`;
       const byLanguage = this.record(p[protocol], field, languages, languages);
       const out: Record<string, TemplateVariant<P>> = {};
@@ -437,7 +448,7 @@ class ProfileReader {
       return Object.freeze(out);
     };
     return {
-      ...(p.single === undefined ? {} : { single: variants<RatingSpec>('single') }),
+      ...(p.single === undefined ? {} : { single: variants<RatingSpec | LabelSpec>('single') }),
       ...(p.pairwise === undefined ? {} : { pairwise: variants<VerdictSpec>('pairwise') }),
     };
   }
@@ -464,10 +475,14 @@ class ProfileReader {
     const system = v.system === undefined ? undefined : this.textFile(v.system, `${field}.system`);
     const template = this.textFile(v.template, `${field}.template`);
 
-    const roles = ROLES[protocol];
-    const slotsRec = this.record(v.slots, `${field}.slots`, roles, roles);
+    // a label parser classifies the instruction: its template needs no response
+    const labels = protocol === 'single' && isRecordValue(v.parser) && Object.hasOwn(v.parser, 'labels');
+    const roles = [...ROLES[protocol], ...OPTIONAL_ROLES[protocol]];
+    const required = labels ? ['instruction'] : ROLES[protocol];
+    const slotsRec = this.record(v.slots, `${field}.slots`, roles, required);
     const slots: Partial<Record<SlotRole, string>> = {};
     for (const role of roles) {
+      if (slotsRec[role] === undefined) continue;
       slots[role] = this.string(slotsRec[role], `${field}.slots.${role}`, {
         pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
         what: "the template's name for it (its {name} slot)",
@@ -508,9 +523,11 @@ class ProfileReader {
     }
 
     const parser =
-      protocol === 'single'
-        ? this.ratingParser(v.parser, `${field}.parser`)
-        : this.verdictParser(v.parser, `${field}.parser`);
+      protocol === 'pairwise'
+        ? this.verdictParser(v.parser, `${field}.parser`)
+        : labels
+          ? this.labelParser(v.parser, `${field}.parser`)
+          : this.ratingParser(v.parser, `${field}.parser`);
     return {
       language,
       id: this.nonEmpty(v.id, `${field}.id`),
@@ -561,7 +578,18 @@ class ProfileReader {
     const p = this.record(
       value,
       field,
-      ['marker', 'pattern', 'occurrence', 'skip', 'choices', 'fold_case', 'word_boundary', 'echo'],
+      [
+        'marker',
+        'pattern',
+        'occurrence',
+        'skip',
+        'choices',
+        'fold_case',
+        'word_boundary',
+        'echo',
+        'first_line',
+        'unique',
+      ],
       ['marker', 'occurrence', 'choices'],
     );
     const foldCase = p.fold_case === undefined ? false : this.boolean(p.fold_case, `${field}.fold_case`);
@@ -592,16 +620,51 @@ class ProfileReader {
         label: this.nonEmpty(e.label, `${field}.echo.label`),
       };
     }
+    const firstLine = p.first_line === undefined ? false : this.boolean(p.first_line, `${field}.first_line`);
+    const unique = p.unique === undefined ? false : this.boolean(p.unique, `${field}.unique`);
+    const markers = this.markerFields(p, field, true);
+    if (unique) {
+      if (markers.marker !== '' || markers.pattern !== undefined)
+        this.fail(`${field}.unique`, 'only with an empty marker (a choice anywhere in the answer)');
+      // one choice inside another would name two verdicts wherever the longer one stands
+      const inside = folded.find((t, i) => folded.some((u, j) => i !== j && u.includes(t)));
+      if (inside !== undefined)
+        this.fail(
+          `${field}.choices`,
+          `"${inside}" is part of another choice, which unique cannot tell apart`,
+        );
+    }
     return {
       kind: 'verdict',
-      ...this.markerFields(p, field, true),
+      ...markers,
       choices,
       foldCase,
       wordBoundary:
         p.word_boundary === undefined ? true : this.boolean(p.word_boundary, `${field}.word_boundary`),
       ...(echo ? { echo } : {}),
+      ...(firstLine ? { firstLine } : {}),
+      ...(unique ? { unique } : {}),
     };
   }
+
+  labelParser(value: unknown, field: string): LabelSpec {
+    const p = this.record(value, field, ['labels'], ['labels']);
+    if (!Array.isArray(p.labels))
+      this.fail(`${field}.labels`, `expected a list of names, got ${describe(p.labels)}`);
+    if (p.labels.length === 0) this.fail(`${field}.labels`, 'expected a list of names, got an empty list');
+    const labels = p.labels.map((l: unknown, i) => {
+      const label = this.nonEmpty(l, `${field}.labels[${i}]`);
+      if (label !== label.trim()) this.fail(`${field}.labels[${i}]`, 'must not start or end with whitespace');
+      return label;
+    });
+    const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+    if (twice !== undefined) this.fail(`${field}.labels`, `"${twice}" is listed twice`);
+    return { kind: 'label', labels };
+  }
+}
+
+function isRecordValue(value: unknown): value is Raw {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function join(field: string, key: string): string {
