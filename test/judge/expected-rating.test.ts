@@ -7,8 +7,14 @@ import { expectedRating, type RatingPosition } from '../../harness/judge/generat
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
-const AUTOJ: RatingPosition = loadJudgeProfile('autoj').protocols.single!.en!.parser;
-const MTBENCH: RatingPosition = loadJudgeProfile('mtbench').protocols.single!.en!.parser;
+/** The rating parser of a profile's single protocol (a label parser has no rating position). */
+function ratingPosition(name: string): RatingPosition {
+  const parser = loadJudgeProfile(name).protocols.single!.en!.parser;
+  if (!('marker' in parser)) throw new Error(`${name}: its single protocol does not rate`);
+  return parser;
+}
+const AUTOJ = ratingPosition('autoj');
+const MTBENCH = ratingPosition('mtbench');
 
 /** Completions-style logprobs from [token, chosen probability, alternatives] triples. */
 function completion(steps: [string, number, Record<string, number>?][]) {
