@@ -33,11 +33,7 @@ export function rawPromptAsChat(profile: JudgeProfile, request: PreparedRequest)
   }
   const [before, after] = profile.endpoint.wrapper.split('{input}') as [string, string];
   const { prompt } = request;
-  if (
-    prompt.length < before.length + after.length ||
-    !prompt.startsWith(before) ||
-    !prompt.endsWith(after)
-  ) {
+  if (prompt.length < before.length + after.length || !prompt.startsWith(before) || !prompt.endsWith(after)) {
     throw new Error(`request ${request.key} is not wrapped in judge ${profile.name}'s wrapper`);
   }
   return [{ role: 'user', content: prompt.slice(before.length, prompt.length - after.length) }];
