@@ -38,6 +38,8 @@ export const MANIFEST_FILE = 'manifest.json';
 /** the chat template copied beside the shards, for `vllm run-batch --chat-template` */
 export const CHAT_TEMPLATE_FILE = 'chat-template.jinja';
 const MANIFEST_FORMAT = 'autoj-bench batch';
+/** what an export writes besides the manifest (and leaves behind if it fails) */
+const EXPORT_FILE = /^(?:\.requests\.spool|\.?requests-\d+-of-\d+\.jsonl(?:\.tmp)?|chat-template\.jinja)$/;
 const MANIFEST_VERSION = 1;
 
 export type BatchUrl = '/v1/completions' | '/v1/chat/completions';
@@ -137,6 +139,25 @@ export async function exportBatch(
     );
   }
 
+  try {
+    return await writeExport(chunks, judge, form, dir, wanted, options.now ?? (() => new Date()));
+  } catch (e) {
+    // no manifest was written: the folder (empty before) holds no export, and would block the next one
+    for (const name of await readdir(dir)) {
+      if (EXPORT_FILE.test(name)) await rm(join(dir, name), { force: true });
+    }
+    throw e;
+  }
+}
+
+async function writeExport(
+  chunks: Iterable<readonly PendingRequest[]>,
+  judge: BatchJudge,
+  form: RequestForm,
+  dir: string,
+  wanted: number,
+  now: () => Date,
+): Promise<ExportSummary> {
   const spool = join(dir, '.requests.spool');
   const entries = new Map<string, { body: string; subjects: Subject[]; truncation: Truncation | null }>();
   /** lcp[i]: characters prompt i shares with prompt i-1 */
@@ -186,7 +207,7 @@ export async function exportBatch(
   const header: Omit<BatchManifest, 'requests'> = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
-    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    createdAt: now().toISOString(),
     judge: {
       name: info.name,
       profile: judge.profile.file,

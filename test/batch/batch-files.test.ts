@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -430,6 +430,28 @@ describe('the OpenAI Batch API\u2019s output and error files', () => {
     );
     store.close();
     await expect(exportPending(storeAt('s'), exported.dir)).rejects.toThrow(/holds files already/);
+  });
+});
+
+describe('an export that fails', () => {
+  it('leaves the folder empty, so that the same export runs again', async () => {
+    const out = join(dir, 'out');
+    const requests = [...pendingRequests(judge, tasks.slice(0, 6))];
+    function* failing() {
+      yield* requests;
+      throw new Error('a task the judge cannot prepare');
+    }
+    await expect(exportBatch(failing(), judge, { dir: out, chat: true })).rejects.toThrow(
+      'a task the judge cannot prepare',
+    );
+    expect(readdirSync(out)).toEqual([]);
+    const again = await exportBatch(requests, judge, { dir: out, chat: true });
+    expect(again.requests).toBe(requests.flat().length);
+    expect(readdirSync(out).sort()).toEqual([
+      'chat-template.jinja',
+      'manifest.json',
+      'requests-001-of-001.jsonl',
+    ]);
   });
 });
 
