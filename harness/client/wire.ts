@@ -74,9 +74,7 @@ export async function postOne(
         { signal: s, maxRetries: 0 },
       ),
     );
-    const choices = choicesOf(res);
-    if (choices.length === 0) throw badResponse('answer without choices');
-    return { ...chatCompletionOf(choices[0]), ...usageOf(res) };
+    return completionFromBody('/chat/completions', res);
   }
   const res = await withTimeout(signal, timeoutMs, (s) =>
     client.completions.create(
@@ -84,9 +82,19 @@ export async function postOne(
       { signal: s, maxRetries: 0 },
     ),
   );
-  const choices = choicesOf(res);
+  return completionFromBody('/completions', res);
+}
+
+/**
+ * The completion in the body of a one-prompt answer on `route`, read as strictly as a
+ * live answer (its first choice, the counts of its `usage`): also what a batch engine's
+ * output line holds (`response.body`). Throws a bad-response AttemptError otherwise.
+ */
+export function completionFromBody(route: Route, body: unknown): Completion {
+  const choices = choicesOf(body);
   if (choices.length === 0) throw badResponse('answer without choices');
-  return { ...completionOf(choices[0]), ...usageOf(res) };
+  const completion = route === '/chat/completions' ? chatCompletionOf(choices[0]) : completionOf(choices[0]);
+  return { ...completion, ...usageOf(body) };
 }
 
 /**

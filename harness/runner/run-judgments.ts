@@ -2,6 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { BenchError, InterruptedError, errorMessage } from '../core/errors.js';
 import type { JudgeTask, Judgment } from '../core/types.js';
 import type { Completion, Judge, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge/judge.js';
+import { ADMIT_CHUNK, admitTasks } from './admit.js';
 import { silentProgress, type ProgressSink, type ProgressState } from './progress.js';
 import { RequestWaits } from './waits.js';
 
@@ -132,7 +133,7 @@ export async function runJudgments(
 }
 
 /** Tasks prepared (prompt and key) and looked up in the store at a time. */
-const CHUNK = 512;
+const CHUNK = ADMIT_CHUNK;
 
 /** One distinct request (key) and the tasks that share it. */
 interface Entry {
@@ -219,29 +220,28 @@ async function runRemote(
   /** Prepares and looks up the next chunk of tasks; what the store lacks joins the queue. */
   const admitChunk = (): void => {
     const end = Math.min(tasks.length, cursor + CHUNK);
-    const fresh: Entry[] = [];
     const tags: { key: string; subject: Subject }[] = [];
-    for (let i = cursor; i < end; i++) {
-      const request = judge.prepare(tasks[i]!);
-      const known = byKey.get(request.key);
-      if (known) {
-        join(known, i, tags);
-        continue;
-      }
-      const entry: Entry = {
-        key: request.key,
-        indices: [i],
-        truncated: request.truncation !== undefined,
-        request,
-        judgment: undefined,
-        fromStore: false,
-        stored: false,
-      };
-      byKey.set(request.key, entry);
-      fresh.push(entry);
-    }
+    const { fresh, hits } = admitTasks<Entry>(
+      judge,
+      tasks,
+      cursor,
+      end,
+      byKey,
+      {
+        open: (request, i) => ({
+          key: request.key,
+          indices: [i],
+          truncated: request.truncation !== undefined,
+          request,
+          judgment: undefined,
+          fromStore: false,
+          stored: false,
+        }),
+        join: (entry, i) => join(entry, i, tags),
+      },
+      cache,
+    );
     cursor = end;
-    const hits = cache && fresh.length > 0 ? cache.lookup(fresh.map((e) => e.key)) : undefined;
     for (const entry of fresh) {
       const hit = hits?.get(entry.key);
       if (!hit) {

@@ -115,10 +115,12 @@ export function capText(text: string): { readonly text: string; readonly origina
  */
 export function judgmentRecord(input: {
   readonly judge: JudgeInfo;
-  readonly request: PreparedRequest;
+  /** what the record needs of the request: its key, the model name sent, the cut */
+  readonly request: Pick<PreparedRequest, 'key' | 'model' | 'truncation'>;
   readonly completion: Completion;
   readonly parsed: ParsedCompletion;
-  readonly latencyMs: number;
+  /** null: not known (an answer from a batch engine's output file) */
+  readonly latencyMs: number | null;
   readonly endpoint: string;
   readonly createdAt: Date;
 }): JudgmentRecord {

@@ -1,10 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { JudgeTask, PairTask, SingleTask } from '../../harness/core/types.js';
+import type { JudgeTask } from '../../harness/core/types.js';
 import { createAutojJudge, type AutojJudgeOptions } from './autoj-reference/judge.js';
 import { createGenerativeJudge, type GenerativeJudgeOptions } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
+import { alpacaPairs, alpacaTasks, architectureVector, pairTasks, zhTasks } from '../helpers/real-tasks.js';
 
 /**
  * The generic judge built from the built-in Auto-J profiles must send exactly what the
@@ -15,67 +14,6 @@ import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
  * pairwise test pairs both ways round, its Chinese critique set, and the test vectors of
  * ../shared/docs/architecture.md.
  */
-
-const DATA = new URL('../../../shared/data/', import.meta.url).pathname;
-const RESULTS = `${DATA}alpaca_eval/results`;
-const PAIRWISE = `${DATA}auto-j/data/test/testdata_pairwise.jsonl`;
-const ZH_CRITIQUE = `${DATA}auto-j/data/test/zh_testdata_critique.jsonl`;
-const ARCHITECTURE = new URL('../../../shared/docs/architecture.md', import.meta.url).pathname;
-
-const jsonl = <T>(file: string): T[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-
-interface Output {
-  readonly instruction: string;
-  readonly output: string | null;
-}
-
-/** Every `step`-th output of every submission, and the `longest` longest outputs of all. */
-function alpacaTasks(step: number, longest: number): SingleTask[] {
-  const sample: Output[] = [];
-  const long: Output[] = [];
-  for (const model of readdirSync(RESULTS).sort()) {
-    const file = `${RESULTS}/${model}/model_outputs.json.gz`;
-    if (!existsSync(file)) continue;
-    const rows = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Output[];
-    rows.forEach((r, i) => {
-      if (i % step === 0) sample.push(r);
-      if ((r.output?.length ?? 0) > 8_000) long.push(r);
-    });
-  }
-  long.sort((a, b) => b.output!.length - a.output!.length);
-  return [...sample, ...long.slice(0, longest)].map((r) => ({
-    protocol: 'single',
-    instruction: r.instruction,
-    response: r.output,
-  }));
-}
-
-function pairTasks(): PairTask[] {
-  const rows = jsonl<{ prompt: string; 'response 1': string; 'response 2': string }>(PAIRWISE);
-  expect(rows).toHaveLength(1392);
-  return rows.flatMap((r) => [
-    { protocol: 'pairwise', instruction: r.prompt, first: r['response 1'], second: r['response 2'] },
-    { protocol: 'pairwise', instruction: r.prompt, first: r['response 2'], second: r['response 1'] },
-  ]);
-}
-
-/** Pairs of two submissions' outputs on the same instruction (long ones included). */
-function alpacaPairs(tasks: readonly SingleTask[]): PairTask[] {
-  const out: PairTask[] = [];
-  for (let i = 0; i + 1 < tasks.length; i += 2) {
-    out.push({
-      protocol: 'pairwise',
-      instruction: tasks[i]!.instruction,
-      first: tasks[i]!.response ?? '',
-      second: tasks[i + 1]!.response ?? '',
-    });
-  }
-  return out;
-}
 
 function expectSameRequests(
   name: string,
@@ -104,14 +42,10 @@ function expectSameRequests(
 describe('the generic judge is byte-identical to the frozen Auto-J judge on the Auto-J profiles', () => {
   const single = alpacaTasks(97, 120);
   const pairs = pairTasks();
+  expect(pairs).toHaveLength(2 * 1392);
 
   it('architecture.md test vectors, single and pairwise', () => {
-    const doc = readFileSync(ARCHITECTURE, 'utf8');
-    const vector = (label: string) => {
-      const at = doc.indexOf(label);
-      const line = doc.slice(doc.indexOf('\n', at) + 1).split('\n')[0]!;
-      return JSON.parse(line.trim()) as string;
-    };
+    const vector = architectureVector;
     const judge = createGenerativeJudge(loadJudgeProfile('autoj'));
     expect(judge.prepare({ protocol: 'single', instruction: 'Q?', response: 'A.' }).prompt).toBe(
       vector('Test vector, single protocol'),
@@ -146,13 +80,8 @@ describe('the generic judge is byte-identical to the frozen Auto-J judge on the 
   });
 
   it('autoj-bilingual, Chinese: the Chinese critique set, single and as pairs', () => {
-    const rows = jsonl<{ prompt: string; response: string }>(ZH_CRITIQUE);
-    expect(rows).toHaveLength(232);
-    const zhSingle: SingleTask[] = rows.map((r) => ({
-      protocol: 'single',
-      instruction: r.prompt,
-      response: r.response,
-    }));
+    const zhSingle = zhTasks();
+    expect(zhSingle).toHaveLength(232);
     expectSameRequests('autoj-bilingual', { protocol: 'single', language: 'zh' }, [
       ...zhSingle,
       ...single.slice(0, 300),

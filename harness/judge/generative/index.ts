@@ -32,3 +32,4 @@ export {
   type VerdictSpec,
 } from './parse.js';
 export { serveSettings, type ServeSettings } from './serve.js';
+export { batchChatTemplate, rawPromptAsChat } from './batch-chat.js';

@@ -91,6 +91,12 @@ export interface JudgeProfile {
   readonly quantization?: string;
   /** a chat template file for `bench serve` (vLLM's `--chat-template`) */
   readonly chatTemplate?: ProfileText;
+  /**
+   * completions only: a chat template that renders the wrapper around one user message
+   * byte for byte, BOS included, for engines that take chat requests only (`vllm
+   * run-batch`); see harness/judge/generative/batch-chat.ts
+   */
+  readonly batchChatTemplate?: ProfileText;
   readonly endpoint: EndpointSpec;
   readonly languages: readonly string[];
   /** every field goes to the server and into the judgment key */
@@ -110,7 +116,7 @@ export interface JudgeProfile {
  */
 const RESERVED_SAMPLING = ['model', 'prompt', 'messages', 'stream', 'stream_options', 'n', 'echo'];
 
-/** The top-level fields; all required but the two optional ones. */
+/** The top-level fields; all required but the optional ones. */
 const TOP_FIELDS = [
   'name',
   'description',
@@ -120,12 +126,13 @@ const TOP_FIELDS = [
   'tokenizer',
   'quantization',
   'chat_template',
+  'batch_chat_template',
   'endpoint',
   'languages',
   'sampling',
   'protocols',
 ];
-const OPTIONAL_TOP_FIELDS = ['quantization', 'chat_template'];
+const OPTIONAL_TOP_FIELDS = ['quantization', 'chat_template', 'batch_chat_template'];
 
 type Raw = Readonly<Record<string, unknown>>;
 
@@ -296,6 +303,16 @@ class ProfileReader {
     if (chatTemplate && endpoint.kind !== 'chat') {
       this.fail('chat_template', 'only a chat endpoint uses a chat template (endpoint.kind is completions)');
     }
+    const batchChatTemplate =
+      p.batch_chat_template === undefined
+        ? undefined
+        : this.textFile(p.batch_chat_template, 'batch_chat_template');
+    if (batchChatTemplate && endpoint.kind !== 'completions') {
+      this.fail(
+        'batch_chat_template',
+        'only a raw-prompt (completions) judge needs one: a chat judge is batched with its chat_template',
+      );
+    }
     const quantization =
       p.quantization === undefined || p.quantization === null
         ? undefined
@@ -312,6 +329,7 @@ class ProfileReader {
       tokenizer: this.tokenizer(p.tokenizer),
       ...(quantization === undefined ? {} : { quantization }),
       ...(chatTemplate === undefined ? {} : { chatTemplate }),
+      ...(batchChatTemplate === undefined ? {} : { batchChatTemplate }),
       endpoint,
       languages,
       sampling: this.sampling(p.sampling),
