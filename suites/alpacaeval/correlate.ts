@@ -2,7 +2,7 @@ import type { ModelScoreVector } from '../../harness/aggregate/model-aggregate.j
 import type { Reference } from '../../harness/source/references.js';
 import { bootstrapItemMeans, percentileInterval, type ScoreMatrix } from '../../harness/stats/bootstrap.js';
 import { CORRELATIONS, type CorrelationName } from '../../harness/stats/correlation.js';
-import type { CorrelationResult, StatisticResult } from './result.js';
+import { MIN_CORRELATION_MODELS, type CorrelationResult, type StatisticResult } from './result.js';
 
 interface ScoredModel {
   readonly model: string;
@@ -98,6 +98,11 @@ export function correlateWithBootstrap(
       spearman: stat('spearman'),
       kendall: stat('kendall'),
       pearson: stat('pearson'),
+      ...(rows.length < MIN_CORRELATION_MODELS
+        ? {
+            warning: `rests on ${rows.length} model${rows.length === 1 ? '' : 's'}, fewer than ${MIN_CORRELATION_MODELS}: too few to trust`,
+          }
+        : {}),
     };
   });
 }

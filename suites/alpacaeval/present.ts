@@ -30,10 +30,49 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
       ]),
     ),
   );
+  for (const c of result.correlations) {
+    if (c.warning) lines.push(terminalText(`warning: ${c.reference} correlation ${c.warning}`));
+  }
+  const sep = result.significance?.separability;
+  if (sep) {
+    lines.push(
+      `Separability: ${fixed(sep.value === null ? null : 100 * sep.value, 1)}% of ${sep.pairs} model pairs have disjoint score intervals (tier: 1 + models whose interval lies above)`,
+    );
+  }
+  if (result.referenceAgreement && result.referenceAgreement.length > 0) {
+    lines.push(
+      '',
+      'Pair-by-pair agreement with the references (Arena-Hard): share of model pairs, 0-1',
+      formatTable(
+        ['reference', 'n', 'agreement w/ confidence', 'pairs', 'Brier (lower better)', 'strict pairs'],
+        result.referenceAgreement.map((a) => [
+          a.reference,
+          String(a.n),
+          fixed(a.agreementWithConfidence.value, 4),
+          String(a.agreementWithConfidence.pairs),
+          fixed(a.brier.value, 4),
+          fixed(a.strictPairs.value, 4),
+        ]),
+      ),
+    );
+  }
   const refNames = settings.references;
+  const withIntervals = result.models.some((m) => m.scoreCi95 !== undefined);
   lines.push(
     formatTable(
-      ['rank', 'model', 'score', 'se', 'n', 'coverage', 'parsed', 'failed', 'mean length', ...refNames],
+      [
+        'rank',
+        'model',
+        'score',
+        'se',
+        'n',
+        'coverage',
+        'parsed',
+        'failed',
+        'mean length',
+        ...refNames,
+        ...(withIntervals ? ['score 95% CI', 'rank 95% CI', 'tier'] : []),
+      ],
       result.models.map((m) => [
         m.rank === null ? '–' : String(m.rank),
         m.model,
@@ -45,6 +84,9 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
         String(m.unparsed + m.errors),
         m.meanLength.toFixed(0),
         ...refNames.map((r) => fixed(m.references[r], 2)),
+        ...(withIntervals
+          ? [interval(m.scoreCi95, 3), interval(m.rankCi95, 1), m.tier == null ? '–' : String(m.tier)]
+          : []),
       ]),
     ),
   );

@@ -63,6 +63,53 @@ export interface ModelResult {
   readonly best?: readonly ItemRef[];
   readonly worst?: readonly ItemRef[];
   readonly failures?: readonly ItemRef[];
+  /** bootstrap intervals and tier (significance.ts); absent in results archived before them */
+  readonly scoreCi95?: Interval;
+  readonly rankCi95?: Interval;
+  readonly tier?: number | null;
+}
+
+/** A model's score and rank intervals and its significance tier. */
+export interface ModelInterval {
+  readonly scoreCi95: Interval;
+  readonly rankCi95: Interval;
+  /** 1 + models statistically better (Arena-Hard's Rank UB); null without an interval */
+  readonly tier: number | null;
+}
+
+/** A share of model pairs, 0..1; null (with the reason) where undefined. */
+export interface PairShareResult {
+  readonly value: number | null;
+  /** models taking part */
+  readonly n: number;
+  readonly pairs: number;
+  readonly hits: number;
+  readonly reason?: string;
+}
+
+export interface SignificanceResult {
+  readonly resamples: number;
+  readonly seed: number;
+  /** share of model pairs whose score intervals are disjoint */
+  readonly separability: PairShareResult;
+  readonly definitions: Readonly<Record<string, string>>;
+}
+
+/** The judge's ranking against a reference's, pair by pair (Arena-Hard's statistics). */
+export interface ReferenceAgreementResult {
+  readonly reference: string;
+  /** models scored by the judge and listed by the reference */
+  readonly n: number;
+  /** the reference's standard-error column; null when it has none */
+  readonly errorColumn: string | null;
+  readonly agreementWithConfidence: PairShareResult;
+  readonly brier: {
+    readonly value: number | null;
+    readonly n: number;
+    readonly pairs: number;
+    readonly reason?: string;
+  };
+  readonly strictPairs: PairShareResult;
 }
 
 export interface CorrelationResult {
@@ -75,7 +122,12 @@ export interface CorrelationResult {
   readonly spearman: StatisticResult;
   readonly kendall: StatisticResult;
   readonly pearson: StatisticResult;
+  /** set when the correlation rests on fewer than MIN_CORRELATION_MODELS models */
+  readonly warning?: string;
 }
+
+/** Below this many models a correlation is flagged: its interval is wide and its value fragile. */
+export const MIN_CORRELATION_MODELS = 10;
 
 export interface SkippedModel {
   readonly model: string;
@@ -123,6 +175,10 @@ export interface AlpacaEvalResult {
   readonly models: readonly ModelResult[];
   readonly correlations: readonly CorrelationResult[];
   readonly skipped: readonly SkippedModel[];
+  /** separability of the models' intervals; absent in results archived before it */
+  readonly significance?: SignificanceResult;
+  /** per reference, the pair-by-pair agreement statistics; absent in results archived before them */
+  readonly referenceAgreement?: readonly ReferenceAgreementResult[];
   readonly manifest: RunManifest;
 }
 

@@ -20,6 +20,7 @@ import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
+import { modelSignificance } from './significance.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
@@ -246,11 +247,15 @@ export async function judgeAlpacaEval(
   }
 
   const ranks = rankScores(judged.map((j) => j.aggregate.score));
-  const correlations = correlateWithBootstrap(
-    judged.map((j) => ({ model: j.loaded.model, score: j.aggregate.score, vector: j.vector })),
-    references,
-    { resamples: options.bootstrap, seed: options.seed, items: selected.length },
-  );
+  const scoredModels = judged.map((j) => ({
+    model: j.loaded.model,
+    score: j.aggregate.score,
+    vector: j.vector,
+  }));
+  const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
+  const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
+  // The same resamples (seed, count, instructions) as the correlations.
+  const significance = modelSignificance(scoredModels, references, bootstrap);
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
     score: j.aggregate.score,
@@ -270,6 +275,7 @@ export async function judgeAlpacaEval(
         .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
     ),
     ...j.details,
+    ...significance.perModel[i],
   }));
   modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
 
@@ -289,6 +295,8 @@ export async function judgeAlpacaEval(
     models: modelResults,
     correlations,
     skipped,
+    significance: significance.significance,
+    referenceAgreement: significance.referenceAgreement,
   };
   return {
     result,
