@@ -56,7 +56,27 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
       ),
     );
   }
+  const lc = result.lengthControlled;
+  if (lc && lc.correlations.length > 0) {
+    lines.push(
+      `Length-controlled score (rating at zero length difference to ${lc.baseline}'s output): correlations beside the raw score's`,
+      formatTable(
+        ['reference', 'n', 'spearman LC', 'spearman raw', 'kendall LC', 'kendall raw'],
+        lc.correlations.map((c) => [
+          c.reference,
+          String(c.n),
+          fixed(c.spearman.lengthControlled, 4),
+          fixed(c.spearman.raw, 4),
+          fixed(c.kendall.lengthControlled, 4),
+          fixed(c.kendall.raw, 4),
+        ]),
+      ),
+    );
+  } else if (lc?.reason) {
+    lines.push('', terminalText(`Length-controlled score: not computed (${lc.reason})`));
+  }
   const refNames = settings.references;
+  const withLc = result.models.some((m) => m.lengthControlled !== undefined);
   const withIntervals = result.models.some((m) => m.scoreCi95 !== undefined);
   lines.push(
     formatTable(
@@ -72,6 +92,7 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
         'mean length',
         ...refNames,
         ...(withIntervals ? ['score 95% CI', 'rank 95% CI', 'tier'] : []),
+        ...(withLc ? ['LC score'] : []),
       ],
       result.models.map((m) => [
         m.rank === null ? '–' : String(m.rank),
@@ -87,6 +108,7 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
         ...(withIntervals
           ? [interval(m.scoreCi95, 3), interval(m.rankCi95, 1), m.tier == null ? '–' : String(m.tier)]
           : []),
+        ...(withLc ? [fixed(m.lengthControlled?.value, 3)] : []),
       ]),
     ),
   );

@@ -67,6 +67,37 @@ export interface ModelResult {
   readonly scoreCi95?: Interval;
   readonly rankCi95?: Interval;
   readonly tier?: number | null;
+  /** the length-controlled score (length-controlled.ts); absent without the baseline's outputs */
+  readonly lengthControlled?: ModelLengthControlled;
+}
+
+/** A model's rating fitted at zero length difference to the baseline (harness/stats/length-control.ts). */
+export interface ModelLengthControlled {
+  readonly value: number | null;
+  /** OLS standard error of the intercept */
+  readonly standardError: number | null;
+  /** bootstrap over the model's items, refitting in each replicate */
+  readonly ci95: Interval;
+  /** change in rating from tanh(z) = 0 to 1 */
+  readonly slope: number | null;
+  readonly n: number;
+  readonly note?: string;
+  readonly reason?: string;
+}
+
+/** The length-controlled score's correlations with each reference, beside the raw score's. */
+export interface LengthControlledResult {
+  readonly baseline: string;
+  /** why no model has a length-controlled score */
+  readonly reason?: string;
+  readonly correlations: readonly {
+    readonly reference: string;
+    /** models with a length-controlled score and a reference value */
+    readonly n: number;
+    readonly spearman: { readonly lengthControlled: number | null; readonly raw: number | null };
+    readonly kendall: { readonly lengthControlled: number | null; readonly raw: number | null };
+    readonly pearson: { readonly lengthControlled: number | null; readonly raw: number | null };
+  }[];
 }
 
 /** A model's score and rank intervals and its significance tier. */
@@ -179,6 +210,8 @@ export interface AlpacaEvalResult {
   readonly significance?: SignificanceResult;
   /** per reference, the pair-by-pair agreement statistics; absent in results archived before them */
   readonly referenceAgreement?: readonly ReferenceAgreementResult[];
+  /** length-controlled scores' correlations; absent in results archived before them */
+  readonly lengthControlled?: LengthControlledResult;
   readonly manifest: RunManifest;
 }
 

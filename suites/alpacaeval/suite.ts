@@ -4,7 +4,6 @@ import { sha256Hex } from '../../harness/core/hash.js';
 import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import type { JudgeTask, Judgment } from '../../harness/core/types.js';
 import type { Judge } from '../../harness/judge/judge.js';
-import { codePointLength } from '../../harness/judge/length.js';
 import { listSubmissionIds, readSubmission, type Submission } from '../../harness/source/alpacaeval.js';
 import { alignOutputs, InstructionIndex, type AlignmentReport } from '../../harness/source/align.js';
 import type { SourceFiles } from '../../harness/source/files.js';
@@ -20,6 +19,7 @@ import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
+import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
 import { modelSignificance } from './significance.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
@@ -72,6 +72,8 @@ interface JudgedModel {
   readonly aggregate: ModelAggregate;
   readonly vector: ModelScoreVector;
   readonly meanLength: number;
+  /** output length per selected instruction, NaN where missing */
+  readonly lengths: Float64Array;
   readonly judgments: readonly Judgment[];
   readonly positions: readonly number[];
 }
@@ -176,11 +178,12 @@ export async function judgeAlpacaEval(
     positions: readonly number[],
   ): JudgedModel => {
     const { aggregate, vector } = aggregateModel(judgments, positions, selected.length);
+    const lengths = outputLengths(m.outputs);
     let lengthSum = 0;
     let present = 0;
-    for (const o of m.outputs) {
-      if (o === undefined) continue;
-      lengthSum += codePointLength(o);
+    for (const len of lengths) {
+      if (Number.isNaN(len)) continue;
+      lengthSum += len;
       present++;
     }
     return {
@@ -192,6 +195,7 @@ export async function judgeAlpacaEval(
       aggregate,
       vector,
       meanLength: present > 0 ? lengthSum / present : 0,
+      lengths,
       judgments,
       positions,
     };
@@ -256,6 +260,12 @@ export async function judgeAlpacaEval(
   const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
   // The same resamples (seed, count, instructions) as the correlations.
   const significance = modelSignificance(scoredModels, references, bootstrap);
+  const controlled = lengthControlled(
+    judged.map((j, i) => ({ ...scoredModels[i]!, lengths: j.lengths })),
+    await baselineLengths(options.files, index, selected),
+    references,
+    bootstrap,
+  );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
     score: j.aggregate.score,
@@ -276,6 +286,7 @@ export async function judgeAlpacaEval(
     ),
     ...j.details,
     ...significance.perModel[i],
+    ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
   }));
   modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
 
@@ -297,6 +308,7 @@ export async function judgeAlpacaEval(
     skipped,
     significance: significance.significance,
     referenceAgreement: significance.referenceAgreement,
+    lengthControlled: controlled.summary,
   };
   return {
     result,

@@ -6,6 +6,7 @@
  * intervals and the ae2 CSV, written out plainly.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,8 +105,80 @@ describe('bench run alpacaeval --judge length: significance over all models', ()
     expect(lc.errorColumn).toBe('lc_standard_error');
   });
 
+  it('reports the length-controlled score’s correlations beside the raw score’s', () => {
+    const lc = doc.lengthControlled!;
+    expect(lc.correlations.map((c) => c.reference)).toEqual(['ae1', 'ae2', 'ae2-lc']);
+    for (const c of lc.correlations) {
+      const raw = doc.correlations.find((x) => x.reference === c.reference)!;
+      expect(c.spearman.raw).toBeCloseTo(raw.spearman.value!, 12);
+      expect(Math.abs(c.spearman.lengthControlled!)).toBeLessThanOrEqual(1);
+    }
+    expect(doc.models.filter((m) => m.score !== null).every((m) => m.lengthControlled !== undefined)).toBe(
+      true,
+    );
+  });
+
   it('flags no correlation over all models (each rests on at least 10)', () => {
     expect(doc.correlations.every((c) => c.n >= 10 && c.warning === undefined)).toBe(true);
+  });
+});
+
+describe('bench run alpacaeval --judge length: the length-controlled score', () => {
+  const outputs = (id: string) =>
+    JSON.parse(
+      gunzipSync(readFileSync(`${SHARED_DATA}/alpaca_eval/results/${id}/model_outputs.json.gz`)).toString(),
+    ) as { instruction: string; output: string | null }[];
+
+  it('fits each model’s rating on tanh of the standardised length difference to the baseline (alpaca-7b recomputed)', async () => {
+    const r = await runBench(
+      [
+        'run',
+        'alpacaeval',
+        '--judge',
+        'length',
+        '--models',
+        'alpaca-7b',
+        'gemma-2b-it',
+        '--bootstrap',
+        '0',
+        '--json',
+      ],
+      { env: { BENCH_HOME: mkdtempSync(join(tmpdir(), 'bench-home-')) } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout) as AlpacaEvalResult;
+    const base = new Map(
+      outputs('gpt4_1106_preview').map((e) => [e.instruction, [...(e.output ?? '')].length]),
+    );
+    const y: number[] = [];
+    const diff: number[] = [];
+    for (const e of outputs('alpaca-7b')) {
+      const len = [...(e.output ?? '')].length;
+      y.push(len); // the length judge rates an output by its length
+      diff.push(len - base.get(e.instruction)!);
+    }
+    const n = y.length;
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const dm = mean(diff);
+    const sd = Math.sqrt(diff.reduce((a, v) => a + (v - dm) ** 2, 0) / (n - 1));
+    const x = diff.map((v) => Math.tanh(v / sd));
+    const xm = mean(x);
+    const ym = mean(y);
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < n; i++) {
+      sxy += (x[i]! - xm) * (y[i]! - ym);
+      sxx += (x[i]! - xm) ** 2;
+    }
+    const intercept = ym - (sxy / sxx) * xm;
+    const m = d.models.find((o) => o.model === 'alpaca-7b')!;
+    expect(m.lengthControlled!.n).toBe(n);
+    expect(m.lengthControlled!.value).toBeCloseTo(intercept, 6);
+    expect(m.lengthControlled!.slope).toBeCloseTo(sxy / sxx, 6);
+    expect(d.lengthControlled!.baseline).toBe('gpt4_1106_preview');
+    const ae2 = d.lengthControlled!.correlations.find((c) => c.reference === 'ae2')!;
+    expect(ae2.n).toBe(2);
+    expect(ae2.spearman.raw).toBeNull(); // fewer than 3 models: undefined, never 0
   });
 });
 
