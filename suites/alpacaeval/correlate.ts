@@ -10,6 +10,21 @@ interface ScoredModel {
   readonly vector: ModelScoreVector;
 }
 
+/** The models' per-instruction vectors as one models x items matrix, row i = vectors[i]. */
+export function scoreMatrix(vectors: readonly ModelScoreVector[], items: number): ScoreMatrix {
+  const matrix: ScoreMatrix = {
+    models: vectors.length,
+    items,
+    values: new Float64Array(vectors.length * items),
+    valid: new Uint8Array(vectors.length * items),
+  };
+  vectors.forEach((v, i) => {
+    matrix.values.set(v.values, i * items);
+    matrix.valid.set(v.valid, i * items);
+  });
+  return matrix;
+}
+
 const NAMES = Object.keys(CORRELATIONS) as CorrelationName[];
 
 /**
@@ -24,16 +39,10 @@ export function correlateWithBootstrap(
 ): CorrelationResult[] {
   // Only models some reference has take part; the others would be resampled for nothing.
   const scored = models.filter((m) => m.score !== null && references.some((r) => r.scores.has(m.model)));
-  const matrix: ScoreMatrix = {
-    models: scored.length,
-    items: options.items,
-    values: new Float64Array(scored.length * options.items),
-    valid: new Uint8Array(scored.length * options.items),
-  };
-  scored.forEach((m, i) => {
-    matrix.values.set(m.vector.values, i * options.items);
-    matrix.valid.set(m.vector.valid, i * options.items);
-  });
+  const matrix = scoreMatrix(
+    scored.map((m) => m.vector),
+    options.items,
+  );
 
   const plans = references.map((ref) => {
     const rows: number[] = [];

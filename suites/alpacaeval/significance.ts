@@ -5,7 +5,7 @@
  */
 import type { ModelScoreVector } from '../../harness/aggregate/model-aggregate.js';
 import type { Reference } from '../../harness/source/references.js';
-import type { Interval, ScoreMatrix } from '../../harness/stats/bootstrap.js';
+import type { Interval } from '../../harness/stats/bootstrap.js';
 import {
   agreementWithConfidence,
   pairRankBrier,
@@ -15,6 +15,7 @@ import {
 import { scoreAndRankIntervals } from '../../harness/stats/score-intervals.js';
 import { separability, type PairShare } from '../../harness/stats/separability.js';
 import { upperBoundRanks } from '../../harness/stats/tiers.js';
+import { scoreMatrix } from './correlate.js';
 import type {
   ModelInterval,
   PairShareResult,
@@ -56,16 +57,10 @@ export function modelSignificance(
   options: { resamples: number; seed: number; items: number },
 ): ModelSignificance {
   const rows = models.flatMap((m, i) => (m.score === null ? [] : [i]));
-  const matrix: ScoreMatrix = {
-    models: rows.length,
-    items: options.items,
-    values: new Float64Array(rows.length * options.items),
-    valid: new Uint8Array(rows.length * options.items),
-  };
-  rows.forEach((row, k) => {
-    matrix.values.set(models[row]!.vector.values, k * options.items);
-    matrix.valid.set(models[row]!.vector.valid, k * options.items);
-  });
+  const matrix = scoreMatrix(
+    rows.map((row) => models[row]!.vector),
+    options.items,
+  );
   const intervals = scoreAndRankIntervals(matrix, { resamples: options.resamples, seed: options.seed });
   const tiers = upperBoundRanks(intervals.map((iv) => iv.ci95));
   const perModel: (ModelInterval | undefined)[] = models.map(() => undefined);
