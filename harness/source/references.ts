@@ -9,12 +9,20 @@ export interface Reference extends ScoreTable {
   /** `ae1`, `ae2`, `ae2-lc`, or the CSV's path as given */
   readonly name: string;
   readonly label: string;
+  /**
+   * model id -> the standard error of its value (built-in references, read from
+   * `errorColumn` when the score column is the built-in one); absent otherwise
+   */
+  readonly standardErrors?: ReadonlyMap<string, number>;
+  readonly errorColumn?: string;
 }
 
 interface ReferenceDefinition {
   readonly label: string;
   readonly file: string;
   readonly column: string;
+  /** the standard error of `column` (AlpacaEval: standard_error, lc_standard_error) */
+  readonly errorColumn?: string;
   readonly excludeModes: readonly string[];
 }
 
@@ -39,11 +47,21 @@ export async function loadReference(
     const bytes = await context.files.read(builtIn.file);
     const where = context.files.describe(builtIn.file);
     if (bytes === null) throw new InputError(where, `reference "${spec}" not found in the source`);
-    const table = parseScoreTable(Buffer.from(bytes).toString('utf8'), where, {
-      scoreColumn: context.column ?? builtIn.column,
-      excludeModes: builtIn.excludeModes,
-    });
-    return { ...table, name: spec, label: builtIn.label };
+    const text = Buffer.from(bytes).toString('utf8');
+    const column = context.column ?? builtIn.column;
+    const table = parseScoreTable(text, where, { scoreColumn: column, excludeModes: builtIn.excludeModes });
+    const errorColumn = column === builtIn.column ? builtIn.errorColumn : undefined;
+    const errors =
+      errorColumn !== undefined && hasColumn(text, errorColumn)
+        ? parseScoreTable(text, where, { scoreColumn: errorColumn, excludeModes: builtIn.excludeModes })
+            .scores
+        : undefined;
+    return {
+      ...table,
+      name: spec,
+      label: builtIn.label,
+      ...(errors ? { standardErrors: errors, errorColumn } : {}),
+    };
   }
   if (!/\.csv$/i.test(spec)) {
     throw new BenchError(
@@ -69,6 +87,12 @@ export async function readScoreCsv(
   if (bytes === null) throw new InputError(path, 'file not found');
   const text = bytes.toString('utf8');
   return parseScoreTable(text, path, options);
+}
+
+/** Whether the CSV's header (its first line) names `column`; a file without it has no errors to read. */
+function hasColumn(text: string, column: string): boolean {
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  return header.split(',').some((cell) => cell.trim().replace(/^"(.*)"$/, '$1') === column);
 }
 
 function suggest(spec: string): string {

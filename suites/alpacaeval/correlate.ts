@@ -2,12 +2,27 @@ import type { ModelScoreVector } from '../../harness/aggregate/model-aggregate.j
 import type { Reference } from '../../harness/source/references.js';
 import { bootstrapItemMeans, percentileInterval, type ScoreMatrix } from '../../harness/stats/bootstrap.js';
 import { CORRELATIONS, type CorrelationName } from '../../harness/stats/correlation.js';
-import type { CorrelationResult, StatisticResult } from './result.js';
+import { MIN_CORRELATION_MODELS, type CorrelationResult, type StatisticResult } from './result.js';
 
 interface ScoredModel {
   readonly model: string;
   readonly score: number | null;
   readonly vector: ModelScoreVector;
+}
+
+/** The models' per-instruction vectors as one models x items matrix, row i = vectors[i]. */
+export function scoreMatrix(vectors: readonly ModelScoreVector[], items: number): ScoreMatrix {
+  const matrix: ScoreMatrix = {
+    models: vectors.length,
+    items,
+    values: new Float64Array(vectors.length * items),
+    valid: new Uint8Array(vectors.length * items),
+  };
+  vectors.forEach((v, i) => {
+    matrix.values.set(v.values, i * items);
+    matrix.valid.set(v.valid, i * items);
+  });
+  return matrix;
 }
 
 const NAMES = Object.keys(CORRELATIONS) as CorrelationName[];
@@ -24,16 +39,10 @@ export function correlateWithBootstrap(
 ): CorrelationResult[] {
   // Only models some reference has take part; the others would be resampled for nothing.
   const scored = models.filter((m) => m.score !== null && references.some((r) => r.scores.has(m.model)));
-  const matrix: ScoreMatrix = {
-    models: scored.length,
-    items: options.items,
-    values: new Float64Array(scored.length * options.items),
-    valid: new Uint8Array(scored.length * options.items),
-  };
-  scored.forEach((m, i) => {
-    matrix.values.set(m.vector.values, i * options.items);
-    matrix.valid.set(m.vector.valid, i * options.items);
-  });
+  const matrix = scoreMatrix(
+    scored.map((m) => m.vector),
+    options.items,
+  );
 
   const plans = references.map((ref) => {
     const rows: number[] = [];
@@ -98,6 +107,11 @@ export function correlateWithBootstrap(
       spearman: stat('spearman'),
       kendall: stat('kendall'),
       pearson: stat('pearson'),
+      ...(rows.length < MIN_CORRELATION_MODELS
+        ? {
+            warning: `rests on ${rows.length} model${rows.length === 1 ? '' : 's'}, fewer than ${MIN_CORRELATION_MODELS}: too few to trust`,
+          }
+        : {}),
     };
   });
 }

@@ -30,10 +30,70 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
       ]),
     ),
   );
+  for (const c of result.correlations) {
+    if (c.warning) lines.push(terminalText(`warning: ${c.reference} correlation ${c.warning}`));
+  }
+  const sep = result.significance?.separability;
+  if (sep) {
+    lines.push(
+      `Separability: ${fixed(sep.value === null ? null : 100 * sep.value, 1)}% of ${sep.pairs} model pairs have disjoint score intervals (tier: 1 + models whose interval lies above)`,
+    );
+  }
+  if (result.referenceAgreement && result.referenceAgreement.length > 0) {
+    lines.push(
+      '',
+      'Pair-by-pair agreement with the references (Arena-Hard): share of model pairs, 0-1',
+      formatTable(
+        ['reference', 'n', 'agreement w/ confidence', 'pairs', 'Brier (lower better)', 'strict pairs'],
+        result.referenceAgreement.map((a) => [
+          a.reference,
+          String(a.n),
+          fixed(a.agreementWithConfidence.value, 4),
+          String(a.agreementWithConfidence.pairs),
+          fixed(a.brier.value, 4),
+          fixed(a.strictPairs.value, 4),
+        ]),
+      ),
+    );
+  }
+  const lc = result.lengthControlled;
+  if (lc && lc.correlations.length > 0) {
+    lines.push(
+      `Length-controlled score (rating at zero length difference to ${lc.baseline}'s output): correlations beside the raw score's`,
+      formatTable(
+        ['reference', 'n', 'spearman LC', 'spearman raw', 'kendall LC', 'kendall raw'],
+        lc.correlations.map((c) => [
+          c.reference,
+          String(c.n),
+          fixed(c.spearman.lengthControlled, 4),
+          fixed(c.spearman.raw, 4),
+          fixed(c.kendall.lengthControlled, 4),
+          fixed(c.kendall.raw, 4),
+        ]),
+      ),
+    );
+  } else if (lc?.reason) {
+    lines.push('', terminalText(`Length-controlled score: not computed (${lc.reason})`));
+  }
   const refNames = settings.references;
+  const withLc = result.models.some((m) => m.lengthControlled !== undefined);
+  const withIntervals = result.models.some((m) => m.scoreCi95 !== undefined);
   lines.push(
     formatTable(
-      ['rank', 'model', 'score', 'se', 'n', 'coverage', 'parsed', 'failed', 'mean length', ...refNames],
+      [
+        'rank',
+        'model',
+        'score',
+        'se',
+        'n',
+        'coverage',
+        'parsed',
+        'failed',
+        'mean length',
+        ...refNames,
+        ...(withIntervals ? ['score 95% CI', 'rank 95% CI', 'tier'] : []),
+        ...(withLc ? ['LC score'] : []),
+      ],
       result.models.map((m) => [
         m.rank === null ? '–' : String(m.rank),
         m.model,
@@ -45,6 +105,10 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
         String(m.unparsed + m.errors),
         m.meanLength.toFixed(0),
         ...refNames.map((r) => fixed(m.references[r], 2)),
+        ...(withIntervals
+          ? [interval(m.scoreCi95, 3), interval(m.rankCi95, 1), m.tier == null ? '–' : String(m.tier)]
+          : []),
+        ...(withLc ? [fixed(m.lengthControlled?.value, 3)] : []),
       ]),
     ),
   );

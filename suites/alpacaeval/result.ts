@@ -63,6 +63,84 @@ export interface ModelResult {
   readonly best?: readonly ItemRef[];
   readonly worst?: readonly ItemRef[];
   readonly failures?: readonly ItemRef[];
+  /** bootstrap intervals and tier (significance.ts); absent in results archived before them */
+  readonly scoreCi95?: Interval;
+  readonly rankCi95?: Interval;
+  readonly tier?: number | null;
+  /** the length-controlled score (length-controlled.ts); absent without the baseline's outputs */
+  readonly lengthControlled?: ModelLengthControlled;
+}
+
+/** A model's rating fitted at zero length difference to the baseline (harness/stats/length-control.ts). */
+export interface ModelLengthControlled {
+  readonly value: number | null;
+  /** OLS standard error of the intercept */
+  readonly standardError: number | null;
+  /** bootstrap over the model's items, refitting in each replicate */
+  readonly ci95: Interval;
+  /** change in rating from tanh(z) = 0 to 1 */
+  readonly slope: number | null;
+  readonly n: number;
+  readonly note?: string;
+  readonly reason?: string;
+}
+
+/** The length-controlled score's correlations with each reference, beside the raw score's. */
+export interface LengthControlledResult {
+  readonly baseline: string;
+  /** why no model has a length-controlled score */
+  readonly reason?: string;
+  readonly correlations: readonly {
+    readonly reference: string;
+    /** models with a length-controlled score and a reference value */
+    readonly n: number;
+    readonly spearman: { readonly lengthControlled: number | null; readonly raw: number | null };
+    readonly kendall: { readonly lengthControlled: number | null; readonly raw: number | null };
+    readonly pearson: { readonly lengthControlled: number | null; readonly raw: number | null };
+  }[];
+}
+
+/** A model's score and rank intervals and its significance tier. */
+export interface ModelInterval {
+  readonly scoreCi95: Interval;
+  readonly rankCi95: Interval;
+  /** 1 + models statistically better (Arena-Hard's Rank UB); null without an interval */
+  readonly tier: number | null;
+}
+
+/** A share of model pairs, 0..1; null (with the reason) where undefined. */
+export interface PairShareResult {
+  readonly value: number | null;
+  /** models taking part */
+  readonly n: number;
+  readonly pairs: number;
+  readonly hits: number;
+  readonly reason?: string;
+}
+
+export interface SignificanceResult {
+  readonly resamples: number;
+  readonly seed: number;
+  /** share of model pairs whose score intervals are disjoint */
+  readonly separability: PairShareResult;
+  readonly definitions: Readonly<Record<string, string>>;
+}
+
+/** The judge's ranking against a reference's, pair by pair (Arena-Hard's statistics). */
+export interface ReferenceAgreementResult {
+  readonly reference: string;
+  /** models scored by the judge and listed by the reference */
+  readonly n: number;
+  /** the reference's standard-error column; null when it has none */
+  readonly errorColumn: string | null;
+  readonly agreementWithConfidence: PairShareResult;
+  readonly brier: {
+    readonly value: number | null;
+    readonly n: number;
+    readonly pairs: number;
+    readonly reason?: string;
+  };
+  readonly strictPairs: PairShareResult;
 }
 
 export interface CorrelationResult {
@@ -75,7 +153,12 @@ export interface CorrelationResult {
   readonly spearman: StatisticResult;
   readonly kendall: StatisticResult;
   readonly pearson: StatisticResult;
+  /** set when the correlation rests on fewer than MIN_CORRELATION_MODELS models */
+  readonly warning?: string;
 }
+
+/** Below this many models a correlation is flagged: its interval is wide and its value fragile. */
+export const MIN_CORRELATION_MODELS = 10;
 
 export interface SkippedModel {
   readonly model: string;
@@ -123,6 +206,12 @@ export interface AlpacaEvalResult {
   readonly models: readonly ModelResult[];
   readonly correlations: readonly CorrelationResult[];
   readonly skipped: readonly SkippedModel[];
+  /** separability of the models' intervals; absent in results archived before it */
+  readonly significance?: SignificanceResult;
+  /** per reference, the pair-by-pair agreement statistics; absent in results archived before them */
+  readonly referenceAgreement?: readonly ReferenceAgreementResult[];
+  /** length-controlled scores' correlations; absent in results archived before them */
+  readonly lengthControlled?: LengthControlledResult;
   readonly manifest: RunManifest;
 }
 

@@ -4,7 +4,6 @@ import { sha256Hex } from '../../harness/core/hash.js';
 import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import type { JudgeTask, Judgment } from '../../harness/core/types.js';
 import type { Judge } from '../../harness/judge/judge.js';
-import { codePointLength } from '../../harness/judge/length.js';
 import { listSubmissionIds, readSubmission, type Submission } from '../../harness/source/alpacaeval.js';
 import { alignOutputs, InstructionIndex, type AlignmentReport } from '../../harness/source/align.js';
 import type { SourceFiles } from '../../harness/source/files.js';
@@ -20,6 +19,8 @@ import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
+import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
+import { modelSignificance } from './significance.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
@@ -71,6 +72,8 @@ interface JudgedModel {
   readonly aggregate: ModelAggregate;
   readonly vector: ModelScoreVector;
   readonly meanLength: number;
+  /** output length per selected instruction, NaN where missing */
+  readonly lengths: Float64Array;
   readonly judgments: readonly Judgment[];
   readonly positions: readonly number[];
 }
@@ -175,11 +178,12 @@ export async function judgeAlpacaEval(
     positions: readonly number[],
   ): JudgedModel => {
     const { aggregate, vector } = aggregateModel(judgments, positions, selected.length);
+    const lengths = outputLengths(m.outputs);
     let lengthSum = 0;
     let present = 0;
-    for (const o of m.outputs) {
-      if (o === undefined) continue;
-      lengthSum += codePointLength(o);
+    for (const len of lengths) {
+      if (Number.isNaN(len)) continue;
+      lengthSum += len;
       present++;
     }
     return {
@@ -191,6 +195,7 @@ export async function judgeAlpacaEval(
       aggregate,
       vector,
       meanLength: present > 0 ? lengthSum / present : 0,
+      lengths,
       judgments,
       positions,
     };
@@ -246,10 +251,20 @@ export async function judgeAlpacaEval(
   }
 
   const ranks = rankScores(judged.map((j) => j.aggregate.score));
-  const correlations = correlateWithBootstrap(
-    judged.map((j) => ({ model: j.loaded.model, score: j.aggregate.score, vector: j.vector })),
+  const scoredModels = judged.map((j) => ({
+    model: j.loaded.model,
+    score: j.aggregate.score,
+    vector: j.vector,
+  }));
+  const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
+  const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
+  // The same resamples (seed, count, instructions) as the correlations.
+  const significance = modelSignificance(scoredModels, references, bootstrap);
+  const controlled = lengthControlled(
+    judged.map((j, i) => ({ ...scoredModels[i]!, lengths: j.lengths })),
+    await baselineLengths(options.files, index, selected),
     references,
-    { resamples: options.bootstrap, seed: options.seed, items: selected.length },
+    bootstrap,
   );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
@@ -270,6 +285,8 @@ export async function judgeAlpacaEval(
         .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
     ),
     ...j.details,
+    ...significance.perModel[i],
+    ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
   }));
   modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
 
@@ -289,6 +306,9 @@ export async function judgeAlpacaEval(
     models: modelResults,
     correlations,
     skipped,
+    significance: significance.significance,
+    referenceAgreement: significance.referenceAgreement,
+    lengthControlled: controlled.summary,
   };
   return {
     result,

@@ -18,6 +18,8 @@ export type Interval = readonly [number, number];
 export interface MetricsRow {
   /** the authors' agreement: both orders equal the human label (single: the derived verdict does) */
   readonly agreement: number | null;
+  /** Cohen's kappa of the judge's verdict per pair against the human label (-1..1); null when undefined */
+  readonly kappa: number | null;
   /** the authors' consistency; null under the single protocol (see consistencyNote) */
   readonly consistency: number | null;
   readonly n: number;
@@ -36,6 +38,34 @@ export interface IntervalFields {
   /** 95% bootstrap interval (pairs resampled); null without bootstrap or pairs */
   readonly agreementCi95: Interval | null;
   readonly consistencyCi95: Interval | null;
+  /** 95% bootstrap interval of kappa, on the same resamples as agreementCi95 */
+  readonly kappaCi95: Interval | null;
+}
+
+/** A trivial ruler scored on the same pairs (one verdict per pair, given order). */
+export interface BaselineRow {
+  readonly name: 'length' | 'first' | 'tie';
+  readonly description: string;
+  readonly n: number;
+  readonly agreement: number | null;
+  readonly agreementCi95: Interval | null;
+  readonly kappa: number | null;
+  readonly kappaCi95: Interval | null;
+}
+
+/** McNemar's test of the judge's correctness per pair against a ruler's, on the same pairs. */
+export interface JudgeVersusRuler {
+  readonly ruler: 'length';
+  readonly n: number;
+  /** pairs the judge got right and the ruler wrong */
+  readonly judgeOnly: number;
+  /** pairs the ruler got right and the judge wrong */
+  readonly rulerOnly: number;
+  /** exact two-sided p-value; null when undefined */
+  readonly p: number | null;
+  readonly chiSquare: number | null;
+  readonly chiSquareP: number | null;
+  readonly method: string;
 }
 
 export interface OverallRow extends MetricsRow, IntervalFields {
@@ -98,6 +128,10 @@ export interface PairwiseResult {
   readonly groups: readonly GroupRow[];
   /** every scenario of the groups, grouped, in the authors' order */
   readonly scenarios: readonly ScenarioRow[];
+  /** the length ruler, first-position-always and always-tie on the same pairs */
+  readonly baselines: readonly BaselineRow[];
+  /** is the judge right more often than the length ruler, pair by pair? */
+  readonly versusLength: JudgeVersusRuler;
   /** published results of other judges on the same pairs */
   readonly references: readonly ReferenceRow[];
   readonly referenceSource: string;

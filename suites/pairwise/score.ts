@@ -6,6 +6,7 @@
 import { BenchError } from '../../harness/core/errors.js';
 import {
   bootstrapAgreement,
+  pairConsistent,
   pairwiseHits,
   singleHits,
   summarizePairwise,
@@ -18,9 +19,21 @@ import {
   type Rate,
   type SingleJudged,
 } from '../../harness/stats/agreement.js';
+import { cohenKappa, type Kappa } from '../../harness/stats/kappa.js';
+import { mcnemar } from '../../harness/stats/mcnemar.js';
+import { codePointLength } from '../../harness/judge/length.js';
+import type { Verdict } from '../../harness/core/types.js';
 import type { FileInfo } from '../../harness/source/autoj-pairwise.js';
 import { REFERENCES, REFERENCE_SOURCE } from './references.js';
-import type { GroupRow, MetricsRow, OverallRow, PairwiseResult, ScenarioRow } from './result.js';
+import type {
+  BaselineRow,
+  GroupRow,
+  JudgeVersusRuler,
+  MetricsRow,
+  OverallRow,
+  PairwiseResult,
+  ScenarioRow,
+} from './result.js';
 import { PAIRWISE_DEFAULTS, type PairwiseData, type PairwiseJudgments } from './suite.js';
 
 export interface ScoreOptions {
@@ -46,7 +59,32 @@ export const DEFINITIONS: Readonly<Record<string, string>> = {
   unparsed:
     'a missing verdict (unparsed or failed) counts as wrong for agreement and inconsistent for consistency',
   ci95: '95% percentile bootstrap interval: pairs resampled with replacement (within the group for group rows), seeded',
+  kappa:
+    "Cohen's kappa between the judge's verdict per pair and the human label, (p_o - p_e) / (1 - p_e), as scikit-learn's cohen_kappa_score; the judge's verdict per pair is the one both orders give (mapped back), a pair whose two orders differ counts as the label 'inconsistent' and one without a verdict as 'no verdict', so p_o is the agreement above; 0 = chance level, null when undefined",
+  baselines:
+    'trivial rulers scored on the same pairs with one verdict per pair in the given order (a position ruler judged in both orders would be inconsistent on every pair): length = the longer response (in characters) wins, equal lengths a tie; first = the response shown first always wins; tie = always a tie. Their kappa is 0 by construction for first and tie',
+  versusLength:
+    "McNemar's exact test (two-sided, binomial on the discordant pairs) of the judge's correctness per pair (as in agreement) against the length ruler's on the same pairs",
 };
+
+/** The longer response wins (code points, as the length judge counts), equal lengths a tie. */
+export function lengthRulerVerdict(first: string, second: string): Verdict {
+  return verdictFromRatings(codePointLength(first), codePointLength(second), 0)!;
+}
+
+const BASELINES: readonly {
+  readonly name: BaselineRow['name'];
+  readonly description: string;
+  readonly verdict: (pair: PairwiseData['pairs'][number]) => Verdict;
+}[] = [
+  {
+    name: 'length',
+    description: 'the longer response wins (characters); equal lengths a tie',
+    verdict: (p) => lengthRulerVerdict(p.task.first, p.task.second),
+  },
+  { name: 'first', description: 'the response shown first always wins', verdict: () => 'first' },
+  { name: 'tie', description: 'always a tie', verdict: () => 'tie' },
+];
 
 /**
  * Scores judgments of the test set's pairs (aligned by index) into the result document.
@@ -89,20 +127,65 @@ export function scorePairwiseSuite(
   const all = data.pairs.map((p) => p.index);
   const overallSummary = score.summarize(all);
   const overallCi = bootstrapAgreement(score.hits(all), { resamples, seed });
+  const humans = data.pairs.map((p) => p.label);
+  const kappaOver = (indices: readonly number[], bootstrapSeed: number | null): Kappa =>
+    cohenKappa(
+      indices.map((i) => humans[i]!),
+      indices.map((i) => score.labels[i]!),
+      bootstrapSeed === null ? {} : { bootstrap: { resamples, seed: bootstrapSeed } },
+    );
   const groups: GroupRow[] = data.catalog.groups.map(({ group, scenarios }, g) => {
     const indices = scenarios.flatMap((s) => byScenario.get(s) ?? []);
     // One stream per group, independent of the others: seed + 1 + group position.
     const ci = bootstrapAgreement(score.hits(indices), { resamples, seed: seed + 1 + g });
-    return { group, scenarios, ...metricsRow(score.summarize(indices)), ...intervals(ci) };
+    return {
+      group,
+      scenarios,
+      ...metricsRow(score.summarize(indices), kappaOver(indices, null)),
+      ...intervals(ci, kappaOver(indices, seed + 1 + g)),
+    };
   });
   const scenarioRows: ScenarioRow[] = data.catalog.groups.flatMap(({ group, scenarios }) =>
     scenarios.map((scenario) => ({
       scenario,
       group,
       description: data.catalog.descriptions[scenario] ?? null,
-      ...metricsRow(score.summarize(byScenario.get(scenario) ?? [])),
+      ...metricsRow(
+        score.summarize(byScenario.get(scenario) ?? []),
+        kappaOver(byScenario.get(scenario) ?? [], null),
+      ),
     })),
   );
+
+  // Baselines on the same pairs, resampled with the overall stream (the same resamples).
+  const judgeCorrect = all.map((i) => score.labels[i] === humans[i]);
+  const baselines: BaselineRow[] = BASELINES.map(({ name, description, verdict }) => {
+    const verdicts = data.pairs.map(verdict);
+    const judged: SingleJudged[] = data.pairs.map((p, i) => ({ label: p.label, verdict: verdicts[i]! }));
+    const ci = bootstrapAgreement(singleHits(judged), { resamples, seed });
+    const k = cohenKappa(humans, verdicts, { bootstrap: { resamples, seed } });
+    return {
+      name,
+      description,
+      n,
+      agreement: pct(summarizeSingle(judged).agreement),
+      agreementCi95: ci.agreement,
+      kappa: finite(k.value),
+      kappaCi95: k.ci95,
+    };
+  });
+  const rulerCorrect = data.pairs.map((p) => BASELINES[0]!.verdict(p) === p.label);
+  const test = mcnemar(judgeCorrect, rulerCorrect);
+  const versusLength: JudgeVersusRuler = {
+    ruler: 'length',
+    n: test.n,
+    judgeOnly: test.firstOnly,
+    rulerOnly: test.secondOnly,
+    p: finite(test.p),
+    chiSquare: finite(test.chiSquare),
+    chiSquareP: finite(test.chiSquareP),
+    method: 'exact two-sided McNemar (binomial on the discordant pairs), as statsmodels mcnemar(exact=True)',
+  };
 
   const notes: string[] = [];
   if (judgments.protocol === 'single') notes.push(`consistency ${CONSISTENCY_NOT_APPLICABLE}`);
@@ -122,9 +205,11 @@ export function scorePairwiseSuite(
       scenarios: byScenario.size,
       groups: data.catalog.groups.length,
     },
-    overall: overallRow(overallSummary, overallCi),
+    overall: overallRow(overallSummary, overallCi, kappaOver(all, null), kappaOver(all, seed)),
     groups,
     scenarios: scenarioRows,
+    baselines,
+    versusLength,
     references: REFERENCES,
     referenceSource: REFERENCE_SOURCE,
     bootstrap: {
@@ -143,7 +228,12 @@ export function scorePairwiseSuite(
 interface Scorer {
   summarize(indices: readonly number[]): AgreementSummary;
   hits(indices: readonly number[]): PairHits;
+  /** per pair: the judge's verdict for kappa; equal to the human label exactly when the pair agrees */
+  readonly labels: readonly JudgeLabel[];
 }
+
+/** a verdict, or what stands in for one: the two orders differ, or a verdict is missing */
+type JudgeLabel = Verdict | 'inconsistent' | 'no verdict';
 
 function scorer(data: PairwiseData, judgments: PairwiseJudgments): Scorer {
   if (judgments.protocol === 'pairwise') {
@@ -153,7 +243,15 @@ function scorer(data: PairwiseData, judgments: PairwiseJudgments): Scorer {
       swapped: judgments.swapped[i] ?? null,
     }));
     const pick = (indices: readonly number[]) => indices.map((i) => judged[i]!);
-    return { summarize: (ix) => summarizePairwise(pick(ix)), hits: (ix) => pairwiseHits(pick(ix)) };
+    const labels = judged.map((p): JudgeLabel => {
+      if (p.given === null || p.swapped === null) return 'no verdict';
+      return pairConsistent(p) ? p.given : 'inconsistent';
+    });
+    return {
+      summarize: (ix) => summarizePairwise(pick(ix)),
+      hits: (ix) => pairwiseHits(pick(ix)),
+      labels,
+    };
   }
   const margin = judgments.tieMargin ?? PAIRWISE_DEFAULTS.tieMargin;
   const judged: SingleJudged[] = data.pairs.map((p, i) => {
@@ -161,12 +259,17 @@ function scorer(data: PairwiseData, judgments: PairwiseJudgments): Scorer {
     return { label: p.label, verdict: r ? verdictFromRatings(r.first, r.second, margin) : null };
   });
   const pick = (indices: readonly number[]) => indices.map((i) => judged[i]!);
-  return { summarize: (ix) => summarizeSingle(pick(ix)), hits: (ix) => singleHits(pick(ix)) };
+  return {
+    summarize: (ix) => summarizeSingle(pick(ix)),
+    hits: (ix) => singleHits(pick(ix)),
+    labels: judged.map((p) => p.verdict ?? 'no verdict'),
+  };
 }
 
-function metricsRow(s: AgreementSummary): MetricsRow {
+function metricsRow(s: AgreementSummary, kappa: Kappa): MetricsRow {
   return {
     agreement: pct(s.agreement),
+    kappa: finite(kappa.value),
     consistency: s.consistency ? pct(s.consistency) : null,
     n: s.n,
     agreementNonTie: pct(s.agreementNonTie),
@@ -177,11 +280,11 @@ function metricsRow(s: AgreementSummary): MetricsRow {
   };
 }
 
-function overallRow(s: AgreementSummary, ci: BootstrapIntervals): OverallRow {
+function overallRow(s: AgreementSummary, ci: BootstrapIntervals, kappa: Kappa, kappaCi: Kappa): OverallRow {
   return {
-    ...metricsRow(s),
+    ...metricsRow(s, kappa),
     ...(s.consistency ? {} : { consistencyNote: CONSISTENCY_NOT_APPLICABLE }),
-    ...intervals(ci),
+    ...intervals(ci, kappaCi),
     humanTieRate: pct(s.humanTieRate),
     positionBias: s.positionBias
       ? {
@@ -196,11 +299,20 @@ function overallRow(s: AgreementSummary, ci: BootstrapIntervals): OverallRow {
   };
 }
 
-function intervals(ci: BootstrapIntervals): {
+function intervals(
+  ci: BootstrapIntervals,
+  kappa: Kappa,
+): {
   agreementCi95: GroupRow['agreementCi95'];
   consistencyCi95: GroupRow['consistencyCi95'];
+  kappaCi95: GroupRow['kappaCi95'];
 } {
-  return { agreementCi95: ci.agreement, consistencyCi95: ci.consistency };
+  return { agreementCi95: ci.agreement, consistencyCi95: ci.consistency, kappaCi95: kappa.ci95 };
+}
+
+/** A statistic as a JSON number; null when undefined (never NaN in the document). */
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
 
 /** A rate as a JSON number; null when it has no denominator (never NaN in the document). */

@@ -34,6 +34,11 @@ export function formatPairwiseTable(result: PairwiseResult): string {
       `95% intervals (bootstrap, ${resamples.toLocaleString('en-US')} resamples of pairs, seed ${seed}): ${parts.join(', ')}`,
     );
   }
+  if (overall.kappa !== null) {
+    lines.push(
+      `Cohen's kappa vs human labels: ${kappaText(overall.kappa)}${overall.kappaCi95 ? ` (95% ${kappaInterval(overall.kappaCi95)})` : ''}; 0 = chance`,
+    );
+  }
   lines.push(
     `agreement on non-tie labels: ${pctText(overall.agreementNonTie)} (${count(overall.nNonTie)} pairs)`,
   );
@@ -66,6 +71,20 @@ export function formatPairwiseTable(result: PairwiseResult): string {
     ...(withUnparsed ? [String(c.unparsed[i])] : []),
   ]);
   lines.push(...table(header, body).map((l) => `  ${l}`), '');
+
+  lines.push('baselines on the same pairs (one verdict per pair, given order):');
+  const baseRows = result.baselines.map((b) => [
+    b.name,
+    num(b.agreement),
+    b.agreementCi95 ? interval(b.agreementCi95) : 'n/a',
+    b.kappa === null ? 'n/a' : kappaText(b.kappa),
+  ]);
+  lines.push(...table(['ruler', 'agreement', '95% interval', 'kappa'], baseRows).map((l) => `  ${l}`));
+  const v = result.versusLength;
+  lines.push(
+    `judge vs length ruler, pair by pair (McNemar exact): judge only right on ${count(v.judgeOnly)}, ruler only on ${count(v.rulerOnly)} of ${count(v.n)} pairs; p = ${v.p === null ? 'n/a' : pValue(v.p)}`,
+    '',
+  );
 
   lines.push('published results on the same pairs (agreement / consistency):');
   const refRows = result.references.map((r) => [
@@ -113,6 +132,18 @@ function pctText(value: number | null): string {
 
 function interval([lo, hi]: Interval): string {
   return `${lo.toFixed(2)}-${hi.toFixed(2)}`;
+}
+
+function kappaText(value: number): string {
+  return value.toFixed(3);
+}
+
+function kappaInterval([lo, hi]: Interval): string {
+  return `${kappaText(lo)} to ${kappaText(hi)}`;
+}
+
+function pValue(p: number): string {
+  return p < 0.001 ? p.toExponential(2) : p.toFixed(3);
 }
 
 function count(n: number): string {
