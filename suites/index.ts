@@ -6,6 +6,7 @@
  */
 import { SuiteRegistry } from '../harness/suite/registry.js';
 import { alpacaEvalSuite } from './alpacaeval/index.js';
+import { critiqueSuite } from './critique/index.js';
 import { pairwiseSuite } from './pairwise/index.js';
 
-export const builtInSuites = new SuiteRegistry([alpacaEvalSuite, pairwiseSuite]);
+export const builtInSuites = new SuiteRegistry([alpacaEvalSuite, pairwiseSuite, critiqueSuite]);
