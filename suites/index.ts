@@ -8,5 +8,11 @@ import { SuiteRegistry } from '../harness/suite/registry.js';
 import { alpacaEvalSuite } from './alpacaeval/index.js';
 import { critiqueSuite } from './critique/index.js';
 import { pairwiseSuite } from './pairwise/index.js';
+import { scenariosSuite } from './scenarios/index.js';
 
-export const builtInSuites = new SuiteRegistry([alpacaEvalSuite, pairwiseSuite, critiqueSuite]);
+export const builtInSuites = new SuiteRegistry([
+  alpacaEvalSuite,
+  pairwiseSuite,
+  critiqueSuite,
+  scenariosSuite,
+]);

@@ -30,6 +30,8 @@ export interface Suite<O extends object = object, R extends RunEnvelope = RunEnv
    * flags are offered and the judge is opened only when `run` asks for it), `none`.
    */
   readonly judge: 'required' | 'optional' | 'none';
+  /** the profile `--judge` defaults to for this suite (default `autoj`): a classifier's suite names its classifier */
+  readonly defaultJudge?: string;
   /** whether it reads the AlpacaEval source (--source, --offline) */
   readonly source?: boolean;
   readonly options: readonly OptionDeclaration[];

@@ -42,6 +42,7 @@ export function runCommand(suites: SuiteRegistry): CommandRegistrar {
 function suiteFlags<T>(suite: AnySuite, y: Argv<T>): Argv<T> {
   let b: Argv<T> = y;
   if (suite.judge !== 'none') b = judgeOptions(b) as unknown as Argv<T>;
+  if (suite.judge !== 'none' && suite.defaultJudge !== undefined) b = b.default('judge', suite.defaultJudge);
   if (suite.source) b = sourceOptions(b) as unknown as Argv<T>;
   if (suite.usage) b = b.usage(suite.usage);
   for (const option of suite.options) b = b.option(option.name, yargsOption(option));
