@@ -6,6 +6,7 @@
  */
 import { SuiteRegistry } from '../harness/suite/registry.js';
 import { alpacaEvalSuite } from './alpacaeval/index.js';
+import { bestOfNSuite } from './bestofn/index.js';
 import { critiqueSuite } from './critique/index.js';
 import { pairwiseSuite } from './pairwise/index.js';
 import { scenariosSuite } from './scenarios/index.js';
@@ -15,4 +16,5 @@ export const builtInSuites = new SuiteRegistry([
   pairwiseSuite,
   critiqueSuite,
   scenariosSuite,
+  bestOfNSuite,
 ]);
