@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { runBench } from '../helpers/cli.js';
-import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
 /**
  * `bench run bestofn` from the command line on the fixture (3 queries x 2 base models x 32
@@ -15,17 +14,7 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  */
 
 const FIXTURE = new URL('../fixtures/bestofn/selection.jsonl', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'run-bestofn-'));
-const log = join(work, 'judge.log');
-let sim: VllmSim;
-
-beforeAll(async () => {
-  sim = await startVllmSim(['--time-scale', '1000', '--log', log, '--garble-rate', '0.05']);
-});
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, log, sim } = loggedSimForFile('run-bestofn', ['--garble-rate', '0.05']);
 
 interface Row {
   size: number;
@@ -136,7 +125,7 @@ describe('bench run bestofn', () => {
 
   it('live: Auto-J on vllm-sim rates every candidate; the picks follow the logged ratings; a rerun sends nothing', async () => {
     const store = join(work, 'judgments.sqlite');
-    const args = ['run', 'bestofn', '--data', FIXTURE, '--rater', 'fixture-rater', '--endpoint', sim.url];
+    const args = ['run', 'bestofn', '--data', FIXTURE, '--rater', 'fixture-rater', '--endpoint', sim().url];
     const r = await runBench([...args, '--store', store, '--bootstrap', '50', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
@@ -155,10 +144,10 @@ describe('bench run bestofn', () => {
     expect(ratings.flat().some((x) => x === null)).toBe(true);
     check(doc, expected(sets, ratings));
 
-    const requests = (await sim.stats()).requests;
+    const requests = (await sim().stats()).requests;
     const again = await runBench([...args, '--store', store, '--bootstrap', '50', '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect((await sim.stats()).requests).toBe(requests);
+    expect((await sim().stats()).requests).toBe(requests);
     expect((JSON.parse(again.stdout) as Doc).overall).toEqual(doc.overall);
   });
 

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBench } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
-import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
 /**
  * Live `bench run critique` from the command line, judge and comparator each on a vllm-sim:
@@ -13,32 +11,16 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  * API key is never sent to the comparator.
  */
 
-const work = mkdtempSync(join(tmpdir(), 'run-critique-live-'));
-const logs = { judge: join(work, 'judge.log'), comparator: join(work, 'comparator.log') };
-let judgeSim: VllmSim;
-let comparatorSim: VllmSim;
-
-beforeAll(async () => {
-  [judgeSim, comparatorSim] = await Promise.all([
-    startVllmSim(['--time-scale', '1000', '--log', logs.judge]),
-    startVllmSim([
-      '--time-scale',
-      '1000',
-      '--log',
-      logs.comparator,
-      '--model',
-      'gpt-4-sim',
-      '--max-model-len',
-      '16384',
-      '--garble-rate',
-      '0.15',
-    ]),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([judgeSim?.stop(), comparatorSim?.stop()]);
-  rmSync(work, { recursive: true, force: true });
-});
+const judge = loggedSimForFile('run-critique-judge');
+const comparator = loggedSimForFile('run-critique-comparator', [
+  '--model',
+  'gpt-4-sim',
+  '--max-model-len',
+  '16384',
+  '--garble-rate',
+  '0.15',
+]);
+const work = judge.work;
 
 interface Doc {
   judge: { name: string; mode: string };
@@ -55,9 +37,9 @@ describe('bench run critique, live', () => {
       'run',
       'critique',
       '--endpoint',
-      judgeSim.url,
+      judge.sim().url,
       '--comparator-endpoint',
-      comparatorSim.url,
+      comparator.sim().url,
       '--store',
       store,
       '--seed',
@@ -75,7 +57,7 @@ describe('bench run critique, live', () => {
     expect(doc.items).toHaveLength(232);
 
     const logged = new Map(
-      (await readSimLog(logs.comparator, 232)).map((l) => [JSON.stringify(l.responses), l.verdict]),
+      (await readSimLog(comparator.log, 232)).map((l) => [JSON.stringify(l.responses), l.verdict]),
     );
     const tally = { win: 0, tie: 0, lose: 0, unparsed: 0 };
     for (const item of doc.items) {
@@ -95,10 +77,10 @@ describe('bench run critique, live', () => {
     expect(doc.overall.tie).toBe((100 * tally.tie) / n);
     expect(doc.overall.lose).toBe((100 * tally.lose) / n);
 
-    const before = [(await judgeSim.stats()).requests, (await comparatorSim.stats()).requests];
+    const before = [(await judge.sim().stats()).requests, (await comparator.sim().stats()).requests];
     const again = await runBench(args);
     expect(again.code, again.stderr).toBe(0);
-    expect([(await judgeSim.stats()).requests, (await comparatorSim.stats()).requests]).toEqual(before);
+    expect([(await judge.sim().stats()).requests, (await comparator.sim().stats()).requests]).toEqual(before);
     expect(again.stderr).toMatch(/232 critiques \(232 from the store, 0 sent\)/);
     expect((JSON.parse(again.stdout) as Doc).overall).toEqual(doc.overall);
   });
@@ -125,7 +107,7 @@ describe('bench run critique, live', () => {
       routes: { 'POST /v1/chat/completions': () => chat },
     });
     try {
-      const base = ['run', 'critique', '--endpoint', judgeSim.url, '--comparator-endpoint', fake.url];
+      const base = ['run', 'critique', '--endpoint', judge.sim().url, '--comparator-endpoint', fake.url];
       const store = ['--store', join(work, 'keys.sqlite'), '--bootstrap', '0', '--json'];
       const env = { env: { BENCH_API_KEY: 'judge-secret' } };
       const keyless = await runBench([...base, ...store], env);

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { scenarioTask } from '../../suites/scenarios/classify.js';
 import { loadClassifierData } from '../../suites/scenarios/data.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
-import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
 /**
  * `bench run scenarios` from the command line against vllm-sim serving the classifier (the
@@ -17,26 +15,12 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  */
 
 const AUTOJ = `${SHARED_DATA}/auto-j`;
-const work = mkdtempSync(join(tmpdir(), 'run-scenarios-'));
-const log = join(work, 'classifier.log');
-let sim: VllmSim;
-
-beforeAll(async () => {
-  sim = await startVllmSim([
-    '--time-scale',
-    '1000',
-    '--log',
-    log,
-    '--model',
-    'GAIR/autoj-scenario-classifier',
-    '--garble-rate',
-    '0.1',
-  ]);
-});
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, log, sim } = loggedSimForFile('run-scenarios', [
+  '--model',
+  'GAIR/autoj-scenario-classifier',
+  '--garble-rate',
+  '0.1',
+]);
 
 interface Doc {
   suite: string;
@@ -49,7 +33,17 @@ interface Doc {
 describe('bench run scenarios against vllm-sim', () => {
   it('accuracy is the share of logged answers equal to the category; a rerun sends nothing', async () => {
     const store = join(work, 'judgments.sqlite');
-    const args = ['run', 'scenarios', '--endpoint', sim.url, '--store', store, '--bootstrap', '50', '--json'];
+    const args = [
+      'run',
+      'scenarios',
+      '--endpoint',
+      sim().url,
+      '--store',
+      store,
+      '--bootstrap',
+      '50',
+      '--json',
+    ];
     const r = await runBench(args);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
@@ -77,10 +71,10 @@ describe('bench run scenarios against vllm-sim', () => {
     expect(doc.confusion.counts.flat().reduce((a, b) => a + b, 0)).toBe(623 - garbled);
     expect(r.stderr).toMatch(new RegExp(`${garbled} unparsed`));
 
-    const requests = (await sim.stats()).requests;
+    const requests = (await sim().stats()).requests;
     const again = await runBench(args);
     expect(again.code, again.stderr).toBe(0);
-    expect((await sim.stats()).requests).toBe(requests);
+    expect((await sim().stats()).requests).toBe(requests);
     expect((JSON.parse(again.stdout) as Doc).overall).toEqual(doc.overall);
   });
 });
