@@ -6,6 +6,15 @@
  */
 import { SuiteRegistry } from '../harness/suite/registry.js';
 import { alpacaEvalSuite } from './alpacaeval/index.js';
+import { bestOfNSuite } from './bestofn/index.js';
+import { critiqueSuite } from './critique/index.js';
 import { pairwiseSuite } from './pairwise/index.js';
+import { scenariosSuite } from './scenarios/index.js';
 
-export const builtInSuites = new SuiteRegistry([alpacaEvalSuite, pairwiseSuite]);
+export const builtInSuites = new SuiteRegistry([
+  alpacaEvalSuite,
+  pairwiseSuite,
+  critiqueSuite,
+  scenariosSuite,
+  bestOfNSuite,
+]);

@@ -19,6 +19,7 @@ import {
   type JudgeSessionSettings,
 } from '../runner/judge-session.js';
 import { stderrProgress } from '../runner/progress.js';
+import type { OtherJudgeRequest } from '../suite/contract.js';
 import type { RunOptions } from '../runner/run-judgments.js';
 import { warningsTo, type CliIO } from './io.js';
 import { numberChecks, PORT, SECONDS } from './number-options.js';
@@ -169,6 +170,31 @@ export function openJudge(
   protocol: 'single' | 'pairwise' = 'single',
 ): OpenedJudge {
   return openJudgeSession(judgeSettings(args, io, protocol));
+}
+
+/**
+ * A second judge a suite asks for (the critique suite's comparator): its profile on its own
+ * endpoint, with the run's store, concurrency, timeouts and failure limit, and only its own
+ * API key (the judge's, from --api-key or the environment, is never sent to it).
+ */
+export function openOtherJudge(args: JudgeArgs, io: CliIO, request: OtherJudgeRequest): OpenedJudge {
+  const settings = judgeSettings(
+    {
+      judge: request.profile,
+      'judge-model': request.model,
+      language: request.language,
+      endpoint: [request.endpoint],
+      store: args.store,
+      concurrency: args.concurrency,
+      'batch-size': args['batch-size'],
+      'max-failures': args['max-failures'],
+      'request-timeout': args['request-timeout'],
+      'give-up': args['give-up'],
+    },
+    io,
+    request.protocol,
+  );
+  return openJudgeSession({ ...settings, apiKey: request.apiKey });
 }
 
 /** The session settings of the judging flags (flags > environment > defaults, settings.ts). */

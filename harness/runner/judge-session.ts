@@ -106,7 +106,12 @@ export interface JudgeSessionSettings {
 export interface ConnectedJudge {
   readonly judge: Judge;
   readonly run: Pick<RunOptions, 'cache' | 'client' | 'concurrency' | 'batchSize' | 'maxFailures'>;
+  /** the raw texts of stored judgments by key (a run's, once it has finished); none for the length judge */
+  readonly texts: StoredTexts;
 }
+
+/** Raw texts of stored judgments by key (absent keys are missing from the map). */
+export type StoredTexts = (keys: readonly string[]) => ReadonlyMap<string, { readonly text: string }>;
 
 /**
  * A judge with its wiring: the served vLLM (when asked for), the endpoint pool, the
@@ -198,7 +203,11 @@ export function openJudgeSession(settings: JudgeSessionSettings): JudgeSession {
     const maxFailures = settings.maxFailures;
     return session(judge.info.name, resources, warn, {
       identify: async () => judge.info,
-      connect: async () => ({ judge, run: maxFailures === undefined ? {} : { maxFailures } }),
+      connect: async () => ({
+        judge,
+        run: maxFailures === undefined ? {} : { maxFailures },
+        texts: () => new Map(),
+      }),
     });
   }
   const profile = settings.judge;
@@ -340,6 +349,7 @@ async function connectProfile(
       batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
       ...(maxFailures === undefined ? {} : { maxFailures }),
     },
+    texts: (keys) => store.getMany(keys),
   };
 }
 

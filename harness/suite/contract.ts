@@ -1,6 +1,7 @@
 import type { Judge } from '../judge/judge.js';
 import type { RankedRun } from '../leaderboard/snapshot.js';
 import type { SuiteReport } from '../report/sections.js';
+import type { StoredTexts } from '../runner/judge-session.js';
 import type { RunOptions } from '../runner/run-judgments.js';
 import type { SourceFiles } from '../source/files.js';
 import type { RunEnvelope, RunManifest } from '../store/run-archive.js';
@@ -30,6 +31,8 @@ export interface Suite<O extends object = object, R extends RunEnvelope = RunEnv
    * flags are offered and the judge is opened only when `run` asks for it), `none`.
    */
   readonly judge: 'required' | 'optional' | 'none';
+  /** the profile `--judge` defaults to for this suite (default `autoj`): a classifier's suite names its classifier */
+  readonly defaultJudge?: string;
   /** whether it reads the AlpacaEval source (--source, --offline) */
   readonly source?: boolean;
   readonly options: readonly OptionDeclaration[];
@@ -129,6 +132,25 @@ export type AnySuite = Suite<object, RunEnvelope>;
 export interface SuiteJudge {
   readonly judge: Judge;
   readonly run: Omit<RunOptions, 'label' | 'subjects'>;
+  /** the raw texts of its stored judgments by key (a critique, a comparator's reason) */
+  readonly texts: StoredTexts;
+}
+
+/**
+ * A second judge a suite opens itself (the critique suite's comparator): a profile on an
+ * endpoint of its own, with the run's store, concurrency and failure limit.
+ */
+export interface OtherJudgeRequest {
+  /** a built-in profile name or a profile file */
+  readonly profile: string;
+  readonly protocol: 'single' | 'pairwise';
+  /** its OpenAI API base URL */
+  readonly endpoint: string;
+  /** the model, for a profile that leaves it open (default: the one the endpoint lists) */
+  readonly model?: string;
+  readonly language?: string;
+  /** its own key (the judge's is never sent to it) */
+  readonly apiKey?: string;
 }
 
 /** What the harness gives a suite's `run`. */
@@ -151,6 +173,12 @@ export interface SuiteContext {
    * store): a run that asks for none never touches them.
    */
   judge(protocol: 'single' | 'pairwise'): Promise<SuiteJudge>;
+  /**
+   * A second judge (`OtherJudgeRequest`), connected on call and closed at the end of the
+   * run like the first; its judgments go to the same store. Absent where the command offers
+   * none (`bench refresh`).
+   */
+  otherJudge?(request: OtherJudgeRequest): Promise<SuiteJudge>;
 }
 
 /** What a suite's `run` returns: its result, manifest fields of its own, what its judge did. */

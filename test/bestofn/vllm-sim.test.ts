@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { fileRatings, loadSelectionFile, type SelectionData } from '../../suites/bestofn/data.js';
 import { candidateTasks, rateCandidates } from '../../suites/bestofn/live.js';
 import { pickBest, scoreBestOfN } from '../../suites/bestofn/score.js';
 import { withStoredRun } from '../helpers/stored-run.js';
-import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
 /**
  * Live Best-of-N on the fixture: Auto-J (vllm-sim) rates all 192 candidates; the ratings
@@ -17,22 +15,12 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  */
 
 const FIXTURE = new URL('../fixtures/bestofn/selection.jsonl', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'bestofn-sim-'));
-const log = join(work, 'judge.log');
-let sim: VllmSim;
-
-beforeAll(async () => {
-  sim = await startVllmSim(['--time-scale', '1000', '--log', log, '--garble-rate', '0.05']);
-});
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, log, sim } = loggedSimForFile('bestofn-sim', ['--garble-rate', '0.05']);
 
 const judge = createGenerativeJudge(loadJudgeProfile('autoj'));
 
 function rate(data: SelectionData) {
-  return withStoredRun(sim.url, join(work, 'judgments.sqlite'), judge.info, (run) =>
+  return withStoredRun(sim().url, join(work, 'judgments.sqlite'), judge.info, (run) =>
     rateCandidates(data, { judge, role: 'judge', run }),
   );
 }
@@ -40,7 +28,7 @@ function rate(data: SelectionData) {
 describe('live Best-of-N against vllm-sim', () => {
   it('the ratings are the logged ones, the picks their highest; a rerun sends nothing', async () => {
     const data = await loadSelectionFile(FIXTURE);
-    await sim.reset();
+    await sim().reset();
     const first = await rate(data);
     expect(first.summary).toMatchObject({ requested: 192, sent: 192, errors: 0 });
     const logged = new Map((await readSimLog(log, 192)).map((l) => [l.prompt_sha256, l]));
@@ -66,9 +54,9 @@ describe('live Best-of-N against vllm-sim', () => {
     for (const [s, set] of result.picks.entries()) {
       for (const p of set.picks) expect(p.index).toBe(pickBest(first.ratings[s]!, p.size)?.index ?? null);
     }
-    const requests = (await sim.stats()).requests;
+    const requests = (await sim().stats()).requests;
     const again = await rate(data);
-    expect((await sim.stats()).requests).toBe(requests);
+    expect((await sim().stats()).requests).toBe(requests);
     expect(again.summary).toMatchObject({ cached: 192, sent: 0 });
     expect(again.ratings).toEqual(first.ratings);
   });

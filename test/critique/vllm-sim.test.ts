@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EndpointPool } from '../../harness/client/endpoint-pool.js';
 import type { Verdict } from '../../harness/core/types.js';
 import { createGenerativeJudge, resolveJudgeModel } from '../../harness/judge/generative/judge.js';
@@ -15,7 +13,7 @@ import { outcomeOf } from '../../suites/critique/compare.js';
 import { loadCritiqueData, type CritiqueData, type CritiqueLanguage } from '../../suites/critique/data.js';
 import { compareCritiques, critiqueTexts, writeCritiques } from '../../suites/critique/live.js';
 import { scoreCritiqueSuite } from '../../suites/critique/score.js';
-import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
 /**
  * Live critique mode end to end against two simulators: Auto-J (vllm-sim's default model)
@@ -27,33 +25,16 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 const DATA = new URL('../../../shared/data/auto-j', import.meta.url).pathname;
 const COMPARATOR = 'gpt-4-sim';
 const never = new AbortController().signal;
-const work = mkdtempSync(join(tmpdir(), 'critique-sim-'));
-const logs = { judge: join(work, 'judge.log'), comparator: join(work, 'comparator.log') };
-let judgeSim: VllmSim;
-let comparatorSim: VllmSim;
-
-beforeAll(async () => {
-  [judgeSim, comparatorSim] = await Promise.all([
-    startVllmSim(['--time-scale', '1000', '--log', logs.judge]),
-    startVllmSim([
-      '--time-scale',
-      '1000',
-      '--log',
-      logs.comparator,
-      '--model',
-      COMPARATOR,
-      '--max-model-len',
-      '16384',
-      '--garble-rate',
-      '0.15',
-    ]),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([judgeSim?.stop(), comparatorSim?.stop()]);
-  rmSync(work, { recursive: true, force: true });
-});
+const judgeSim = loggedSimForFile('critique-sim-judge');
+const comparatorSim = loggedSimForFile('critique-sim-comparator', [
+  '--model',
+  COMPARATOR,
+  '--max-model-len',
+  '16384',
+  '--garble-rate',
+  '0.15',
+]);
+const work = judgeSim.work;
 
 const LETTERS: Record<string, Verdict> = { A: 'first', B: 'second', C: 'tie' };
 
@@ -69,8 +50,8 @@ function client(pool: EndpointPool): CompletionClient {
 
 /** Both steps of a live run, each through its pool and the same store; closes everything. */
 async function liveRun(data: CritiqueData, seed: number) {
-  const judgePool = new EndpointPool({ endpoints: [judgeSim.url], timeoutMs: 10_000 });
-  const comparatorPool = new EndpointPool({ endpoints: [comparatorSim.url], timeoutMs: 10_000 });
+  const judgePool = new EndpointPool({ endpoints: [judgeSim.sim().url], timeoutMs: 10_000 });
+  const comparatorPool = new EndpointPool({ endpoints: [comparatorSim.sim().url], timeoutMs: 10_000 });
   const store = JudgmentStore.open(join(work, 'judgments.sqlite'));
   try {
     const judge: Judge = createGenerativeJudge(loadJudgeProfile('autoj'));
@@ -130,14 +111,14 @@ describe.each([
 ] as const)('live critique mode against vllm-sim (%s)', (language, n) => {
   it('win / tie / lose are what the comparator answered, mapped back through the recorded order; a rerun sends nothing', async () => {
     const data = await subset(language, n);
-    await Promise.all([judgeSim.reset(), comparatorSim.reset()]);
-    const before = (await readSimLog(logs.comparator, 0)).length;
+    await Promise.all([judgeSim.sim().reset(), comparatorSim.sim().reset()]);
+    const before = (await readSimLog(comparatorSim.log, 0)).length;
     const run = await liveRun(data, 11);
     expect(run.written.summary).toMatchObject({ requested: n, sent: n, errors: 0 });
     expect(run.critiques.every((c) => typeof c === 'string' && c.length > 0)).toBe(true);
 
     const logged = new Map(
-      (await readSimLog(logs.comparator, before + n)).slice(before).map((l) => [l.prompt_sha256, l]),
+      (await readSimLog(comparatorSim.log, before + n)).slice(before).map((l) => [l.prompt_sha256, l]),
     );
     let expectedWins = 0;
     let expectedUnparsed = 0;
@@ -170,9 +151,12 @@ describe.each([
     expect(run.result.overall.n).toBe(n - expectedUnparsed);
     expect(run.result.order).toMatchObject({ source: 'seeded', seed: 11 });
 
-    const requestsBefore = [(await judgeSim.stats()).requests, (await comparatorSim.stats()).requests];
+    const requestsBefore = [
+      (await judgeSim.sim().stats()).requests,
+      (await comparatorSim.sim().stats()).requests,
+    ];
     const again = await liveRun(data, 11);
-    expect([(await judgeSim.stats()).requests, (await comparatorSim.stats()).requests]).toEqual(
+    expect([(await judgeSim.sim().stats()).requests, (await comparatorSim.sim().stats()).requests]).toEqual(
       requestsBefore,
     );
     expect(again.written.summary).toMatchObject({ cached: n, sent: 0 });

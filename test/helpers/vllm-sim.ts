@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll, beforeAll } from 'vitest';
 import { VLLM_SIM } from './cli.js';
 
 /** The fault mix issue 3 names: 5% errors, 5% rate limits, 2% resets, 1% hangs. */
@@ -145,4 +148,33 @@ export async function readSimLog(file: string, atLeast: number): Promise<SimLogL
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${file}: the simulator's log never reached ${atLeast} lines`);
+}
+
+/**
+ * A fast vllm-sim (`--time-scale 1000`) logging what it answers (`--log`) for the tests of
+ * one file: started before them, stopped after, with its scratch folder (`work`, where the
+ * log and the tests' store go). `sim()` is the running simulator, inside the tests.
+ */
+export function loggedSimForFile(
+  name: string,
+  flags: readonly string[] = [],
+): { readonly work: string; readonly log: string; sim(): VllmSim } {
+  const work = mkdtempSync(join(tmpdir(), `${name}-`));
+  const log = join(work, 'sim.log');
+  let sim: VllmSim | undefined;
+  beforeAll(async () => {
+    sim = await startVllmSim(['--time-scale', '1000', '--log', log, ...flags]);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+  return {
+    work,
+    log,
+    sim: () => {
+      if (!sim) throw new Error(`${name}: the simulator is not started (call sim() inside a test)`);
+      return sim;
+    },
+  };
 }

@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGenerativeJudge } from '../../harness/judge/generative/judge.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import { labelQueries, predictionsOf, scenarioTask } from '../../suites/scenarios/classify.js';
 import { loadClassifierData, type ClassifierData } from '../../suites/scenarios/data.js';
 import { scoreScenarioSuite } from '../../suites/scenarios/score.js';
 import { withStoredRun } from '../helpers/stored-run.js';
-import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
 /**
  * The scenario classifier against vllm-sim (which answers its prompt with a scenario name,
@@ -19,31 +17,17 @@ import { readSimLog, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
  */
 
 const DATA = new URL('../../../shared/data/auto-j', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'scenarios-sim-'));
-const log = join(work, 'classifier.log');
-let sim: VllmSim;
-
-beforeAll(async () => {
-  sim = await startVllmSim([
-    '--time-scale',
-    '1000',
-    '--log',
-    log,
-    '--model',
-    'GAIR/autoj-scenario-classifier',
-    '--garble-rate',
-    '0.1',
-  ]);
-});
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, log, sim } = loggedSimForFile('scenarios-sim', [
+  '--model',
+  'GAIR/autoj-scenario-classifier',
+  '--garble-rate',
+  '0.1',
+]);
 
 const classifier = createGenerativeJudge(loadJudgeProfile('autoj-scenario-classifier'));
 
 function run(data: ClassifierData) {
-  return withStoredRun(sim.url, join(work, 'judgments.sqlite'), classifier.info, (run) =>
+  return withStoredRun(sim().url, join(work, 'judgments.sqlite'), classifier.info, (run) =>
     labelQueries(
       data.items.map((i) => i.query),
       {
@@ -63,7 +47,7 @@ describe('the scenario classifier against vllm-sim', () => {
     // every 7th query: 89 of the 623, some with an input
     const data = { ...all, items: all.items.filter((i) => i.index % 7 === 0) };
     expect(data.items.some((i) => i.input !== '')).toBe(true);
-    await sim.reset();
+    await sim().reset();
     const first = await run(data);
     expect(first.summary).toMatchObject({ requested: data.items.length, sent: data.items.length, errors: 0 });
 
@@ -100,9 +84,9 @@ describe('the scenario classifier against vllm-sim', () => {
         .every((i) => i.problem === 'not a known label: "I am not sure."'),
     ).toBe(true);
 
-    const requests = (await sim.stats()).requests;
+    const requests = (await sim().stats()).requests;
     const again = await run(data);
-    expect((await sim.stats()).requests).toBe(requests);
+    expect((await sim().stats()).requests).toBe(requests);
     expect(again.summary).toMatchObject({ cached: data.items.length, sent: 0 });
     expect(again.labels).toEqual(first.labels);
   });

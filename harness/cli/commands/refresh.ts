@@ -147,7 +147,11 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
                 optionLabel: (name) => `--${name}`,
                 judge: async () => {
                   const connected = await opened.connect();
-                  return { judge: connected.judge, run: runOptionsFor(connected, io) };
+                  return {
+                    judge: connected.judge,
+                    run: runOptionsFor(connected, io),
+                    texts: connected.texts,
+                  };
                 },
               });
               return leaderboard.ranked(result);

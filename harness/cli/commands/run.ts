@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { BenchError, FAILED_JUDGMENTS_EXIT } from '../../core/errors.js';
+import { BenchError, errorMessage, FAILED_JUDGMENTS_EXIT } from '../../core/errors.js';
 import type { SourceFiles } from '../../source/files.js';
 import { archiveRun } from '../../store/run-archive.js';
 import type { AnySuite, SuiteContext } from '../../suite/contract.js';
@@ -10,7 +10,15 @@ import type { OptionDeclaration } from '../../suite/options.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
 import { formatShare, toJson } from '../format.js';
 import { warningsTo, type CliIO } from '../io.js';
-import { judgeOptions, judgmentOutcome, openJudge, runOptionsFor, type JudgeArgs } from '../judge-options.js';
+import {
+  judgeOptions,
+  judgmentOutcome,
+  openJudge,
+  openOtherJudge,
+  runOptionsFor,
+  type JudgeArgs,
+  type OpenedJudge,
+} from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { runsDir } from '../settings.js';
 import { openSource, sourceOptions } from '../source-options.js';
@@ -42,6 +50,7 @@ export function runCommand(suites: SuiteRegistry): CommandRegistrar {
 function suiteFlags<T>(suite: AnySuite, y: Argv<T>): Argv<T> {
   let b: Argv<T> = y;
   if (suite.judge !== 'none') b = judgeOptions(b) as unknown as Argv<T>;
+  if (suite.judge !== 'none' && suite.defaultJudge !== undefined) b = b.default('judge', suite.defaultJudge);
   if (suite.source) b = sourceOptions(b) as unknown as Argv<T>;
   if (suite.usage) b = b.usage(suite.usage);
   for (const option of suite.options) b = b.option(option.name, yargsOption(option));
@@ -116,6 +125,8 @@ export async function runSuite(
   // starting vLLM with --serve, opening the store) only when the suite's run asks for it.
   const protocol = suite.judgeProtocol?.(values) ?? 'single';
   const session = suite.judge === 'none' ? undefined : openJudge(args, io, protocol);
+  // second judges the suite opens (a comparator), closed after the run like the first
+  const others: OpenedJudge[] = [];
   const context: SuiteContext = {
     cwd: io.cwd,
     signal: io.signal,
@@ -129,7 +140,14 @@ export async function runSuite(
       if (asked !== protocol)
         throw new BenchError(`suite ${suite.name} asked for the ${asked} protocol, not ${protocol}`);
       const connected = await session.connect();
-      return { judge: connected.judge, run: runOptionsFor(connected, io) };
+      return { judge: connected.judge, run: runOptionsFor(connected, io), texts: connected.texts };
+    },
+    otherJudge: async (request) => {
+      if (!session) throw new BenchError(`suite ${suite.name} declares no judge`);
+      const other = openOtherJudge(args, io, request);
+      others.push(other);
+      const connected = await other.connect();
+      return { judge: connected.judge, run: runOptionsFor(connected, io), texts: connected.texts };
     },
   };
   const finish = async () => {
@@ -174,7 +192,24 @@ export async function runSuite(
       io.stderr(`bench: ${suite.outcome ? suite.outcome.note(result, outcome.summary) : outcome.summary}\n`);
   };
   // The judge closes (judgments kept, a --serve vLLM stopped) however the run ends.
-  await (session ? session.use(finish) : finish());
+  const finishAndClose = async () => {
+    let failed = false;
+    try {
+      await finish();
+    } catch (e) {
+      failed = true;
+      throw e;
+    } finally {
+      // a failure to close is thrown only when the run itself succeeded
+      for (const other of others.reverse()) {
+        await other.close().catch((e: unknown) => {
+          if (!failed) throw e;
+          context.warn(`closing judge ${other.name}: ${errorMessage(e)}`);
+        });
+      }
+    }
+  };
+  await (session ? session.use(finishAndClose) : finishAndClose());
 }
 
 /**
