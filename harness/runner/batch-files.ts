@@ -125,129 +125,177 @@ export async function exportBatch(
   judge: BatchJudge,
   options: ExportOptions,
 ): Promise<ExportSummary> {
-  const dir = resolve(options.dir);
-  const wanted = options.shards ?? 1;
-  if (!Number.isInteger(wanted) || wanted < 1)
-    throw new BenchError(`shards must be a positive whole number, got ${wanted}`);
-  const form = requestForm(judge, options.chat ?? false);
-  await mkdir(dir, { recursive: true });
-  const present = await readdir(dir);
-  if (present.length > 0) {
-    throw new InputError(
-      dir,
-      `holds files already (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''}); export into a new or empty folder`,
-    );
-  }
-
+  const writer = await BatchExportWriter.open(judge, options);
   try {
-    return await writeExport(chunks, judge, form, dir, wanted, options.now ?? (() => new Date()));
+    for (const chunk of chunks) for (const pending of chunk) await writer.add(pending);
   } catch (e) {
-    // no manifest was written: the folder (empty before) holds no export, and would block the next one
-    for (const name of await readdir(dir)) {
-      if (EXPORT_FILE.test(name)) await rm(join(dir, name), { force: true });
-    }
+    await writer.abort();
     throw e;
   }
+  return writer.finish();
 }
 
-async function writeExport(
-  chunks: Iterable<readonly PendingRequest[]>,
-  judge: BatchJudge,
-  form: RequestForm,
-  dir: string,
-  wanted: number,
-  now: () => Date,
-): Promise<ExportSummary> {
-  const spool = join(dir, '.requests.spool');
-  const entries = new Map<string, { body: string; subjects: Subject[]; truncation: Truncation | null }>();
+/**
+ * `exportBatch` for requests that come one at a time (a run that collects what it would
+ * send, `bench batch export`): `add` each, then `finish` writes the shards and the
+ * manifest; `abort` (or a failed `finish`) removes what was written.
+ */
+export class BatchExportWriter {
+  private readonly entries = new Map<
+    string,
+    { body: string; subjects: readonly Subject[]; truncation: Truncation | null }
+  >();
   /** lcp[i]: characters prompt i shares with prompt i-1 */
-  const lcp: number[] = [];
-  let previous: string | undefined;
-  const out = createWriteStream(spool, { encoding: 'utf8' });
-  try {
-    for (const chunk of chunks) {
-      for (const { request, subjects } of chunk) {
-        if (entries.has(request.key)) throw new Error(`request ${request.key} is pending twice`);
-        const body = form.body(request);
-        const line = JSON.stringify({ custom_id: request.key, method: 'POST', url: form.url, body });
-        entries.set(request.key, {
-          body: bodyHash(body),
-          subjects,
-          truncation: request.truncation ?? null,
-        });
-        lcp.push(previous === undefined ? 0 : commonPrefix(previous, request.prompt));
-        previous = request.prompt;
-        await writeLine(out, line);
-      }
+  private readonly lcp: number[] = [];
+  private previous: string | undefined;
+  private readonly spool: string;
+  private readonly out: WriteStream;
+  private closed = false;
+
+  private constructor(
+    private readonly judge: BatchJudge,
+    private readonly form: RequestForm,
+    private readonly dir: string,
+    private readonly wanted: number,
+    private readonly now: () => Date,
+  ) {
+    this.spool = join(dir, '.requests.spool');
+    this.out = createWriteStream(this.spool, { encoding: 'utf8' });
+  }
+
+  /** Checks the options and the folder (new or empty), and starts the spool. */
+  static async open(judge: BatchJudge, options: ExportOptions): Promise<BatchExportWriter> {
+    const dir = resolve(options.dir);
+    const wanted = options.shards ?? 1;
+    if (!Number.isInteger(wanted) || wanted < 1)
+      throw new BenchError(`shards must be a positive whole number, got ${wanted}`);
+    const form = requestForm(judge, options.chat ?? false);
+    await mkdir(dir, { recursive: true });
+    const present = await readdir(dir);
+    if (present.length > 0) {
+      throw new InputError(
+        dir,
+        `holds files already (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''}); export into a new or empty folder`,
+      );
     }
-  } finally {
-    out.end();
-    await once(out, 'close');
+    return new BatchExportWriter(judge, form, dir, wanted, options.now ?? (() => new Date()));
   }
 
-  const n = entries.size;
-  const starts = shardStarts(lcp, Math.min(wanted, n));
-  const shards = starts.map((start, k) => ({
-    file: `requests-${pad(k + 1, starts.length)}-of-${pad(starts.length, starts.length)}.jsonl`,
-    requests: (starts[k + 1] ?? n) - start,
-  }));
-  const shardOf = await splitSpool(spool, dir, starts, shards);
-  await rm(spool, { force: true });
+  /** requests added so far */
+  get size(): number {
+    return this.entries.size;
+  }
 
-  let chatTemplate: BatchManifest['chatTemplate'] = null;
-  if (form.template) {
-    await copyFile(form.template.file, join(dir, CHAT_TEMPLATE_FILE));
-    chatTemplate = {
-      file: CHAT_TEMPLATE_FILE,
-      source: form.template.path,
-      sha256: sha256Hex(form.template.text),
+  /**
+   * One more request. `subjects` is kept by reference: subjects pushed to it before
+   * `finish` are in the manifest.
+   */
+  async add({ request, subjects }: PendingRequest): Promise<void> {
+    if (this.entries.has(request.key)) throw new Error(`request ${request.key} is pending twice`);
+    const body = this.form.body(request);
+    const line = JSON.stringify({ custom_id: request.key, method: 'POST', url: this.form.url, body });
+    this.entries.set(request.key, {
+      body: bodyHash(body),
+      subjects,
+      truncation: request.truncation ?? null,
+    });
+    this.lcp.push(this.previous === undefined ? 0 : commonPrefix(this.previous, request.prompt));
+    this.previous = request.prompt;
+    await writeLine(this.out, line);
+  }
+
+  /** Writes the shards and the manifest (last); on failure removes what the export wrote. */
+  async finish(): Promise<ExportSummary> {
+    try {
+      await this.closeSpool();
+      return await this.writeShards();
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  /** Removes what the export wrote: the folder (empty before) holds no export, and would block the next one. */
+  async abort(): Promise<void> {
+    await this.closeSpool().catch(() => {});
+    for (const name of await readdir(this.dir)) {
+      if (EXPORT_FILE.test(name)) await rm(join(this.dir, name), { force: true });
+    }
+  }
+
+  private async closeSpool(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.end();
+    await once(this.out, 'close');
+  }
+
+  private async writeShards(): Promise<ExportSummary> {
+    const { dir, entries, form, judge } = this;
+    const n = entries.size;
+    const starts = shardStarts(this.lcp, Math.min(this.wanted, n));
+    const shards = starts.map((start, k) => ({
+      file: `requests-${pad(k + 1, starts.length)}-of-${pad(starts.length, starts.length)}.jsonl`,
+      requests: (starts[k + 1] ?? n) - start,
+    }));
+    const shardOf = await splitSpool(this.spool, dir, starts, shards);
+    await rm(this.spool, { force: true });
+
+    let chatTemplate: BatchManifest['chatTemplate'] = null;
+    if (form.template) {
+      await copyFile(form.template.file, join(dir, CHAT_TEMPLATE_FILE));
+      chatTemplate = {
+        file: CHAT_TEMPLATE_FILE,
+        source: form.template.path,
+        sha256: sha256Hex(form.template.text),
+      };
+    }
+    const { info } = judge;
+    const header: Omit<BatchManifest, 'requests'> = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      createdAt: this.now().toISOString(),
+      judge: {
+        name: info.name,
+        profile: judge.profile.file,
+        description: info.description,
+        model: judge.model,
+        servedModel: info.model,
+        protocol: info.protocol,
+        language: judge.language,
+        templateVersion: info.templateVersion,
+        sampling: info.sampling ?? null,
+      },
+      url: form.url,
+      chatForm: form.chatForm,
+      chatTemplate,
+      shards,
+    };
+    const lines: string[] = [];
+    let i = 0;
+    for (const [key, e] of entries) {
+      const request: ManifestRequest = {
+        shard: shardOf(i++),
+        body: e.body,
+        subjects: e.subjects.map((s) => [s.suite, s.subject] as const),
+        truncation: e.truncation,
+      };
+      lines.push(`    ${JSON.stringify(key)}: ${JSON.stringify(request)}`);
+    }
+    // one request per line: readable, and diffable between two exports
+    const head = JSON.stringify(header, null, 2);
+    const text = `${head.slice(0, -2)},\n  "requests": {${lines.length > 0 ? `\n${lines.join(',\n')}\n  ` : ''}}\n}\n`;
+    const manifest = join(dir, MANIFEST_FILE);
+    await writeFileAtomic(manifest, text);
+    return {
+      dir,
+      manifest,
+      url: form.url,
+      requests: n,
+      shards,
+      chatTemplate: chatTemplate ? join(dir, CHAT_TEMPLATE_FILE) : null,
     };
   }
-  const { info } = judge;
-  const header: Omit<BatchManifest, 'requests'> = {
-    format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
-    createdAt: now().toISOString(),
-    judge: {
-      name: info.name,
-      profile: judge.profile.file,
-      description: info.description,
-      model: judge.model,
-      servedModel: info.model,
-      protocol: info.protocol,
-      language: judge.language,
-      templateVersion: info.templateVersion,
-      sampling: info.sampling ?? null,
-    },
-    url: form.url,
-    chatForm: form.chatForm,
-    chatTemplate,
-    shards,
-  };
-  const lines: string[] = [];
-  let i = 0;
-  for (const [key, e] of entries) {
-    const request: ManifestRequest = {
-      shard: shardOf(i++),
-      body: e.body,
-      subjects: e.subjects.map((s) => [s.suite, s.subject] as const),
-      truncation: e.truncation,
-    };
-    lines.push(`    ${JSON.stringify(key)}: ${JSON.stringify(request)}`);
-  }
-  // one request per line: readable, and diffable between two exports
-  const head = JSON.stringify(header, null, 2);
-  const text = `${head.slice(0, -2)},\n  "requests": {${lines.length > 0 ? `\n${lines.join(',\n')}\n  ` : ''}}\n}\n`;
-  const manifest = join(dir, MANIFEST_FILE);
-  await writeFileAtomic(manifest, text);
-  return {
-    dir,
-    manifest,
-    url: form.url,
-    requests: n,
-    shards,
-    chatTemplate: chatTemplate ? join(dir, CHAT_TEMPLATE_FILE) : null,
-  };
 }
 
 interface RequestForm {

@@ -1,5 +1,6 @@
 import type { SuiteRegistry } from '../../suite/registry.js';
 import type { CommandRegistrar } from '../program.js';
+import { batchCommand } from './batch.js';
 import { cacheCommand } from './cache.js';
 import { runCommand } from './run.js';
 import { correlateCommand } from './correlate.js';
@@ -15,6 +16,7 @@ export function benchCommands(suites: SuiteRegistry): CommandRegistrar[] {
     reportCommand(suites),
     refreshCommand(suites),
     cacheCommand(suites),
+    batchCommand(suites),
     serveCommand,
   ];
 }

@@ -91,7 +91,7 @@ export function yargsOption(option: OptionDeclaration): Options {
   }
 }
 
-type SuiteArgs = JudgeArgs & {
+export type SuiteArgs = JudgeArgs & {
   readonly [flag: string]: unknown;
   readonly source?: string;
   readonly offline?: boolean;
@@ -216,7 +216,7 @@ export async function runSuite(
  * The suite's option values from the parsed flags; an option the flags lack takes its
  * environment variable when it declares one (and is then named by it in messages).
  */
-function rawOptions(
+export function rawOptions(
   suite: AnySuite,
   args: SuiteArgs,
   io: CliIO,
