@@ -165,6 +165,11 @@ export interface SuiteContext {
   readonly log: (message: string) => void;
   /** the AlpacaEval source, for suites that declare `source` */
   readonly source?: SourceFiles;
+  /**
+   * Where the harness keeps archived runs and leaderboard snapshots, for a suite that
+   * places a run among stored ones (`--model-outputs`); absent where the command has none.
+   */
+  readonly stored?: { readonly runs: string; readonly leaderboards: string };
   /** how the user gave an option, for messages: `--data`, or `$AUTOJ_DATA` when the environment did */
   optionLabel(name: string): string;
   /**

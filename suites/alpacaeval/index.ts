@@ -3,11 +3,12 @@ import { sha256Hex } from '../../harness/core/hash.js';
 import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
 import { BUILT_IN_REFERENCES } from '../../harness/source/references.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
-import type { Suite } from '../../harness/suite/contract.js';
+import type { Suite, SuiteContext, SuiteOutput } from '../../harness/suite/contract.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js';
 import { alpacaEvalReport } from './report/section.js';
 import { ALPACAEVAL_SCHEMA_VERSION, type AlpacaEvalResult } from './result.js';
+import { placementOf, placementRun, placementText } from './place.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
@@ -20,6 +21,10 @@ export interface AlpacaEvalSuiteOptions {
   readonly 'min-coverage'?: number;
   readonly seed: number;
   readonly bootstrap: number;
+  /** one submission's outputs file, placed in the judge's stored leaderboard (place.ts) */
+  readonly 'model-outputs'?: string;
+  /** its model id (default: its `generator` field) */
+  readonly name?: string;
 }
 
 /**
@@ -82,6 +87,17 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       describe: 'bootstrap resamples for the 95% intervals (0: none)',
     },
     {
+      name: 'model-outputs',
+      type: 'string',
+      describe:
+        "judge this model_outputs.json and place it in the judge's stored leaderboard (its newest snapshot or complete run), the other models from the store",
+    },
+    {
+      name: 'name',
+      type: 'string',
+      describe: "with --model-outputs: the model's id [default: the file's generator field]",
+    },
+    {
       name: 'min-coverage',
       type: 'share',
       default: DEFAULT_MIN_COVERAGE,
@@ -89,9 +105,21 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
         'skip (with the reason) a model with outputs for fewer of the instructions judged: a fraction (0.95) or a percentage (95%)',
     },
   ],
+  check(options, label) {
+    if (options.name !== undefined && options['model-outputs'] === undefined)
+      throw new BenchError(`${label('name')} names the model of --model-outputs FILE`, { exitCode: 2 });
+    const chosen = ['models', 'instructions'].filter((o) => options[o as keyof typeof options] !== undefined);
+    if (options['model-outputs'] !== undefined && chosen.length > 0) {
+      throw new BenchError(
+        `--model-outputs places a model in the stored leaderboard, whose models and instructions it judges: ${chosen.map(label).join(' and ')} cannot be given with it`,
+        { exitCode: 2 },
+      );
+    }
+  },
   async run(context, options) {
     if (!context.source)
       throw new BenchError('the alpacaeval suite reads an AlpacaEval source; none was given');
+    if (options['model-outputs'] !== undefined) return placeModel(context, options, options['model-outputs']);
     const { judge, run } = await context.judge('single');
     return judgeAlpacaEval({
       files: context.source,
@@ -108,7 +136,8 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       warn: context.warn,
     });
   },
-  table: renderAlpacaEvalTable,
+  table: (result) =>
+    (result.placement ? placementText(result.placement) : '') + renderAlpacaEvalTable(result),
   csv: {
     files: ['models.csv', 'correlations.csv'],
     render: (result) => ({ 'models.csv': modelsCsv(result), 'correlations.csv': correlationsCsv(result) }),
@@ -144,3 +173,44 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
     },
   },
 };
+
+/**
+ * A run of `--model-outputs FILE`: the judge's stored leaderboard (its models, instructions,
+ * seed, resamples, references) with the file as one more submission, and where it landed.
+ */
+async function placeModel(
+  context: SuiteContext,
+  options: AlpacaEvalSuiteOptions,
+  path: string,
+): Promise<SuiteOutput<AlpacaEvalResult>> {
+  if (!context.source || !context.stored)
+    throw new BenchError('--model-outputs needs the stored runs, which this command does not keep');
+  const { judge, run } = await context.judge('single');
+  const place = await placementRun({
+    path,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    cwd: context.cwd,
+    files: context.source,
+    judge: judge.info,
+    stored: context.stored,
+    warn: context.warn,
+  });
+  context.log(
+    `placing ${place.model} (${place.file}) in the ${judge.info.name} leaderboard ${place.leaderboard.file} with its ${place.models.length - 1} models (their judgments from the store)`,
+  );
+  const output = await judgeAlpacaEval({
+    files: place.files,
+    cwd: context.cwd,
+    references: place.references,
+    referenceColumn: options['reference-column'],
+    models: place.models,
+    instructions: place.instructions,
+    minCoverage: options['min-coverage'],
+    seed: place.seed,
+    bootstrap: place.bootstrap,
+    judge,
+    run,
+    warn: context.warn,
+  });
+  return { ...output, result: { ...output.result, placement: placementOf(place, output.result) } };
+}

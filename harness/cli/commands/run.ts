@@ -20,7 +20,7 @@ import {
   type OpenedJudge,
 } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
-import { runsDir } from '../settings.js';
+import { resolveLeaderboardsDir, runsDir } from '../settings.js';
 import { openSource, sourceOptions } from '../source-options.js';
 import { renderReport } from './report.js';
 
@@ -134,6 +134,7 @@ export async function runSuite(
     warn: warningsTo(io),
     log: (message) => io.stderr(`${message}\n`),
     ...(files ? { source: files } : {}),
+    stored: { runs: runsDir(io), leaderboards: resolveLeaderboardsDir(undefined, io) },
     optionLabel,
     judge: async (asked) => {
       if (!session) throw new BenchError(`suite ${suite.name} declares no judge`);
