@@ -1,4 +1,6 @@
 import { BenchError, errorMessage } from '../core/errors.js';
+import { canonicalJson } from '../core/hash.js';
+import type { JudgeInfo } from '../core/types.js';
 import {
   builtInJudgeNames,
   createGenerativeJudge,
@@ -6,6 +8,8 @@ import {
   type GenerativeJudge,
   type JudgeProfile,
 } from '../judge/generative/index.js';
+import type { Judge } from '../judge/judge.js';
+import { createLengthJudge } from '../judge/length.js';
 import { JudgeSettingsError, LENGTH_JUDGE, type JudgeSessionSettings } from './judge-session.js';
 import type { LoadedManifest } from './batch-files.js';
 
@@ -82,4 +86,42 @@ function build(profile: JudgeProfile, options: Parameters<typeof createGenerativ
   } catch (e) {
     throw new JudgeSettingsError('judge', profile.name, errorMessage(e), { cause: e });
   }
+}
+
+/**
+ * The judge a run's result names (its `judge` record), rebuilt without a server to find
+ * that run's judgments in the store again (`bench runs diff`), or why it cannot be: a
+ * profile that is not built in, or whose templates or sampling changed since the run.
+ */
+export function judgeOfRecord(info: JudgeInfo): Judge | string {
+  if (info.name === LENGTH_JUDGE) {
+    const judge = createLengthJudge();
+    return judge.info.templateVersion === info.templateVersion
+      ? judge
+      : `the ${LENGTH_JUDGE} judge changed since the run (version ${info.templateVersion}, now ${judge.info.templateVersion})`;
+  }
+  if (!builtInJudgeNames().includes(info.name)) return `judge ${info.name} is not a built-in profile`;
+  const profile = loadJudgeProfile(info.name);
+  if (profile.contextLength === null)
+    return `judge ${info.name} takes the served model's context length, which the run does not record`;
+  for (const language of profile.languages) {
+    let judge: GenerativeJudge;
+    try {
+      judge = build(profile, {
+        protocol: info.protocol,
+        language,
+        ...(profile.model === null ? { model: info.model } : {}),
+        servedModelName: info.model,
+        maxModelLen: profile.contextLength,
+      });
+    } catch {
+      continue;
+    }
+    if (
+      judge.info.templateVersion === info.templateVersion &&
+      canonicalJson(judge.info.sampling ?? null) === canonicalJson(info.sampling ?? null)
+    )
+      return judge;
+  }
+  return `judge ${info.name}'s profile changed since the run (template ${info.templateVersion} or its sampling is not the profile's now)`;
 }

@@ -1,4 +1,5 @@
-import type { Judge } from '../judge/judge.js';
+import type { JudgeInfo } from '../core/types.js';
+import type { Judge, ParsedCompletion } from '../judge/judge.js';
 import type { RankedRun } from '../leaderboard/snapshot.js';
 import type { SuiteReport } from '../report/sections.js';
 import type { StoredTexts } from '../runner/judge-session.js';
@@ -66,6 +67,29 @@ export interface Suite<O extends object = object, R extends RunEnvelope = RunEnv
   readonly report?: SuiteReport<R>;
   /** set by the suite whose leaderboard `bench refresh` keeps */
   readonly leaderboard?: LeaderboardSuite<O, R>;
+  /** how `bench runs list` describes its archived runs and `bench runs diff` compares two */
+  readonly runs?: SuiteRuns<R>;
+}
+
+/** What `bench runs list|diff` needs of a suite's result documents. */
+export interface SuiteRuns<R> {
+  /** a run in a few words: its settings, its size (judgments asked for), complete or partial */
+  describe(result: R): { readonly settings: string; readonly size: number; readonly complete: boolean };
+  /** two runs compared (their models, their items): the document `--json` prints */
+  diff?(a: R, b: R, context: RunDiffContext): Promise<object>;
+  /** that comparison as the terminal shows it */
+  diffTable?(diff: object): string;
+}
+
+/** What comparing two runs may read besides their documents. */
+export interface RunDiffContext {
+  /** the AlpacaEval source (the outputs the runs judged), for suites that declare `source` */
+  readonly source?: SourceFiles;
+  /** the judge a run's result names, rebuilt without a server, or why it cannot be */
+  judge(info: JudgeInfo): Judge | string;
+  /** the store's parsed judgments by key; null without a store */
+  judgments(keys: readonly string[]): ReadonlyMap<string, ParsedCompletion> | null;
+  readonly warn: (message: string) => void;
 }
 
 /** How a run's result ends the command. */

@@ -7,7 +7,8 @@ import type { Suite, SuiteContext, SuiteOutput } from '../../harness/suite/contr
 import { alpacaEvalInstructions } from './instruction-set.js';
 import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js';
 import { alpacaEvalReport } from './report/section.js';
-import { ALPACAEVAL_SCHEMA_VERSION, type AlpacaEvalResult } from './result.js';
+import { diffAlpacaEvalRuns, renderAlpacaEvalDiff, type AlpacaEvalDiff } from './diff.js';
+import { ALPACAEVAL_SCHEMA_VERSION, isCompleteRun, type AlpacaEvalResult } from './result.js';
 import { placementOf, placementRun, placementText } from './place.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
@@ -152,6 +153,21 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       `${result.models.filter((m) => m.rank !== null).length} models ranked; ${judged}`,
   },
   report: alpacaEvalReport,
+  runs: {
+    describe: (result) => ({
+      settings: [
+        result.settings.models === 'all' ? 'all models' : `${result.models.length} models`,
+        `${result.settings.instructions} of ${result.settings.instructionSetSize} instructions`,
+        `seed ${result.settings.seed}`,
+        `bootstrap ${result.settings.bootstrap}`,
+        `references ${result.settings.references.join(' ')}`,
+      ].join(', '),
+      size: result.manifest.judgments.requested,
+      complete: isCompleteRun(result),
+    }),
+    diff: (a, b, context) => diffAlpacaEvalRuns(a, b, context),
+    diffTable: (diff) => renderAlpacaEvalDiff(diff as AlpacaEvalDiff),
+  },
   leaderboard: {
     flags: ['instructions', 'min-coverage'],
     options: (request) => ({

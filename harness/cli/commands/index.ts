@@ -6,6 +6,7 @@ import { runCommand } from './run.js';
 import { correlateCommand } from './correlate.js';
 import { reportCommand } from './report.js';
 import { refreshCommand } from './refresh.js';
+import { runsCommand } from './runs.js';
 import { serveCommand } from './serve.js';
 
 /** Every command of `bench`, in the order --help lists them, for the suites given. */
@@ -17,6 +18,7 @@ export function benchCommands(suites: SuiteRegistry): CommandRegistrar[] {
     refreshCommand(suites),
     cacheCommand(suites),
     batchCommand(suites),
+    runsCommand(suites),
     serveCommand,
   ];
 }
