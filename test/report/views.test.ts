@@ -142,6 +142,24 @@ describe('view models', () => {
     expect(view.moveRows).toHaveLength(Math.min(60, moves));
     expect(view.charts).toHaveLength(2);
   });
+
+  it('history: each snapshot whose run and previous run are archived gives the bench runs diff of the two', () => {
+    const history = fakeHistory('autoj', 3, modelIds(8));
+    const runs = [
+      '2026-10-01T03-00-00-000Z_alpacaeval_autoj.json',
+      null,
+      '2026-10-15T03-00-00-000Z_alpacaeval_autoj.json',
+    ];
+    const withRuns = { ...history, snapshots: history.snapshots.map((s, i) => ({ ...s, run: runs[i]! })) };
+    const view = historyView(withRuns, () => '');
+    expect(view.snapshots.map((s) => s.diff)).toEqual(['', '', '']);
+    const both = { ...history, snapshots: history.snapshots.map((s, i) => ({ ...s, run: `r${i}.json` })) };
+    expect(historyView(both, () => '').snapshots.map((s) => s.diff)).toEqual([
+      'bench runs diff r1 r2',
+      'bench runs diff r0 r1',
+      '',
+    ]);
+  });
 });
 
 /** The width a chart is drawn at (its viewBox). */

@@ -24,6 +24,8 @@ export interface SnapshotView {
   readonly changed: string;
   readonly moves: string;
   readonly correlations: readonly { text: string; note: string }[];
+  /** `bench runs diff` of the previous snapshot's run and this one's; '' unless both name a run */
+  readonly diff: string;
 }
 
 export interface HistoryView {
@@ -121,7 +123,7 @@ export function historyView(history: LeaderboardHistory, modelHref: (model: stri
     );
   }
 
-  const snapshots: SnapshotView[] = [...snaps].reverse().map((s) => snapshotView(s, references));
+  const snapshots: SnapshotView[] = snaps.map((s, i) => snapshotView(s, references, snaps[i - 1])).reverse();
 
   const digits = scoreDigits(latest ? latest.models.map((m) => m.score) : []);
   const entryHeaders = [
@@ -235,9 +237,16 @@ function netMoves(
   return out;
 }
 
-function snapshotView(s: LeaderboardSnapshot, references: readonly string[]): SnapshotView {
+function snapshotView(
+  s: LeaderboardSnapshot,
+  references: readonly string[],
+  previous: LeaderboardSnapshot | undefined,
+): SnapshotView {
   const c = s.changes;
+  const runId = (run: string | null | undefined) => (run ? run.replace(/\.json$/, '') : undefined);
+  const [from, to] = [runId(previous?.run), runId(s.run)];
   return {
+    diff: from && to ? `bench runs diff ${from} ${to}` : '',
     date: s.date,
     models: int(s.models.filter((m) => m.rank !== null).length),
     added: c ? int(c.added.length) : int(s.models.length),
