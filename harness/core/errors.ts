@@ -38,3 +38,9 @@ export function errorMessage(e: unknown): string {
  * result is written (and can be inspected) but is not to be trusted or published.
  */
 export const FAILED_JUDGMENTS_EXIT = 3;
+
+/**
+ * Exit code of `bench refresh --fail-on-drift` when ranks moved beyond their intervals:
+ * the snapshot is written and published; the code tells a scheduler to have a look.
+ */
+export const DRIFT_EXIT = 4;

@@ -1,10 +1,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { BenchError } from '../../core/errors.js';
-import { isSnapshotDate } from '../../leaderboard/history.js';
+import { BenchError, DRIFT_EXIT } from '../../core/errors.js';
+import { isSnapshotDate, loadHistory } from '../../leaderboard/history.js';
 import { lockLeaderboard } from '../../leaderboard/lock.js';
 import { refreshLeaderboard, type RefreshOutcome, type SiteBuilder } from '../../leaderboard/refresh.js';
+import { rankDrift, type RankDrift } from '../../leaderboard/run-diff.js';
+import type { RankedRun } from '../../leaderboard/snapshot.js';
 import type { LeaderboardSnapshot } from '../../leaderboard/types.js';
+import type { Interval } from '../../stats/bootstrap.js';
 import type { SourceFiles } from '../../source/files.js';
 import { BUILT_IN_REFERENCES } from '../../source/references.js';
 import { archiveRun, type RunEnvelope } from '../../store/run-archive.js';
@@ -12,7 +15,7 @@ import type { AnySuite, LeaderboardSuite } from '../../suite/contract.js';
 import { executeSuite } from '../../suite/execute.js';
 import { readOptions, type OptionDeclaration } from '../../suite/options.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
-import { fixed, formatTable, terminalText, toJson } from '../format.js';
+import { fixed, formatTable, interval, terminalText, toJson } from '../format.js';
 import { warningsTo, type CliIO } from '../io.js';
 import { sourceOptions, openSource } from '../source-options.js';
 import { judgeOptions, openJudge, runOptionsFor } from '../judge-options.js';
@@ -83,6 +86,11 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
           default: false,
           describe: 'write a snapshot even when nothing is new (e.g. after a judge template change)',
         })
+        .option('fail-on-drift', {
+          type: 'boolean',
+          default: false,
+          describe: `exit ${DRIFT_EXIT} when ranks moved beyond their 95% intervals (the snapshot is still written)`,
+        })
         .option('json', {
           type: 'boolean',
           default: false,
@@ -115,6 +123,9 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
       const warn = warningsTo(io);
       const log = (m: string) => io.stderr(`${terminalText(m)}\n`);
 
+      /** the night's run: its rank intervals tell drift from noise */
+      let night: (RunEnvelope & RankedRun) | undefined;
+      let drift: RankDrift[] = [];
       const lock = await lockLeaderboard(dir, { command: 'bench refresh', warn, now });
       try {
         const files = openSource(args, io);
@@ -154,20 +165,52 @@ const refresh = (cli: Argv, io: CliIO, suites: SuiteRegistry) =>
                   };
                 },
               });
-              return leaderboard.ranked(result);
+              night = leaderboard.ranked(result);
+              return night;
             },
             archive: (run) => archiveRun(runsDir(io), run),
             site: { dir: siteDir, build: site },
             log,
             warn,
           });
-          report(outcome, { io, json: args.json, dir });
+          if (outcome.status === 'updated') drift = await driftOf(outcome.snapshot, night, dir);
+          report(outcome, { io, json: args.json, dir, drift });
         });
       } finally {
         await lock.release();
       }
+      if (args['fail-on-drift'] && drift.length > 0) {
+        throw new BenchError(
+          `${drift.length} rank move(s) beyond their 95% intervals (drift): ${drift
+            .slice(0, 3)
+            .map((d) => `${d.model} ${d.from}->${d.to}`)
+            .join(', ')}${drift.length > 3 ? ', ...' : ''}; the snapshot is written`,
+          { exitCode: DRIFT_EXIT },
+        );
+      }
     },
   );
+
+/**
+ * The new snapshot's rank moves beyond its run's intervals, against the snapshot it
+ * follows (none for a first snapshot, or a run without rank intervals).
+ */
+async function driftOf(
+  snapshot: LeaderboardSnapshot,
+  run: RankedRun | undefined,
+  dir: string,
+): Promise<RankDrift[]> {
+  const previousDate = snapshot.changes?.previousDate;
+  if (!run || previousDate === undefined) return [];
+  const previous = (await loadHistory(dir, snapshot.judge.name)).snapshots.find(
+    (s) => s.date === previousDate,
+  );
+  if (!previous) return [];
+  const intervals = new Map<string, Interval>();
+  for (const m of run.models as readonly { model: string; rankCi95?: Interval }[])
+    if (m.rankCi95) intervals.set(m.model, m.rankCi95);
+  return rankDrift(previous, snapshot, intervals);
+}
 
 /**
  * The site exactly as `bench report` builds it: every judge's latest archived run (the
@@ -193,7 +236,10 @@ function absolute(path: string, io: CliIO): string {
   return isAbsolute(path) ? path : resolve(io.cwd, path);
 }
 
-function report(outcome: RefreshOutcome, context: { io: CliIO; json: boolean; dir: string }): void {
+function report(
+  outcome: RefreshOutcome,
+  context: { io: CliIO; json: boolean; dir: string; drift: readonly RankDrift[] },
+): void {
   const { io } = context;
   if (outcome.status === 'unchanged') {
     io.stderr(
@@ -237,18 +283,19 @@ function report(outcome: RefreshOutcome, context: { io: CliIO; json: boolean; di
         skipped: s.skipped.length,
         correlations: s.correlations,
         changes: s.changes,
+        drift: context.drift,
         judgments: outcome.judgments,
       }),
     );
     return;
   }
-  io.stdout(summary(s));
+  io.stdout(summary(s, context.drift));
 }
 
 const MOVES_SHOWN = 10;
 
 /** The snapshot in a few lines: size, correlations with their change, what changed. */
-export function summary(s: LeaderboardSnapshot): string {
+export function summary(s: LeaderboardSnapshot, drift: readonly RankDrift[] = []): string {
   const lines: string[] = [];
   const c = s.changes;
   lines.push(
@@ -290,6 +337,16 @@ export function summary(s: LeaderboardSnapshot): string {
           (c.rankMoves.length > shown.length ? ', ...' : ''),
       );
     }
+    const drifted = drift.slice(0, MOVES_SHOWN);
+    lines.push(
+      drift.length === 0
+        ? 'drift: none (no rank moved beyond its 95% interval)'
+        : `drift (${drift.length} rank moves beyond their 95% intervals): ${drifted
+            .map(
+              (d) => `${d.model} ${d.from}->${d.to} (expected ${d.expected}, 95% ${interval(d.rankCi95, 1)})`,
+            )
+            .join(', ')}${drift.length > drifted.length ? ', ...' : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
