@@ -1,7 +1,7 @@
 import type { JudgeInfo } from '../core/types.js';
 import type { Interval } from '../stats/bootstrap.js';
 import { spearman, type Estimate } from '../stats/correlation.js';
-import type { LeaderboardSnapshot } from './types.js';
+import type { SnapshotModel } from './types.js';
 
 /**
  * Two ranked runs compared model by model (`bench runs diff`), and a refresh's rank moves
@@ -129,6 +129,11 @@ function apart(x: Interval | undefined, y: Interval | undefined): boolean | null
   return x[1] < y[0] || y[1] < x[0];
 }
 
+/** What drift reads of a snapshot. */
+export interface RankedModels {
+  readonly models: readonly Pick<SnapshotModel, 'model' | 'rank' | 'contentHash'>[];
+}
+
 /** A model whose rank moved, between two snapshots, beyond what its interval allows. */
 export interface RankDrift {
   readonly model: string;
@@ -150,8 +155,8 @@ export interface RankDrift {
  * intervals by model; a model without one cannot drift.
  */
 export function rankDrift(
-  previous: Pick<LeaderboardSnapshot, 'models'>,
-  current: Pick<LeaderboardSnapshot, 'models'>,
+  previous: RankedModels,
+  current: RankedModels,
   intervals: ReadonlyMap<string, Interval>,
 ): RankDrift[] {
   const before = new Map(previous.models.map((m) => [m.model, m]));

@@ -18,13 +18,13 @@ import type { AnySuite, SuiteContext } from '../../suite/contract.js';
 import { executeSuite, readSuiteOptions } from '../../suite/execute.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
 import { toJson } from '../format.js';
-import { warningsTo, type CliIO } from '../io.js';
+import type { CliIO } from '../io.js';
 import { judgeSettings, type JudgeArgs } from '../judge-options.js';
 import { numberChecks } from '../number-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { resolveStorePath } from '../settings.js';
 import { openSource, sourceOptions } from '../source-options.js';
-import { rawOptions, yargsOption } from './run.js';
+import { commandContext, rawOptions, yargsOption } from './run.js';
 
 /**
  * `bench batch export <suite>`: the requests `bench run <suite>` with the same options
@@ -185,13 +185,7 @@ async function exportSuite(suite: AnySuite, args: ExportArgs, io: CliIO): Promis
   let requested = 0;
   try {
     const context: SuiteContext = {
-      cwd: io.cwd,
-      signal: io.signal,
-      now: () => new Date(),
-      warn: warningsTo(io),
-      log: (message) => io.stderr(`${message}\n`),
-      ...(files ? { source: files } : {}),
-      optionLabel,
+      ...commandContext(io, files, optionLabel),
       judge: async () => ({ judge, run: { signal: io.signal, ...run }, texts: () => new Map() }),
     };
     const { judgments } = await executeSuite(suite, values, context);

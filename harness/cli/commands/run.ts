@@ -128,14 +128,8 @@ export async function runSuite(
   // second judges the suite opens (a comparator), closed after the run like the first
   const others: OpenedJudge[] = [];
   const context: SuiteContext = {
-    cwd: io.cwd,
-    signal: io.signal,
-    now: () => new Date(),
-    warn: warningsTo(io),
-    log: (message) => io.stderr(`${message}\n`),
-    ...(files ? { source: files } : {}),
+    ...commandContext(io, files, optionLabel),
     stored: { runs: runsDir(io), leaderboards: resolveLeaderboardsDir(undefined, io) },
-    optionLabel,
     judge: async (asked) => {
       if (!session) throw new BenchError(`suite ${suite.name} declares no judge`);
       if (asked !== protocol)
@@ -211,6 +205,23 @@ export async function runSuite(
     }
   };
   await (session ? session.use(finishAndClose) : finishAndClose());
+}
+
+/** What a command gives every suite it runs besides the judge: the terminal, the clock, the source. */
+export function commandContext(
+  io: CliIO,
+  files: SourceFiles | undefined,
+  optionLabel: (name: string) => string,
+): Pick<SuiteContext, 'cwd' | 'signal' | 'now' | 'warn' | 'log' | 'source' | 'optionLabel'> {
+  return {
+    cwd: io.cwd,
+    signal: io.signal,
+    now: () => new Date(),
+    warn: warningsTo(io),
+    log: (message) => io.stderr(`${message}\n`),
+    ...(files ? { source: files } : {}),
+    optionLabel,
+  };
 }
 
 /**
