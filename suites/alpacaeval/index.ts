@@ -228,5 +228,11 @@ async function placeModel(
     run,
     warn: context.warn,
   });
-  return { ...output, result: { ...output.result, placement: placementOf(place, output.result) } };
+  const placement = placementOf(place, output.result);
+  if (placement.rank === null) {
+    // a file the source would skip (unreadable, too few outputs, nothing parsed) places nothing
+    const reason = output.result.skipped.find((m) => m.model === place.model)?.reason ?? 'not ranked';
+    throw new BenchError(reason.startsWith(place.file) ? reason : `${place.file}: ${reason}`);
+  }
+  return { ...output, result: { ...output.result, placement } };
 }

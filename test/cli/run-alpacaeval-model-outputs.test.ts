@@ -94,6 +94,19 @@ describe('bench run alpacaeval --model-outputs', () => {
     );
     const badName = await place('--model-outputs', file, '--name', 'a/b');
     expect(badName.stderr).toMatch(/\nbench: \S*my-outputs\.json: --name "a\/b" is not a valid model id/);
+    // validated as any submission: a file it cannot read, or one that answers too little, places nothing
+    const broken = join(work, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ outputs: rows }));
+    const notArray = await place('--model-outputs', broken, '--name', 'broken');
+    expect(notArray.code).toBe(1);
+    expect(notArray.stderr).toMatch(
+      /\nbench: \S*broken\.json: expected a JSON array of \{instruction, output\} entries.*\n$/,
+    );
+    const few = join(work, 'few.json');
+    writeFileSync(few, JSON.stringify(rows.slice(0, 10)));
+    const tooFew = await place('--model-outputs', few, '--name', 'few');
+    expect(tooFew.code).toBe(1);
+    expect(tooFew.stderr).toMatch(/\nbench: \S*few\.json: coverage 10\/805 .* below --min-coverage 95%\n$/);
     const mixed = join(work, 'mixed.json');
     writeFileSync(mixed, JSON.stringify(rows.map((row, i) => ({ ...row, generator: i % 2 ? 'a' : 'b' }))));
     expect((await place('--model-outputs', mixed)).stderr).toMatch(
