@@ -80,6 +80,8 @@ export type ParsedCompletion = Extract<Judgment, { kind: 'ok' | 'unparsed' }>;
 export interface RemoteJudge {
   readonly mode: 'remote';
   readonly info: JudgeInfo;
+  /** a rating judge's `topLogprobs` (PreparedRequest): its judgments carry an expected rating */
+  readonly topLogprobs?: number;
   /** Builds the request; pure and deterministic (same task, same key). */
   prepare(task: JudgeTask): PreparedRequest;
   /** Never throws. */

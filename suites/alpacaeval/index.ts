@@ -7,6 +7,7 @@ import type { Suite } from '../../harness/suite/contract.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js';
 import { alpacaEvalReport } from './report/section.js';
+import { runOptionsFor, SCORE_KINDS, type ScoreKind } from './expected-score.js';
 import { ALPACAEVAL_SCHEMA_VERSION, type AlpacaEvalResult } from './result.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
@@ -20,6 +21,7 @@ export interface AlpacaEvalSuiteOptions {
   readonly 'min-coverage'?: number;
   readonly seed: number;
   readonly bootstrap: number;
+  readonly score?: ScoreKind;
 }
 
 /**
@@ -82,6 +84,14 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       describe: 'bootstrap resamples for the 95% intervals (0: none)',
     },
     {
+      name: 'score',
+      type: 'string',
+      choices: SCORE_KINDS,
+      default: 'rating',
+      describe:
+        "what ranks the models: the mean rating, or the mean expected rating from the judge's logprobs (both are reported)",
+    },
+    {
       name: 'min-coverage',
       type: 'share',
       default: DEFAULT_MIN_COVERAGE,
@@ -93,6 +103,7 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
     if (!context.source)
       throw new BenchError('the alpacaeval suite reads an AlpacaEval source; none was given');
     const { judge, run } = await context.judge('single');
+    const score = options.score ?? 'rating';
     return judgeAlpacaEval({
       files: context.source,
       cwd: context.cwd,
@@ -103,8 +114,9 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       minCoverage: options['min-coverage'],
       seed: options.seed,
       bootstrap: options.bootstrap,
+      score,
       judge,
-      run,
+      run: runOptionsFor(judge, run, score),
       warn: context.warn,
     });
   },

@@ -218,3 +218,22 @@ export function simExpectedOutcome(
   const oneListed = rating <= 3 || rating >= 8; // "1" among the alternatives at the first digit
   return { value: simExpectedRating(rating), approximated: oneListed && rating !== 1 && rating !== 10 };
 }
+
+/**
+ * What vllm-sim answered to a single prompt, looked up by (instruction, response) in its
+ * log: the simulator trims what it reads between the markers, and a response too long
+ * for the context was sent cut, so its answer is under a prefix of it.
+ */
+export function simSingleAnswers(
+  lines: readonly SimLogLine[],
+): (query: string, response: string) => SimLogLine | undefined {
+  const answered = new Map<string, SimLogLine>();
+  const byQuery = new Map<string, SimLogLine[]>();
+  for (const l of lines) {
+    answered.set(`${l.query}\u0000${l.responses[0]}`, l);
+    byQuery.set(l.query, [...(byQuery.get(l.query) ?? []), l]);
+  }
+  return (q, response) =>
+    answered.get(`${q.trim()}\u0000${response.trim()}`) ??
+    byQuery.get(q.trim())?.find((l) => l.responses[0]!.length > 1000 && response.startsWith(l.responses[0]!));
+}

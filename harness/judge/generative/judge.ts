@@ -158,6 +158,7 @@ export function createGenerativeJudge(
   return {
     mode: 'remote',
     info,
+    ...(topLogprobs > 0 ? { topLogprobs } : {}),
     profile,
     protocol,
     language,
