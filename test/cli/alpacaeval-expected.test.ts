@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
+import { INSTRUCTIONS, makeAlpacaTree, outputsOfLength } from '../helpers/alpaca-tree.js';
 import { runBench } from '../helpers/cli.js';
+import { completionBody, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { submissionOutputs } from '../helpers/real-tasks.js';
 import { loggedSimForFile, readSimLog, simExpectedRating, simSingleAnswers } from '../helpers/vllm-sim.js';
 
@@ -17,6 +19,13 @@ import { loggedSimForFile, readSimLog, simExpectedRating, simSingleAnswers } fro
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b', 'vicuna-7b-v1.3', 'Mistral-7B-Instruct-v0.2'];
 const { work, log, sim } = loggedSimForFile('alpacaeval-expected');
 const store = join(work, 'judgments.sqlite');
+const tree = makeAlpacaTree(
+  {
+    alpha: { outputs: outputsOfLength(INSTRUCTIONS.length, 20) },
+    beta: { outputs: outputsOfLength(INSTRUCTIONS.length, 40) },
+  },
+  { ae1: ',win_rate,mode\nalpha,60,community\nbeta,40,community\n' },
+);
 
 interface ModelDoc {
   model: string;
@@ -195,6 +204,46 @@ describe('bench run alpacaeval --score expected against vllm-sim', () => {
     const again = JSON.parse((await run('expected')).stdout) as Doc;
     expect(again.manifest.judgments.sent).toBe(0);
     expect(again.models).toEqual(first.models);
+  });
+
+  it('a server that sends no logprobs: told, counted, and the models are not ranked by a missing score', async () => {
+    const server = await startFakeOpenAI({ completions: () => ({ body: completionBody() }) });
+    try {
+      const r = await runBench(
+        [
+          'run',
+          'alpacaeval',
+          '--score',
+          'expected',
+          '--endpoint',
+          server.url,
+          '--reference',
+          'ae1',
+          '--models',
+          'alpha',
+          'beta',
+          '--instructions',
+          '5',
+          '--bootstrap',
+          '0',
+          '--batch-size',
+          '1', // the fake answers one prompt per request
+          '--store',
+          join(work, 'no-logprobs.sqlite'),
+          '--json',
+        ],
+        { env: { BENCH_HOME: work, ALPACA_EVAL_SOURCE: tree } },
+      );
+      // it asked for them
+      expect(server.completions()[0]!.body).toMatchObject({ logprobs: 5 });
+      expect(r.stderr).toMatch(
+        /10 parsed ratings have no expected rating \(the server sent no usable logprobs\)/,
+      );
+      expect(r.code).not.toBe(0); // no model ranked
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/no model ranked/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses --score expected for a judge that asks for no logprobs', async () => {
