@@ -301,7 +301,11 @@ export class EndpointPool {
     const first = reqs[0];
     if (!first) return [];
     const alike = reqs.every(
-      (r) => r.messages === undefined && r.model === first.model && sameSampling(r.sampling, first.sampling),
+      (r) =>
+        r.messages === undefined &&
+        r.model === first.model &&
+        r.topLogprobs === first.topLogprobs &&
+        sameSampling(r.sampling, first.sampling),
     );
     if (reqs.length === 1 || !alike) return this.oneByOne(reqs, signal);
     let done: Attempted<Completion[]>;

@@ -70,7 +70,13 @@ export async function postOne(
     const messages = req.messages as ChatCompletionMessageParam[];
     const res = await withTimeout(signal, timeoutMs, (s) =>
       client.chat.completions.create(
-        { model: req.model, messages, ...req.sampling, stream: false },
+        {
+          model: req.model,
+          messages,
+          ...req.sampling,
+          ...logprobsFields(req, '/chat/completions'),
+          stream: false,
+        },
         { signal: s, maxRetries: 0 },
       ),
     );
@@ -78,11 +84,43 @@ export async function postOne(
   }
   const res = await withTimeout(signal, timeoutMs, (s) =>
     client.completions.create(
-      { model: req.model, prompt: req.prompt, ...req.sampling, stream: false },
+      {
+        model: req.model,
+        prompt: req.prompt,
+        ...req.sampling,
+        ...logprobsFields(req, '/completions'),
+        stream: false,
+      },
       { signal: s, maxRetries: 0 },
     ),
   );
   return completionFromBody('/completions', res);
+}
+
+/**
+ * The fields asking `route` for the logprobs of a request with `topLogprobs` (none
+ * without): vLLM's completions take `logprobs: k`, the chat API `logprobs: true` with
+ * `top_logprobs: k`. Also what a batch file's body carries (runner/batch-files.ts).
+ */
+export function logprobsFields(
+  req: Pick<PreparedRequest, 'topLogprobs'>,
+  route: '/chat/completions',
+): { logprobs?: boolean; top_logprobs?: number };
+export function logprobsFields(
+  req: Pick<PreparedRequest, 'topLogprobs'>,
+  route: '/completions',
+): { logprobs?: number };
+export function logprobsFields(
+  req: Pick<PreparedRequest, 'topLogprobs'>,
+  route: Route,
+): { logprobs?: number | boolean; top_logprobs?: number };
+export function logprobsFields(
+  req: Pick<PreparedRequest, 'topLogprobs'>,
+  route: Route,
+): { logprobs?: number | boolean; top_logprobs?: number } {
+  const k = req.topLogprobs;
+  if (k === undefined) return {};
+  return route === '/chat/completions' ? { logprobs: true, top_logprobs: k } : { logprobs: k };
 }
 
 /**
@@ -110,7 +148,13 @@ export async function postBatch(
   const first = reqs[0] as PreparedRequest;
   const res = await withTimeout(signal, timeoutMs, (s) =>
     client.completions.create(
-      { model: first.model, prompt: reqs.map((r) => r.prompt), ...first.sampling, stream: false },
+      {
+        model: first.model,
+        prompt: reqs.map((r) => r.prompt),
+        ...first.sampling,
+        ...logprobsFields(first, '/completions'),
+        stream: false,
+      },
       { signal: s, maxRetries: 0 },
     ),
   );
@@ -201,7 +245,7 @@ function completionOf(choice: unknown): Completion {
   if (typeof c !== 'object' || c === null) throw badResponse(`answer with a choice that is ${shape(c)}`);
   if (typeof c.text !== 'string')
     throw badResponse(`answer without completion text (text: ${shape(c.text)})`);
-  return { text: c.text, finishReason: finishReasonOf(choice) };
+  return { text: c.text, finishReason: finishReasonOf(choice), ...logprobsOf(choice) };
 }
 
 /**
@@ -216,7 +260,16 @@ function chatCompletionOf(choice: unknown): Completion {
     throw badResponse(`answer without a message (message: ${shape(message)})`);
   if (typeof message.content !== 'string')
     throw badResponse(`answer without message content (content: ${shape(message.content)})`);
-  return { text: message.content, finishReason: finishReasonOf(choice) };
+  return { text: message.content, finishReason: finishReasonOf(choice), ...logprobsOf(choice) };
+}
+
+/**
+ * The choice's `logprobs`, kept as sent (the judge's expected-rating reader checks what
+ * it reads and never throws): absent when the server sent none.
+ */
+function logprobsOf(choice: unknown): Pick<Completion, 'logprobs'> {
+  const logprobs = (choice as { logprobs?: unknown }).logprobs;
+  return logprobs === undefined || logprobs === null ? {} : { logprobs };
 }
 
 function finishReasonOf(choice: unknown): string | null {

@@ -50,6 +50,11 @@ export type Judgment =
       readonly verdict?: Verdict;
       /** one of a closed list of names (the scenario classifier's scenario) */
       readonly label?: string;
+      /**
+       * the expected rating the judge's logprobs imply at its rating position, for a judge
+       * that asks for them (absent: not asked, or stored before they were)
+       */
+      readonly expected?: ExpectedRatingOutcome;
       readonly truncated?: boolean;
       /** store key of the judgment, when it came from or went to the store */
       readonly key?: string;
@@ -63,6 +68,17 @@ export type Judgment =
   | { readonly kind: 'error'; readonly message: string; readonly key?: string };
 
 export type JudgmentKind = Judgment['kind'];
+
+/**
+ * E = sum of p(k) x k over the valid ratings at the rating position
+ * (harness/judge/generative/expected-rating.ts). `value` null: the answer had no usable
+ * logprobs there (none returned, no valid rating among the alternatives); `approximated`:
+ * a "1" that may start "10" was split by the documented approximation.
+ */
+export interface ExpectedRatingOutcome {
+  readonly value: number | null;
+  readonly approximated: boolean;
+}
 
 /** Sampling parameters sent with a request; part of the judgment key. */
 export interface Sampling {

@@ -37,6 +37,12 @@ export interface PreparedRequest {
   readonly messages?: readonly ChatMessage[];
   /** every field goes to the server (and into the key) */
   readonly sampling: Sampling;
+  /**
+   * set for a rating judge: the alternatives per generated token the server is asked to
+   * return (completions `logprobs: k`; chat `logprobs: true, top_logprobs: k`), read for
+   * the expected rating. Not part of the key: it does not change what the server generates.
+   */
+  readonly topLogprobs?: number;
   readonly truncation?: Truncation;
 }
 
@@ -54,6 +60,11 @@ export interface Completion {
   readonly completionTokens?: number;
   /** where the counts come from; default `server` when there are counts */
   readonly tokenSource?: TokenSource;
+  /**
+   * the choice's `logprobs` as the server sent it (unchecked), when the request asked for
+   * them: read by the judge's parse for the expected rating, never stored
+   */
+  readonly logprobs?: unknown;
 }
 
 /** A prompt's and its completion's tokens, as the judge counts them. */
@@ -69,6 +80,8 @@ export type ParsedCompletion = Extract<Judgment, { kind: 'ok' | 'unparsed' }>;
 export interface RemoteJudge {
   readonly mode: 'remote';
   readonly info: JudgeInfo;
+  /** a rating judge's `topLogprobs` (PreparedRequest): its judgments carry an expected rating */
+  readonly topLogprobs?: number;
   /** Builds the request; pure and deterministic (same task, same key). */
   prepare(task: JudgeTask): PreparedRequest;
   /** Never throws. */

@@ -8,7 +8,7 @@ import { BenchError, InputError, errorMessage } from '../core/errors.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
 import { terminalText } from '../core/terminal-text.js';
 import type { JudgeTask, Truncation } from '../core/types.js';
-import { completionFromBody, type Route } from '../client/wire.js';
+import { completionFromBody, logprobsFields, type Route } from '../client/wire.js';
 import { batchChatTemplate, rawPromptAsChat } from '../judge/generative/batch-chat.js';
 import type { GenerativeJudge } from '../judge/generative/judge.js';
 import type { ChatMessage, PreparedRequest } from '../judge/judge.js';
@@ -317,6 +317,7 @@ function requestForm(judge: BatchJudge, chat: boolean): RequestForm {
     model: request.model,
     ...input,
     ...request.sampling,
+    ...logprobsFields(request, 'messages' in input ? '/chat/completions' : '/completions'),
     stream: false,
   });
   if (profile.endpoint.kind === 'chat') {

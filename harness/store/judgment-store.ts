@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { BenchError, InputError } from '../core/errors.js';
 import type { Verdict } from '../core/types.js';
 import {
+  expectedFromColumns,
+  expectedStatus,
   publicEndpoint,
   validateRecord,
   type JudgmentRecord,
@@ -80,21 +82,25 @@ function allColumns(version: number): string {
   return (
     'j.key, j.judge, j.model, j.template_version, j.protocol, j.status, j.rating, j.verdict, j.unparsed_reason, ' +
     'j.finish_reason, j.kept_chars, j.original_chars, j.prompt_tokens, j.completion_tokens, j.latency_ms, ' +
-    `j.endpoint, j.created_at, c.text, ${added}, ${labelColumn(version)}`
+    `j.endpoint, j.created_at, c.text, ${added}, ${labelColumn(version)}, ${expectedColumns(version)}`
   );
 }
 /** the number of columns `allColumns` selects */
-const ALL_COLUMN_COUNT = 21;
+const ALL_COLUMN_COUNT = 23;
 const FROM_ALL = 'judgments j JOIN completions c ON c.id = j.id';
 /** Columns of an outcome, in the order `outcomeFromRow` reads them (a store before version 3 has no label). */
 function outcomeColumns(version: number): string {
   return (
     'j.key, j.status, j.rating, j.verdict, j.unparsed_reason, j.finish_reason, j.kept_chars, j.original_chars, ' +
-    labelColumn(version)
+    `${labelColumn(version)}, ${expectedColumns(version)}`
   );
 }
 function labelColumn(version: number): string {
   return version >= 3 ? 'j.label' : 'NULL';
+}
+/** expected_rating and expected_status (version 4); a store before them has none */
+function expectedColumns(version: number): string {
+  return version >= 4 ? 'j.expected_rating, j.expected_status' : 'NULL, NULL';
 }
 const FROM_OUTCOMES = 'judgments j';
 
@@ -246,10 +252,20 @@ export class JudgmentStore {
                 w.deleteText.run(old);
               }
             }
-            const info = w.insert.run(toParams(r));
+            const params = toParams(r);
+            const info = w.insert.run(params);
             if (info.changes === 1) {
               w.insertText.run(info.lastInsertRowid, r.text);
               written += 1;
+            } else if (params.expectedStatus !== null) {
+              // asked again for its expected rating (stored before logprobs were asked)
+              w.fillExpected.run({
+                key: r.key,
+                text: r.text,
+                rating: r.rating,
+                expectedRating: params.expectedRating,
+                expectedStatus: params.expectedStatus,
+              });
             }
           }
           for (const u of batch.usages) w.insertUsage.run(u.suite, u.subject, u.key);
@@ -371,13 +387,15 @@ export class JudgmentStore {
                 label: null,
                 reason: next.reason,
               };
-        const { label: _label, ...rest } = stored;
+        const { label: _label, expected, ...rest } = stored;
         validateRecord({
           ...rest,
           status: u.status,
           rating: u.rating,
           verdict: u.verdict,
           ...(u.label === null ? {} : { label: u.label }),
+          // kept in its columns; it counts only beside a parsed rating
+          ...(expected !== undefined && u.status === 'ok' && u.rating !== null ? { expected } : {}),
           unparsedReason: u.reason,
         });
         if (
@@ -484,17 +502,18 @@ interface Writes {
   findId: Database.Statement;
   deleteJudgment: Database.Statement;
   deleteText: Database.Statement;
+  fillExpected: Database.Statement;
 }
 
 function prepareWrites(db: Database.Database): Writes {
   const columns =
     'key, judge, model, template_version, protocol, status, rating, verdict, unparsed_reason, finish_reason, ' +
     'kept_chars, original_chars, prompt_tokens, completion_tokens, latency_ms, endpoint, created_at, ' +
-    'token_source, text_original_chars, label';
+    'token_source, text_original_chars, label, expected_rating, expected_status';
   const values =
     '@key, @judge, @model, @templateVersion, @protocol, @status, @rating, @verdict, @unparsedReason, @finishReason, ' +
     '@keptChars, @originalChars, @promptTokens, @completionTokens, @latencyMs, @endpoint, @createdAt, ' +
-    '@tokenSource, @textOriginalChars, @label';
+    '@tokenSource, @textOriginalChars, @label, @expectedRating, @expectedStatus';
   return {
     insert: db.prepare(`INSERT INTO judgments (${columns}) VALUES (${values}) ON CONFLICT (key) DO NOTHING`),
     insertText: db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)'),
@@ -502,6 +521,17 @@ function prepareWrites(db: Database.Database): Writes {
     findId: db.prepare('SELECT id FROM judgments WHERE key = ?').pluck(),
     deleteJudgment: db.prepare('DELETE FROM judgments WHERE id = ?'),
     deleteText: db.prepare('DELETE FROM completions WHERE id = ?'),
+    // The first answer stays: only a stored judgment without an expected rating gets one,
+    // and only from an answer with the same text and rating (greedy decoding repeats
+    // itself; one that did not is recorded as missing, never mixed with the stored rating).
+    fillExpected: db.prepare(
+      `UPDATE judgments SET
+         expected_rating = CASE WHEN same THEN @expectedRating END,
+         expected_status = CASE WHEN same THEN @expectedStatus ELSE 'missing' END
+       FROM (SELECT j.id AS id, (c.text = @text AND j.status = 'ok' AND j.rating IS @rating) AS same
+               FROM judgments j JOIN completions c ON c.id = j.id WHERE j.key = @key) AS stored
+       WHERE judgments.id = stored.id AND judgments.expected_status IS NULL`,
+    ),
   };
 }
 
@@ -527,11 +557,18 @@ function toParams(r: JudgmentRecord): Record<string, Value> {
     tokenSource: r.tokenSource,
     textOriginalChars: r.textOriginalChars,
     label: r.label ?? null,
+    expectedRating: r.expected?.value ?? null,
+    expectedStatus: expectedStatus(r.expected),
   };
 }
 
 function lastKey(row: Row | undefined): string {
   return row?.[0] as string;
+}
+
+function expectedOf(value: Value | undefined, status: Value | undefined): Pick<StoredOutcome, 'expected'> {
+  const expected = expectedFromColumns(value, status);
+  return expected === undefined ? {} : { expected };
 }
 
 /** Reads a raw row of OUTCOME_COLUMNS. */
@@ -544,6 +581,7 @@ function outcomeFromRow(row: Row): StoredOutcome {
     rating: row[2] as number | null,
     verdict: row[3] as Verdict | null,
     ...(row[8] === null || row[8] === undefined ? {} : { label: row[8] as string }),
+    ...expectedOf(row[9], row[10]),
     unparsedReason: row[4] as string | null,
     finishReason: row[5] as string | null,
     truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },
@@ -566,6 +604,7 @@ function judgmentFromRow(row: Row): StoredJudgment {
     rating: row[6] as number | null,
     verdict: row[7] as Verdict | null,
     ...(row[20] === null || row[20] === undefined ? {} : { label: row[20] as string }),
+    ...expectedOf(row[21], row[22]),
     unparsedReason: row[8] as string | null,
     finishReason: row[9] as string | null,
     truncation: kept === null || original === null ? null : { keptChars: kept, originalChars: original },

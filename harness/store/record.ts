@@ -1,4 +1,4 @@
-import type { JudgeInfo, Truncation, Verdict } from '../core/types.js';
+import type { ExpectedRatingOutcome, JudgeInfo, Truncation, Verdict } from '../core/types.js';
 import type { Completion, ParsedCompletion, PreparedRequest, TokenSource } from '../judge/judge.js';
 
 /** Only completions the server actually returned are stored; errors never are. */
@@ -31,6 +31,11 @@ export interface StoredJudgment {
   readonly verdict: Verdict | null;
   /** the label of a parsed judgment of a label judge (the scenario classifier); absent otherwise */
   readonly label?: string;
+  /**
+   * the expected rating from the judge's logprobs, for a judge that asked for them;
+   * absent: not asked (a judgment stored before they were, a judge that does not rate)
+   */
+  readonly expected?: ExpectedRatingOutcome;
   /** why the parser gave up (status `unparsed` only) */
   readonly unparsedReason: string | null;
   /** `stop`, `length`, ... as the server said */
@@ -58,7 +63,15 @@ export type JudgmentRecord = StoredJudgment;
  */
 export type StoredOutcome = Pick<
   StoredJudgment,
-  'key' | 'status' | 'rating' | 'verdict' | 'label' | 'unparsedReason' | 'finishReason' | 'truncation'
+  | 'key'
+  | 'status'
+  | 'rating'
+  | 'verdict'
+  | 'label'
+  | 'expected'
+  | 'unparsedReason'
+  | 'finishReason'
+  | 'truncation'
 >;
 
 /** A judgment used by a subject of a suite: ('alpacaeval', model id), ('pairwise', 'pair 17 swapped'). */
@@ -143,6 +156,7 @@ export function judgmentRecord(input: {
     rating: parsed.kind === 'ok' ? (parsed.rating ?? null) : null,
     verdict: parsed.kind === 'ok' ? (parsed.verdict ?? null) : null,
     ...(parsed.kind === 'ok' && parsed.label !== undefined ? { label: parsed.label } : {}),
+    ...(parsed.kind === 'ok' && parsed.expected !== undefined ? { expected: parsed.expected } : {}),
     unparsedReason: parsed.kind === 'unparsed' ? parsed.reason : null,
     finishReason: completion.finishReason,
     truncation: request.truncation ?? null,
@@ -166,9 +180,25 @@ export function storedJudgment(stored: StoredOutcome): ParsedCompletion {
     ...(stored.rating !== null ? { rating: stored.rating } : {}),
     ...(stored.verdict !== null ? { verdict: stored.verdict } : {}),
     ...(stored.label !== undefined ? { label: stored.label } : {}),
+    ...(stored.expected !== undefined ? { expected: stored.expected } : {}),
     truncated,
     key: stored.key,
   };
+}
+
+/** How the store writes an expected rating: its status column (null: none asked). */
+export function expectedStatus(expected: ExpectedRatingOutcome | undefined): string | null {
+  if (expected === undefined) return null;
+  if (expected.value === null) return 'missing';
+  return expected.approximated ? 'approximated' : 'exact';
+}
+
+/** The expected rating back from its two columns; undefined for a judgment stored without. */
+export function expectedFromColumns(value: unknown, status: unknown): ExpectedRatingOutcome | undefined {
+  if (status === 'exact' || status === 'approximated')
+    return { value: typeof value === 'number' ? value : null, approximated: status === 'approximated' };
+  if (status === 'missing') return { value: null, approximated: false };
+  return undefined;
 }
 
 /**
@@ -215,6 +245,12 @@ export function validateRecord(r: JudgmentRecord): void {
   if (r.verdict !== null && !VERDICTS.has(r.verdict)) fail(`unknown verdict '${String(r.verdict)}'`);
   if (r.label !== undefined && (typeof r.label !== 'string' || r.label === ''))
     fail(`label ${JSON.stringify(r.label)} is not a name`);
+  if (r.expected !== undefined) {
+    const { value, approximated } = r.expected;
+    if (value !== null && !Number.isFinite(value)) fail(`expected rating ${value} is not a finite number`);
+    if (typeof approximated !== 'boolean') fail('expected rating without its approximated flag');
+    if (r.status !== 'ok' || r.rating === null) fail('an expected rating goes with a parsed rating');
+  }
   if (r.status === 'unparsed' && (r.rating !== null || r.verdict !== null || r.label !== undefined)) {
     fail('an unparsed judgment has no rating or verdict (or label)');
   }

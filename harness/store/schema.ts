@@ -9,10 +9,11 @@ import { capText, MAX_STORED_TEXT_CHARS } from './record.js';
  * is migrated when opened for writing (`migrateSchema`) and read as it is otherwise.
  *
  * Versions: 1, the first; 2 (issue 9) records where token counts come from and the
- * length of a capped raw text; 3 (issue 11) the label of a classifier's judgment.
+ * length of a capped raw text; 3 (issue 11) the label of a classifier's judgment; 4
+ * (issue 12) the expected rating from the judge's logprobs.
  */
 export const APPLICATION_ID = 0x414a4253; // 'AJBS': Auto-J bench store
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** the oldest version this harness reads and migrates */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -83,6 +84,19 @@ const V2_TO_V3 = `
 ALTER TABLE judgments ADD COLUMN label TEXT;
 `;
 
+/**
+ * Version 4 (issue 12): the expected rating the judge's logprobs imply at its rating
+ * position (harness/judge/generative/expected-rating.ts). `expected_status` is NULL for a
+ * judgment stored without logprobs asked (every one before version 4, a judge that does
+ * not rate): a run scoring by expected rating asks it again. `missing`: asked, but the
+ * answer had none usable (expected_rating NULL); `approximated`: a "1" that may start
+ * "10" was split by the documented approximation.
+ */
+const V3_TO_V4 = `
+ALTER TABLE judgments ADD COLUMN expected_rating REAL;
+ALTER TABLE judgments ADD COLUMN expected_status TEXT CHECK (expected_status IN ('exact', 'approximated', 'missing'));
+`;
+
 export type SchemaState = 'current' | 'empty' | 'older';
 
 /**
@@ -134,6 +148,7 @@ export function migrateSchema(db: Database.Database, from: number): void {
     capStoredTexts(db);
   }
   if (from < 3) db.exec(V2_TO_V3);
+  if (from < 4) db.exec(V3_TO_V4);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 

@@ -10,6 +10,7 @@ import { alpacaEvalReport } from './report/section.js';
 import { diffAlpacaEvalRuns, renderAlpacaEvalDiff, type AlpacaEvalDiff } from './diff.js';
 import { ALPACAEVAL_SCHEMA_VERSION, isCompleteRun, type AlpacaEvalResult } from './result.js';
 import { placementOf, placementRun, placementText } from './place.js';
+import { runOptionsFor, SCORE_KINDS, type ScoreKind } from './expected-score.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
@@ -26,6 +27,7 @@ export interface AlpacaEvalSuiteOptions {
   readonly 'model-outputs'?: string;
   /** its model id (default: its `generator` field) */
   readonly name?: string;
+  readonly score?: ScoreKind;
 }
 
 /**
@@ -99,6 +101,14 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       describe: "with --model-outputs: the model's id [default: the file's generator field]",
     },
     {
+      name: 'score',
+      type: 'string',
+      choices: SCORE_KINDS,
+      default: 'rating',
+      describe:
+        "what ranks the models: the mean rating, or the mean expected rating from the judge's logprobs (both are reported)",
+    },
+    {
       name: 'min-coverage',
       type: 'share',
       default: DEFAULT_MIN_COVERAGE,
@@ -122,6 +132,7 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       throw new BenchError('the alpacaeval suite reads an AlpacaEval source; none was given');
     if (options['model-outputs'] !== undefined) return placeModel(context, options, options['model-outputs']);
     const { judge, run } = await context.judge('single');
+    const score = options.score ?? 'rating';
     return judgeAlpacaEval({
       files: context.source,
       cwd: context.cwd,
@@ -132,8 +143,9 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       minCoverage: options['min-coverage'],
       seed: options.seed,
       bootstrap: options.bootstrap,
+      score,
       judge,
-      run,
+      run: runOptionsFor(judge, run, score),
       warn: context.warn,
     });
   },
@@ -214,6 +226,8 @@ async function placeModel(
   context.log(
     `placing ${place.model} (${place.file}) in the ${judge.info.name} leaderboard ${place.leaderboard.file} with its ${place.models.length - 1} models (their judgments from the store)`,
   );
+  // ranked as the leaderboard it joins was (its score kind), not as this command's default
+  const score = place.leaderboard.result.settings.score ?? 'rating';
   const output = await judgeAlpacaEval({
     files: place.files,
     cwd: context.cwd,
@@ -224,8 +238,9 @@ async function placeModel(
     minCoverage: options['min-coverage'],
     seed: place.seed,
     bootstrap: place.bootstrap,
+    score,
     judge,
-    run,
+    run: runOptionsFor(judge, run, score),
     warn: context.warn,
   });
   const placement = placementOf(place, output.result);

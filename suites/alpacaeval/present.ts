@@ -10,7 +10,8 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   const lines: string[] = [];
   lines.push(
     terminalText(
-      `AlpacaEval re-ranked by ${judge.name} (${judge.description}): ${compared} models x ${settings.instructions} instructions`,
+      `AlpacaEval re-ranked by ${judge.name} (${judge.description}): ${compared} models x ${settings.instructions} instructions` +
+        (result.scoreComparison ? `, ranked by the mean ${scoreName(settings.score)}` : ''),
     ),
     '',
     `Correlation with the reference leaderboards (95% intervals: ${settings.bootstrap} bootstrap resamples over instructions, seed ${settings.seed})`,
@@ -33,6 +34,7 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   for (const c of result.correlations) {
     if (c.warning) lines.push(terminalText(`warning: ${c.reference} correlation ${c.warning}`));
   }
+  lines.push(...scoreComparisonLines(result));
   const sep = result.significance?.separability;
   if (sep) {
     lines.push(
@@ -78,6 +80,7 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   const refNames = settings.references;
   const withLc = result.models.some((m) => m.lengthControlled !== undefined);
   const withIntervals = result.models.some((m) => m.scoreCi95 !== undefined);
+  const bothScores = result.scoreComparison !== undefined;
   lines.push(
     formatTable(
       [
@@ -93,6 +96,7 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
         ...refNames,
         ...(withIntervals ? ['score 95% CI', 'rank 95% CI', 'tier'] : []),
         ...(withLc ? ['LC score'] : []),
+        ...(bothScores ? ['rating', 'rating rank', 'expected', 'expected rank'] : []),
       ],
       result.models.map((m) => [
         m.rank === null ? '–' : String(m.rank),
@@ -109,6 +113,14 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
           ? [interval(m.scoreCi95, 3), interval(m.rankCi95, 1), m.tier == null ? '–' : String(m.tier)]
           : []),
         ...(withLc ? [fixed(m.lengthControlled?.value, 3)] : []),
+        ...(bothScores
+          ? [
+              fixed(m.ratingScore, 3),
+              rankText(m.ratingRank),
+              fixed(m.expectedScore, 3),
+              rankText(m.expectedRank),
+            ]
+          : []),
       ]),
     ),
   );
@@ -125,8 +137,50 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+function scoreName(score: 'rating' | 'expected' | undefined): string {
+  return score === 'expected' ? 'expected rating (from the logprobs)' : 'rating';
+}
+
+function rankText(rank: number | null | undefined): string {
+  return rank === null || rank === undefined ? '–' : String(rank);
+}
+
+/** Both rankings' correlations with each reference, side by side (`--score`). */
+function scoreComparisonLines(result: AlpacaEvalResult): string[] {
+  const sc = result.scoreComparison;
+  if (!sc) return [];
+  const lines = [''];
+  const chosen = (s: 'rating' | 'expected') => (sc.score === s ? ' (ranks)' : '');
+  if (sc.expected === null) {
+    lines.push(terminalText(`Expected rating: not computed (${sc.reason ?? 'no expected ratings'})`));
+    return lines;
+  }
+  const expected = new Map(sc.expected.map((c) => [c.reference, c]));
+  lines.push(
+    `Correlations by score: rating${chosen('rating')} beside expected rating${chosen('expected')} (from the judge's logprobs, ${sc.modelsWithExpected} models)`,
+    formatTable(
+      ['reference', 'n', 'spearman rating', 'spearman expected', 'kendall rating', 'kendall expected'],
+      sc.rating.map((c) => [
+        c.reference,
+        String(c.n),
+        fixed(c.spearman.value, 4),
+        fixed(expected.get(c.reference)?.spearman.value, 4),
+        fixed(c.kendall.value, 4),
+        fixed(expected.get(c.reference)?.kendall.value, 4),
+      ]),
+    ),
+  );
+  if (sc.expectedMissing > 0)
+    lines.push(
+      `${sc.expectedMissing} parsed ratings have no expected rating (see expectedMissing per model)`,
+    );
+  return lines;
+}
+
 export function modelsCsv(result: AlpacaEvalResult): string {
   const refs = result.settings.references;
+  // a rating judge's two scores and ranks (`score`/`rank` are the chosen ones)
+  const both = result.scoreComparison !== undefined;
   const header = [
     'model',
     'rank',
@@ -139,6 +193,7 @@ export function modelsCsv(result: AlpacaEvalResult): string {
     'errors',
     'mean_length',
     ...refs,
+    ...(both ? ['rating_score', 'rating_rank', 'expected_score', 'expected_rank'] : []),
   ];
   const rows = result.models.map((m) => [
     m.model,
@@ -152,6 +207,7 @@ export function modelsCsv(result: AlpacaEvalResult): string {
     m.errors,
     m.meanLength,
     ...refs.map((r) => m.references[r] ?? ''),
+    ...(both ? [m.ratingScore ?? '', m.ratingRank ?? '', m.expectedScore ?? '', m.expectedRank ?? ''] : []),
   ]);
   return toCsv(header, rows);
 }

@@ -70,6 +70,35 @@ export interface ModelResult {
   readonly tier?: number | null;
   /** the length-controlled score (length-controlled.ts); absent without the baseline's outputs */
   readonly lengthControlled?: ModelLengthControlled;
+  /**
+   * both scores and their ranks (expected-score.ts); `score` and `rank` are the ones
+   * `settings.score` chose. Absent in results archived before them.
+   */
+  readonly ratingScore?: number | null;
+  readonly ratingRank?: number | null;
+  /** mean expected rating from the judge's logprobs; null without any */
+  readonly expectedScore?: number | null;
+  readonly expectedRank?: number | null;
+  /** judgments with an expected rating */
+  readonly expectedRatings?: number;
+  /** parsed ratings without an expected rating (the answer had no usable logprobs) */
+  readonly expectedMissing?: number;
+  /** expected ratings that needed the approximation for a "1" that may start "10" */
+  readonly expectedApproximated?: number;
+}
+
+/** Both rankings' correlations with every reference, side by side (`--score`). */
+export interface ScoreComparison {
+  /** the score that ranks the models (and `correlations`) */
+  readonly score: 'rating' | 'expected';
+  readonly rating: readonly CorrelationResult[];
+  /** null when no model has an expected score (`reason`) */
+  readonly expected: readonly CorrelationResult[] | null;
+  /** models with an expected score */
+  readonly modelsWithExpected: number;
+  /** parsed ratings without an expected rating, over all models */
+  readonly expectedMissing: number;
+  readonly reason?: string;
 }
 
 /** A model's rating fitted at zero length difference to the baseline (harness/stats/length-control.ts). */
@@ -201,6 +230,8 @@ export interface AlpacaEvalResult {
     readonly seed: number;
     readonly bootstrap: number;
     readonly references: readonly string[];
+    /** what ranks the models: the mean rating, or the mean expected rating; absent: rating */
+    readonly score?: 'rating' | 'expected';
   };
   /** indices into the instruction set that were judged, in order */
   readonly instructionIndices: readonly number[];
@@ -215,6 +246,8 @@ export interface AlpacaEvalResult {
   readonly lengthControlled?: LengthControlledResult;
   /** where the model of `--model-outputs` landed in the stored leaderboard (place.ts); absent otherwise */
   readonly placement?: Placement;
+  /** a rating judge's two rankings' correlations side by side; absent for other judges and archived results */
+  readonly scoreComparison?: ScoreComparison;
   readonly manifest: RunManifest;
 }
 

@@ -10,7 +10,6 @@ import type { SourceFiles } from '../../harness/source/files.js';
 import { loadReference, type Reference } from '../../harness/source/references.js';
 import {
   aggregateModel,
-  rankScores,
   type ModelAggregate,
   type ModelScoreVector,
 } from '../../harness/aggregate/model-aggregate.js';
@@ -19,6 +18,7 @@ import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
+import { aggregateExpected, chooseScores, compareScores, type ScoreKind } from './expected-score.js';
 import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
 import { modelSignificance } from './significance.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
@@ -41,6 +41,8 @@ export interface AlpacaEvalOptions {
   readonly minCoverage?: number;
   readonly seed: number;
   readonly bootstrap: number;
+  /** what ranks the models: the mean rating (default) or the mean expected rating (expected-score.ts) */
+  readonly score?: ScoreKind;
   /** the judge gets tasks for empty outputs too (Auto-J rates an empty answer); length scores them 0 */
   readonly judge: Judge;
   readonly run: Omit<RunOptions, 'label' | 'subjects'>;
@@ -71,6 +73,8 @@ interface JudgedModel {
   readonly details: Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> | undefined;
   readonly aggregate: ModelAggregate;
   readonly vector: ModelScoreVector;
+  /** the same of the expected ratings */
+  readonly expected: ReturnType<typeof aggregateExpected>;
   readonly meanLength: number;
   /** output length per selected instruction, NaN where missing */
   readonly lengths: Float64Array;
@@ -194,6 +198,7 @@ export async function judgeAlpacaEval(
           : undefined,
       aggregate,
       vector,
+      expected: aggregateExpected(judgments, positions, selected.length),
       meanLength: present > 0 ? lengthSum / present : 0,
       lengths,
       judgments,
@@ -236,7 +241,12 @@ export async function judgeAlpacaEval(
     loaded.forEach((l, i) => judged.push(finish(l.m, perModel[i]!, l.positions)));
   }
 
-  for (const j of judged) {
+  const score = options.score ?? 'rating';
+  const scores = chooseScores(
+    judged.map((j) => ({ ...j, model: j.loaded.model })),
+    score,
+  );
+  judged.forEach((j, i) => {
     if (j.aggregate.score === null) {
       skipped.push(
         withRefs(
@@ -247,15 +257,20 @@ export async function judgeAlpacaEval(
           referencesOf(j.loaded.model),
         ),
       );
+    } else if (scores.scored[i]!.score === null) {
+      const reason = `no expected rating (${j.expected.aggregate.missing} ratings without usable logprobs)`;
+      skipped.push(withRefs({ model: j.loaded.model, reason }, referencesOf(j.loaded.model)));
     }
+  });
+  const missing = scores.perModel.reduce((n, m) => n + m.expectedMissing, 0);
+  if (score === 'expected' && missing > 0) {
+    options.warn(
+      `${missing} parsed ratings have no expected rating (the server sent no usable logprobs): each model's expected score is the mean over the others (expectedMissing per model)`,
+    );
   }
 
-  const ranks = rankScores(judged.map((j) => j.aggregate.score));
-  const scoredModels = judged.map((j) => ({
-    model: j.loaded.model,
-    score: j.aggregate.score,
-    vector: j.vector,
-  }));
+  const ranks = scores.ranks;
+  const scoredModels = scores.scored;
   const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
   const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
   // The same resamples (seed, count, instructions) as the correlations.
@@ -268,8 +283,8 @@ export async function judgeAlpacaEval(
   );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
-    score: j.aggregate.score,
-    se: j.aggregate.se,
+    score: scoredModels[i]!.score,
+    se: scoredModels[i]!.se,
     n: j.aggregate.n,
     parsed: j.aggregate.parsed,
     unparsed: j.aggregate.unparsed,
@@ -287,6 +302,7 @@ export async function judgeAlpacaEval(
     ...j.details,
     ...significance.perModel[i],
     ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
+    ...(options.judge.info.scale !== undefined ? scores.perModel[i] : {}),
   }));
   modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
 
@@ -301,6 +317,7 @@ export async function judgeAlpacaEval(
       seed: options.seed,
       bootstrap: options.bootstrap,
       references: references.map((r) => r.name),
+      score,
     },
     instructionIndices: selected,
     models: modelResults,
@@ -309,6 +326,17 @@ export async function judgeAlpacaEval(
     significance: significance.significance,
     referenceAgreement: significance.referenceAgreement,
     lengthControlled: controlled.summary,
+    ...(options.judge.info.scale !== undefined
+      ? {
+          scoreComparison: compareScores(
+            judged.map((j) => ({ ...j, model: j.loaded.model })),
+            score,
+            correlations,
+            references,
+            bootstrap,
+          ),
+        }
+      : {}),
   };
   return {
     result,

@@ -198,6 +198,9 @@ describe('export -> vllm run-batch (stand-in) -> import -> a run sends nothing',
         temperature: 0,
         top_p: 1,
         max_tokens: 1024,
+        // the logprobs a live run asks for, in the chat API's form (the expected rating)
+        logprobs: true,
+        top_logprobs: 5,
         stream: false,
       },
     });

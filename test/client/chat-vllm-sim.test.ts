@@ -9,7 +9,7 @@ import { createGenerativeJudge, resolveJudgeModel } from '../../harness/judge/ge
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import type { JudgeProfile } from '../../harness/judge/generative/profile.js';
 import type { PreparedRequest } from '../../harness/judge/judge.js';
-import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { simExpectedOutcome, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
 /**
  * The chat path end to end: Prometheus 2's and MT-Bench's requests from their built-in
@@ -136,11 +136,16 @@ async function judgeThroughPool(
       expect(completion.promptTokens).toBeGreaterThan(0);
       expect(completion.completionTokens).toBeGreaterThan(0);
       const parsed = judge.parse(completion, options.tasks[i]!);
-      expect(parsed).toEqual(
-        options.protocol === 'single'
-          ? { kind: 'ok', rating: line.rating }
-          : { kind: 'ok', verdict: VERDICTS[options.kind]![line.verdict!] },
-      );
+      if (options.protocol === 'single') {
+        // and the expected rating from the logprobs the pool asked for and kept
+        const { expected, ...rest } = parsed as Extract<typeof parsed, { kind: 'ok' }>;
+        expect(rest).toEqual({ kind: 'ok', rating: line.rating });
+        const want = simExpectedOutcome(options.kind, line.rating!);
+        expect(expected?.approximated).toBe(want.approximated);
+        expect(Math.abs(expected!.value! - want.value)).toBeLessThan(1e-12);
+      } else {
+        expect(parsed).toEqual({ kind: 'ok', verdict: VERDICTS[options.kind]![line.verdict!] });
+      }
     });
     return judge;
   } finally {

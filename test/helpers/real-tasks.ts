@@ -25,6 +25,14 @@ interface Output {
   readonly output: string | null;
 }
 
+/** A submission's outputs by instruction (a null output as an empty one, as the harness judges it). */
+export function submissionOutputs(model: string): Map<string, string> {
+  const rows = JSON.parse(
+    gunzipSync(readFileSync(`${RESULTS}/${model}/model_outputs.json.gz`)).toString('utf8'),
+  ) as Output[];
+  return new Map(rows.map((r) => [r.instruction, r.output ?? '']));
+}
+
 /** Every `step`-th output of every submission, and the `longest` longest outputs of all. */
 export function alpacaTasks(step: number, longest: number): SingleTask[] {
   const sample: Output[] = [];

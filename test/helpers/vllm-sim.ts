@@ -178,3 +178,62 @@ export function loggedSimForFile(
     },
   };
 }
+
+/**
+ * The expected rating vllm-sim's logprobs imply for an answer it rated `rating` (1..10),
+ * from the distribution its README states (0.62 on the rating, 0.15 on each neighbour,
+ * 0.04 two away, renormalised inside 1..10): computed independently of the harness.
+ */
+export function simExpectedRating(rating: number): number {
+  const weight = [0.62, 0.15, 0.04];
+  let mass = 0;
+  let sum = 0;
+  for (let k = 1; k <= 10; k++) {
+    const d = Math.abs(k - rating);
+    if (d <= 2) {
+      mass += weight[d]!;
+      sum += k * weight[d]!;
+    }
+  }
+  let p = sum / mass;
+  // vllm-sim lists an alternative of probability 0 at log(1e-9) (`Math.max(q, 1e-9)` in
+  // its topK): after "1" of a 1 the "0" of 10, after "1" of a 10 the "]]" of 1
+  const first = (k: number) => (Math.abs(k - rating) <= 2 ? weight[Math.abs(k - rating)]! / mass : 0);
+  if (rating === 1) p = (p + 10 * first(1) * 1e-9) / (1 + first(1) * 1e-9);
+  if (rating === 10) p = (p + 1 * first(10) * 1e-9) / (1 + first(10) * 1e-9);
+  return p;
+}
+
+/**
+ * The expected rating (and its flag) the harness should read from vllm-sim's logprobs for
+ * an answer of `protocol` (its --log's) rated `rating`: around a `[[k]]` rating the README
+ * distribution, where a "1" listed beside a 2..9 is split by the documented approximation
+ * (flagged); a Prometheus `[RESULT] k` is one plain token, so the rating itself.
+ */
+export function simExpectedOutcome(
+  protocol: string,
+  rating: number,
+): { readonly value: number; readonly approximated: boolean } {
+  if (protocol === 'prometheus-absolute') return { value: rating, approximated: false };
+  const oneListed = rating <= 3 || rating >= 8; // "1" among the alternatives at the first digit
+  return { value: simExpectedRating(rating), approximated: oneListed && rating !== 1 && rating !== 10 };
+}
+
+/**
+ * What vllm-sim answered to a single prompt, looked up by (instruction, response) in its
+ * log: the simulator trims what it reads between the markers, and a response too long
+ * for the context was sent cut, so its answer is under a prefix of it.
+ */
+export function simSingleAnswers(
+  lines: readonly SimLogLine[],
+): (query: string, response: string) => SimLogLine | undefined {
+  const answered = new Map<string, SimLogLine>();
+  const byQuery = new Map<string, SimLogLine[]>();
+  for (const l of lines) {
+    answered.set(`${l.query}\u0000${l.responses[0]}`, l);
+    byQuery.set(l.query, [...(byQuery.get(l.query) ?? []), l]);
+  }
+  return (q, response) =>
+    answered.get(`${q.trim()}\u0000${response.trim()}`) ??
+    byQuery.get(q.trim())?.find((l) => l.responses[0]!.length > 1000 && response.startsWith(l.responses[0]!));
+}

@@ -1,12 +1,18 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
-import { runBench, SHARED_DATA } from '../helpers/cli.js';
-import { ISSUE_FAULTS, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { runBench } from '../helpers/cli.js';
+import { submissionOutputs } from '../helpers/real-tasks.js';
+import {
+  ISSUE_FAULTS,
+  simSingleAnswers,
+  startVllmSim,
+  type SimLogLine,
+  type VllmSim,
+} from '../helpers/vllm-sim.js';
 
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b'];
 const sims: VllmSim[] = [];
@@ -39,21 +45,6 @@ interface Doc {
   };
 }
 
-interface SimLogLine {
-  protocol: string;
-  query: string;
-  responses: string[];
-  rating: number | null;
-  finish_reason: string;
-}
-
-function outputsOf(model: string): Map<string, string> {
-  const entries = JSON.parse(
-    gunzipSync(readFileSync(`${SHARED_DATA}/alpaca_eval/results/${model}/model_outputs.json.gz`)).toString(),
-  ) as { instruction: string; output: string | null }[];
-  return new Map(entries.map((e) => [e.instruction, e.output ?? '']));
-}
-
 const home = () => mkdtempSync(join(tmpdir(), 'bench-it-'));
 const run = (s: VllmSim, benchHome: string, extra: string[] = []) =>
   runBench(
@@ -84,20 +75,15 @@ describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
     const doc = JSON.parse(r.stdout) as Doc;
 
     // Independent count: what the server answered, by (query, response), from its own log.
-    const answered = new Map<string, SimLogLine>();
-    const byQuery = new Map<string, SimLogLine[]>();
-    for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
-      const l = JSON.parse(line) as SimLogLine;
-      answered.set(`${l.query}\u0000${l.responses[0]}`, l);
-      byQuery.set(l.query, [...(byQuery.get(l.query) ?? []), l]);
-    }
-    // A response too long for the context was sent truncated: its answer is under a prefix.
-    const answerTo = (q: string, output: string) =>
-      answered.get(`${q.trim()}\u0000${output.trim()}`) ??
-      byQuery.get(q.trim())?.find((l) => l.responses[0]!.length > 1000 && output.startsWith(l.responses[0]!));
+    const answerTo = simSingleAnswers(
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as SimLogLine),
+    );
     const instructions = alpacaEvalInstructions().instructions;
     for (const model of MODELS) {
-      const outputs = outputsOf(model);
+      const outputs = submissionOutputs(model);
       const ratings: number[] = [];
       let cutOff = 0;
       let judged = 0;

@@ -20,7 +20,8 @@ describe('single protocol: the 232 real Auto-J critiques', () => {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => (JSON.parse(l) as { output: string }).output);
-  const judge = createAutojJudge();
+  // parsing only: no logprobs asked, so a parse is the rating alone (expected-rating.test.ts)
+  const judge = createAutojJudge({ topLogprobs: 0 });
 
   it('231 ratings, each the last "Rating: [[k]]" found by an independent regex; index 185 unparsed', () => {
     expect(outputs).toHaveLength(232);
@@ -111,7 +112,7 @@ describe('single protocol: edge cases', () => {
   });
 
   it('finish_reason length: unparsed as cut off unless a rating made it', () => {
-    const judge = createAutojJudge();
+    const judge = createAutojJudge({ topLogprobs: 0 });
     expect(judge.parse({ text: 'The response is good but', finishReason: 'length' }, single)).toEqual({
       kind: 'unparsed',
       reason: CUT_OFF_REASON,
@@ -127,7 +128,7 @@ describe('single protocol: edge cases', () => {
   });
 
   it('never throws, whatever it is given', () => {
-    const judge = createAutojJudge();
+    const judge = createAutojJudge({ topLogprobs: 0 });
     const weird = [
       { text: undefined, finishReason: null },
       { text: null, finishReason: 'stop' },
@@ -150,7 +151,7 @@ describe('single protocol: edge cases', () => {
     expect(zh('评分: [[3]] ... 评分: [[9]]')).toEqual({ ok: true, rating: 9 });
     expect(zh('Rating: [[5]]')).toEqual({ ok: false, reason: 'no rating (no "评分: [[")' });
     expect(zh('评分: [[十]]').ok).toBe(false);
-    const judge = createAutojJudge({ profile: 'autoj-bilingual', language: 'zh' });
+    const judge = createAutojJudge({ profile: 'autoj-bilingual', language: 'zh', topLogprobs: 0 });
     expect(judge.parse(stop('这个回应很好。\n\n评分: [[8]]'), single)).toEqual({ kind: 'ok', rating: 8 });
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileTemplate, SINGLE_EN } from './autoj-reference/templates.js';
 import { expectedRating, type RatingPosition } from '../../harness/judge/generative/expected-rating.js';
 import { loadJudgeProfile } from '../../harness/judge/generative/load.js';
-import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
+import { simExpectedRating, startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
 
 /** The rating parser of a profile's single protocol (a label parser has no rating position). */
 function ratingPosition(name: string): RatingPosition {
@@ -202,27 +202,6 @@ describe('expected rating from vllm-sim', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** The README's distribution's mean, independently of the harness. */
-  function readmeExpectation(rating: number): number {
-    const weight = [0.62, 0.15, 0.04];
-    let mass = 0;
-    let sum = 0;
-    for (let k = 1; k <= 10; k++) {
-      const d = Math.abs(k - rating);
-      if (d <= 2) {
-        mass += weight[d]!;
-        sum += k * weight[d]!;
-      }
-    }
-    let p = sum / mass;
-    // vllm-sim lists an alternative of probability 0 at log(1e-9) (`Math.max(q, 1e-9)` in
-    // its topK): after "1" of a 1 the "0" of 10, after "1" of a 10 the "]]" of 1
-    const first = (k: number) => (Math.abs(k - rating) <= 2 ? weight[Math.abs(k - rating)]! / mass : 0);
-    if (rating === 1) p = (p + 10 * first(1) * 1e-9) / (1 + first(1) * 1e-9);
-    if (rating === 10) p = (p + 1 * first(10) * 1e-9) / (1 + first(10) * 1e-9);
-    return p;
-  }
-
   async function loggedRatings(count: number): Promise<Map<string, number | null>> {
     // the simulator appends a line per finished sequence; wait until all are flushed
     for (let attempt = 0; attempt < 200; attempt++) {
@@ -300,7 +279,7 @@ describe('expected rating from vllm-sim', () => {
       }
       seen.add(rating);
       expect(got.greedy).toBe(rating);
-      expect(Math.abs(got.value! - readmeExpectation(rating)), `rating ${rating}`).toBeLessThan(1e-12);
+      expect(Math.abs(got.value! - simExpectedRating(rating)), `rating ${rating}`).toBeLessThan(1e-12);
       expect(got.mass).toBeCloseTo(1, 6);
     }
     // the spread this test relies on: a 1 (the "1" split by the next token), 2..5 and 6..9
@@ -313,6 +292,6 @@ describe('expected rating from vllm-sim', () => {
     const chatRating = logged.get(chatResponse.trim())!;
     const chatGot = expectedRating(chatBody.choices[0]!.logprobs, AUTOJ);
     expect(chatGot.greedy).toBe(chatRating);
-    expect(Math.abs(chatGot.value! - readmeExpectation(chatRating))).toBeLessThan(1e-12);
+    expect(Math.abs(chatGot.value! - simExpectedRating(chatRating))).toBeLessThan(1e-12);
   });
 });

@@ -28,12 +28,14 @@ function expectSameRequests(
   let truncated = 0;
   for (const task of tasks) {
     const want = reference.prepare(task);
-    const got = generic.prepare(task);
+    const { topLogprobs, ...got } = generic.prepare(task);
     // key, served model, prompt, sampling and truncation, and nothing else (no messages)
     if (got.key !== want.key || got.prompt !== want.prompt) {
       expect(got, `${name}: ${task.instruction.slice(0, 60)}`).toEqual(want);
     }
     expect(got).toEqual(want);
+    // besides, outside the key: the logprobs a rating asks for (the expected rating)
+    expect(topLogprobs).toBe(task.protocol === 'single' ? 5 : undefined);
     if (want.truncation) truncated++;
   }
   return truncated;

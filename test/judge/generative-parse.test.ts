@@ -17,10 +17,13 @@ const pair: JudgeTask = { protocol: 'pairwise', instruction: 'Q?', first: 'A.', 
 const stop = (text: string): Completion => ({ text, finishReason: 'stop' });
 const cutOff = (text: string): Completion => ({ text, finishReason: 'length' });
 
+// Parsing only: judges that ask for no logprobs, so a parse is the rating or verdict alone
+// (the expected rating from logprobs: expected-rating.test.ts, generative-vllm-sim.test.ts).
 const judge = (name: string, protocol: 'single' | 'pairwise', language = 'en') =>
   createGenerativeJudge(loadJudgeProfile(name), {
     protocol,
     language,
+    topLogprobs: 0,
     ...(name === 'mtbench' ? { model: 'some/chat-model', maxModelLen: 8192 } : {}),
   });
 

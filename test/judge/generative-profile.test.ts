@@ -313,6 +313,31 @@ describe('the validator: one line naming the file, the field and the problem', (
     );
   });
 
+  it('top_logprobs: a whole number up to 20, asked with ratings only and outside the key; logprobs are not sampling', () => {
+    expect(problem(edit((p) => (p.top_logprobs = 0)))).toBe(
+      'x.yaml: top_logprobs: expected a positive whole number, got 0',
+    );
+    expect(problem(edit((p) => (p.top_logprobs = 21)))).toBe(
+      "x.yaml: top_logprobs: expected at most 20 (vLLM's default --max-logprobs), got 21",
+    );
+    expect(problem(edit((p) => (p.sampling.logprobs = 5)))).toMatch(
+      /^x\.yaml: sampling\.logprobs: is part of the request itself/,
+    );
+    const profile = loadJudgeProfile(writeProfile(edit((p) => (p.top_logprobs = 3))));
+    expect(profile.topLogprobs).toBe(3);
+    const task = { protocol: 'single', instruction: 'Q?', response: 'A.' } as const;
+    const rating = createGenerativeJudge(profile).prepare(task);
+    expect(rating.topLogprobs).toBe(3);
+    // the same key as without logprobs
+    const without = loadJudgeProfile(writeProfile(baseProfile()));
+    expect(without.topLogprobs).toBeUndefined();
+    expect(createGenerativeJudge(without).prepare(task)).toEqual({ ...rating, topLogprobs: undefined });
+    const pair = { protocol: 'pairwise', instruction: 'Q?', first: 'A.', second: 'B.' } as const;
+    expect(
+      createGenerativeJudge(profile, { protocol: 'pairwise' }).prepare(pair).topLogprobs,
+    ).toBeUndefined();
+  });
+
   it('unknown fields, at any depth, with the nearest known one', () => {
     expect(problem(edit((p) => (p.sampling_ = {})))).toMatch(
       /^x\.yaml: sampling_: unknown field \(did you mean "sampling"\?\)/,

@@ -19,7 +19,14 @@ import {
 } from '../../harness/judge/generative/judge.js';
 import { judgesDir, loadJudgeProfile } from '../../harness/judge/generative/load.js';
 import type { Completion, ParsedCompletion, PreparedRequest } from '../../harness/judge/judge.js';
-import { readSimLog, startVllmSim, type SimLogLine, type VllmSim } from '../helpers/vllm-sim.js';
+import { logprobsFields } from '../../harness/client/wire.js';
+import {
+  readSimLog,
+  simExpectedOutcome,
+  startVllmSim,
+  type SimLogLine,
+  type VllmSim,
+} from '../helpers/vllm-sim.js';
 
 /**
  * vllm-sim recognises Prometheus 2's and MT-Bench's prompts by their fixed wording and
@@ -68,12 +75,17 @@ function realTasks(): { instruction: string; first: string; second: string }[] {
     .map((r) => ({ instruction: r.prompt, first: r['response 1'], second: r['response 2'] }));
 }
 
-/** Sends a prepared request the way its endpoint takes it, with plain fetch. */
+/** Sends a prepared request the way its endpoint takes it (logprobs asked as wire.ts asks), with plain fetch. */
 async function send(sim: VllmSim, req: PreparedRequest): Promise<Completion> {
   const chat = req.messages !== undefined;
   const body = chat
-    ? { model: req.model, messages: req.messages, ...req.sampling }
-    : { model: req.model, prompt: req.prompt, ...req.sampling };
+    ? {
+        model: req.model,
+        messages: req.messages,
+        ...req.sampling,
+        ...logprobsFields(req, '/chat/completions'),
+      }
+    : { model: req.model, prompt: req.prompt, ...req.sampling, ...logprobsFields(req, '/completions') };
   const res = await fetch(`${sim.url}/${chat ? 'chat/completions' : 'completions'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -82,10 +94,14 @@ async function send(sim: VllmSim, req: PreparedRequest): Promise<Completion> {
   const text = await res.text();
   expect(res.status, text).toBe(200);
   const answer = JSON.parse(text) as {
-    choices: { text?: string; message?: { content: string }; finish_reason: string }[];
+    choices: { text?: string; message?: { content: string }; finish_reason: string; logprobs: unknown }[];
   };
   const choice = answer.choices[0]!;
-  return { text: chat ? choice.message!.content : choice.text!, finishReason: choice.finish_reason };
+  return {
+    text: chat ? choice.message!.content : choice.text!,
+    finishReason: choice.finish_reason,
+    ...(choice.logprobs === null ? {} : { logprobs: choice.logprobs }),
+  };
 }
 
 /** The simulator's log, once it holds `n` lines. */
@@ -129,11 +145,16 @@ async function judgeAll(name: string, judge: GenerativeJudge, kind: string, task
     expect(line.query).toBe(task.instruction.trim());
     const responses = task.protocol === 'single' ? [task.response ?? ''] : [task.first, task.second];
     expect(line.responses).toEqual(responses.map((r) => r.trim()));
-    const expected =
-      task.protocol === 'single'
-        ? { kind: 'ok', rating: line.rating }
-        : { kind: 'ok', verdict: VERDICTS[kind]![line.verdict!] };
-    expect(parsed[i]).toEqual(expected);
+    if (task.protocol === 'single') {
+      const { expected, ...rest } = parsed[i] as Extract<ParsedCompletion, { kind: 'ok' }>;
+      expect(rest).toEqual({ kind: 'ok', rating: line.rating });
+      // the expected rating from the logprobs the server sent with the answer
+      const want = simExpectedOutcome(kind, line.rating!);
+      expect(expected?.approximated).toBe(want.approximated);
+      expect(Math.abs(expected!.value! - want.value), `${kind} rated ${line.rating}`).toBeLessThan(1e-12);
+    } else {
+      expect(parsed[i]).toEqual({ kind: 'ok', verdict: VERDICTS[kind]![line.verdict!] });
+    }
   });
   return parsed;
 }

@@ -6,7 +6,14 @@ import { InputError } from '../../harness/core/errors.js';
 import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import type { JudgmentRecord } from '../../harness/store/record.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../harness/store/schema.js';
-import { downgradeToVersion1, keyOf, singleRecord, tempDir, unparsedRecord } from './records.js';
+import {
+  downgradeToVersion1,
+  downgradeToVersion3,
+  keyOf,
+  singleRecord,
+  tempDir,
+  unparsedRecord,
+} from './records.js';
 import { MAX_STORED_TEXT_CHARS } from '../../harness/store/record.js';
 
 let dir: string;
@@ -433,3 +440,70 @@ describe('JudgmentStore: files', () => {
 function readIfExists(f: string): string {
   return fs.existsSync(f) ? fs.readFileSync(f).toString('latin1') : '';
 }
+
+describe('JudgmentStore: expected ratings (schema version 4)', () => {
+  const exact = { value: 6.25, approximated: false };
+  const approximated = { value: 8.5, approximated: true };
+  const missing = { value: null, approximated: false };
+
+  it('keeps the expected rating with the judgment, and none for a judgment stored without', () => {
+    const store = openStore();
+    store.putMany([
+      singleRecord(1, { expected: exact }),
+      singleRecord(2, { expected: approximated }),
+      singleRecord(3, { expected: missing }),
+      singleRecord(4),
+    ]);
+    expect(store.get(keyOf(1))!.expected).toEqual(exact);
+    expect(store.get(keyOf(2))!.expected).toEqual(approximated);
+    expect(store.get(keyOf(3))!.expected).toEqual(missing);
+    expect(store.get(keyOf(4))).toEqual(singleRecord(4));
+    const outcomes = store.getOutcomes([1, 2, 3, 4].map(keyOf));
+    expect(outcomes.get(keyOf(1))!.expected).toEqual(exact);
+    expect(outcomes.get(keyOf(3))!.expected).toEqual(missing);
+    expect(outcomes.get(keyOf(4))!).not.toHaveProperty('expected');
+    expect([...store.iterate()].map((j) => j.expected)).toEqual([exact, approximated, missing, undefined]);
+  });
+
+  it('refuses an expected rating that is not a number, or without a parsed rating', () => {
+    const store = openStore();
+    expect(() => store.put(singleRecord(1, { expected: { value: NaN, approximated: false } }))).toThrow(
+      /expected rating NaN/,
+    );
+    expect(() => store.put(unparsedRecord(2, { expected: exact }))).toThrow(/goes with a parsed rating/);
+    expect(store.count()).toBe(0);
+  });
+
+  it('fills in the expected rating of a judgment stored without one, from the same answer only', () => {
+    const store = openStore();
+    store.putMany([singleRecord(1), singleRecord(2), singleRecord(3, { expected: exact })]);
+    // asked again: the same text and rating fill it in; the first answer stays otherwise
+    expect(store.put(singleRecord(1, { expected: approximated, latencyMs: 1 }))).toBe(false);
+    expect(store.get(keyOf(1))).toEqual(singleRecord(1, { expected: approximated }));
+    // another answer (not the same text): recorded as missing, the stored rating kept
+    const other = singleRecord(2, { text: 'Another critique. Rating: [[9]]', rating: 9, expected: exact });
+    store.put(other);
+    expect(store.get(keyOf(2))).toEqual(singleRecord(2, { expected: missing }));
+    // one that has an expected rating keeps it
+    store.put(singleRecord(3, { expected: approximated }));
+    expect(store.get(keyOf(3))!.expected).toEqual(exact);
+    expect(store.count()).toBe(3);
+  });
+
+  it('migrates a version 3 store: its judgments have no expected rating, and can get one', () => {
+    openStore().putMany([singleRecord(1), singleRecord(2)]);
+    for (const s of open.splice(0)) s.close();
+    downgradeToVersion3(file);
+    const reader = openStore({ readonly: true });
+    expect(reader.get(keyOf(1))).toEqual(singleRecord(1));
+    expect(reader.getOutcomes([keyOf(1)]).get(keyOf(1))).not.toHaveProperty('expected');
+    reader.close();
+    const store = openStore();
+    expect(store.get(keyOf(2))).toEqual(singleRecord(2));
+    store.put(singleRecord(2, { expected: exact }));
+    expect(store.get(keyOf(2))!.expected).toEqual(exact);
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+});

@@ -57,7 +57,8 @@ export function unparsedRecord(i: number, overrides: Partial<JudgmentRecord> = {
 
 /**
  * Turns the store at `file` (closed) into one of schema version 1, as the harness wrote
- * before issue 9: without token_source and text_original_chars (nor issue 11's label).
+ * before issue 9: without token_source and text_original_chars (nor issue 11's label, nor
+ * issue 12's expected rating).
  * Then `rows` are inserted as version 1 would have (`text` in completions, tokens without
  * a source).
  */
@@ -66,7 +67,8 @@ export function downgradeToVersion1(file: string, rows: readonly JudgmentRecord[
   try {
     db.exec(
       'ALTER TABLE judgments DROP COLUMN token_source; ALTER TABLE judgments DROP COLUMN text_original_chars; ' +
-        'ALTER TABLE judgments DROP COLUMN label',
+        'ALTER TABLE judgments DROP COLUMN label; ALTER TABLE judgments DROP COLUMN expected_rating; ' +
+        'ALTER TABLE judgments DROP COLUMN expected_status',
     );
     const insert = db.prepare(
       `INSERT INTO judgments (key, judge, model, template_version, protocol, status, rating, verdict,
@@ -76,10 +78,31 @@ export function downgradeToVersion1(file: string, rows: readonly JudgmentRecord[
     );
     const text = db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)');
     for (const r of rows) {
-      const { truncation: _t, tokenSource: _s, textOriginalChars: _c, label: _l, text: body, ...columns } = r;
+      const {
+        truncation: _t,
+        tokenSource: _s,
+        textOriginalChars: _c,
+        label: _l,
+        expected: _e,
+        text: body,
+        ...columns
+      } = r;
       text.run(insert.run(columns).lastInsertRowid, body);
     }
     db.pragma('user_version = 1');
+  } finally {
+    db.close();
+  }
+}
+
+/** Turns the store at `file` (closed) into one of schema version 3: without issue 12's expected rating. */
+export function downgradeToVersion3(file: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(
+      'ALTER TABLE judgments DROP COLUMN expected_rating; ALTER TABLE judgments DROP COLUMN expected_status',
+    );
+    db.pragma('user_version = 3');
   } finally {
     db.close();
   }

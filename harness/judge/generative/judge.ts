@@ -10,6 +10,7 @@ import type {
   TokenCounts,
 } from '../judge.js';
 import { canonicalJson, judgmentKey, templateVersion, type OpenSampling } from '../key.js';
+import { expectedRating } from './expected-rating.js';
 import { parseCompletionWithSpec } from './parse.js';
 import type { JudgeProfile, Protocol, TemplateVariant, TokenizerSpec } from './profile.js';
 import { bindSlots, fillSlots, planSlots, planText, type SlotPlan } from './template.js';
@@ -51,6 +52,11 @@ export interface GenerativeJudgeOptions {
   readonly tokenCounter?: TokenCounter;
   /** tokens kept free besides prompt and max_tokens; default 16 */
   readonly safetyMargin?: number;
+  /**
+   * alternatives per token to ask for, for the expected rating (rating templates only);
+   * default the profile's `top_logprobs`, 0: none
+   */
+  readonly topLogprobs?: number;
 }
 
 export interface GenerativeJudge extends RemoteJudge {
@@ -121,6 +127,11 @@ export function createGenerativeJudge(
   };
   const build = (instruction: string, texts: readonly string[]) => shape.build(values(instruction, texts));
   const critiques = roles.critiqued_response !== undefined;
+  // Only a rating has an expected value; a verdict's or a label's logprobs go unread.
+  const ratingParser = variant.parser.kind === 'rating' ? variant.parser : undefined;
+  const topLogprobs = ratingParser ? (options.topLogprobs ?? profile.topLogprobs ?? 0) : 0;
+  if (!Number.isInteger(topLogprobs) || topLogprobs < 0)
+    throw new Error(`topLogprobs must be a non-negative integer, got ${topLogprobs}`);
 
   const responseCount = Math.max(order.length, 1);
   const promptTokenLimit = maxModelLen - maxTokens - margin;
@@ -147,6 +158,7 @@ export function createGenerativeJudge(
   return {
     mode: 'remote',
     info,
+    ...(topLogprobs > 0 ? { topLogprobs } : {}),
     profile,
     protocol,
     language,
@@ -185,6 +197,7 @@ export function createGenerativeJudge(
         prompt: fitted.prompt,
         ...(shape.chat ? { messages: chatMessages(fitted.prompt) } : {}),
         sampling,
+        ...(topLogprobs > 0 ? { topLogprobs } : {}),
         ...(fitted.truncation ? { truncation: fitted.truncation } : {}),
       };
     },
@@ -196,7 +209,11 @@ export function createGenerativeJudge(
           reason: `a ${protocol} judge cannot parse a ${String(task?.protocol)} task`,
         };
       }
-      return parseCompletionWithSpec(completion, variant.parser);
+      const parsed = parseCompletionWithSpec(completion, variant.parser);
+      if (topLogprobs === 0 || !ratingParser || parsed.kind !== 'ok') return parsed;
+      // what the server's logprobs say at the rating position; none sent: value null
+      const e = expectedRating(completion.logprobs, ratingParser);
+      return { ...parsed, expected: { value: e.value, approximated: e.approximated } };
     },
 
     // Counts for prompts sent with others (usage is per request). Not for chat requests:

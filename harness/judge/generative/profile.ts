@@ -101,6 +101,11 @@ export interface JudgeProfile {
   readonly languages: readonly string[];
   /** every field goes to the server and into the judgment key */
   readonly sampling: OpenSampling;
+  /**
+   * the alternatives per token a rating template asks the server for (`top_logprobs`),
+   * for the expected rating; absent: no logprobs asked. Not part of the key.
+   */
+  readonly topLogprobs?: number;
   readonly protocols: {
     /** a rating, or a label (a classifier of the instruction: its template may leave the response out) */
     readonly single?: Readonly<Record<string, TemplateVariant<RatingSpec | LabelSpec>>>;
@@ -114,7 +119,21 @@ export interface JudgeProfile {
  * Fields the request itself is made of: a sampling field of that name would replace it
  * (the client spreads the sampling record into the request body).
  */
-const RESERVED_SAMPLING = ['model', 'prompt', 'messages', 'stream', 'stream_options', 'n', 'echo'];
+const RESERVED_SAMPLING = [
+  'model',
+  'prompt',
+  'messages',
+  'stream',
+  'stream_options',
+  'n',
+  'echo',
+  // asked for by `top_logprobs` (rating templates), outside the key
+  'logprobs',
+  'top_logprobs',
+];
+
+/** vLLM's default `--max-logprobs` */
+export const MAX_TOP_LOGPROBS = 20;
 
 /** The top-level fields; all required but the optional ones. */
 const TOP_FIELDS = [
@@ -130,9 +149,10 @@ const TOP_FIELDS = [
   'endpoint',
   'languages',
   'sampling',
+  'top_logprobs',
   'protocols',
 ];
-const OPTIONAL_TOP_FIELDS = ['quantization', 'chat_template', 'batch_chat_template'];
+const OPTIONAL_TOP_FIELDS = ['quantization', 'chat_template', 'batch_chat_template', 'top_logprobs'];
 
 type Raw = Readonly<Record<string, unknown>>;
 
@@ -320,6 +340,15 @@ class ProfileReader {
             pattern: /^[a-z0-9_]+$/,
             what: "vLLM's name of a quantization (e.g. gptq)",
           });
+    let topLogprobs: number | undefined;
+    if (p.top_logprobs !== undefined && p.top_logprobs !== null) {
+      topLogprobs = this.positiveInteger(p.top_logprobs, 'top_logprobs');
+      if (topLogprobs > MAX_TOP_LOGPROBS)
+        this.fail(
+          'top_logprobs',
+          `expected at most ${MAX_TOP_LOGPROBS} (vLLM's default --max-logprobs), got ${topLogprobs}`,
+        );
+    }
     return {
       name,
       description: this.nonEmpty(p.description, 'description'),
@@ -333,6 +362,7 @@ class ProfileReader {
       endpoint,
       languages,
       sampling: this.sampling(p.sampling),
+      ...(topLogprobs === undefined ? {} : { topLogprobs }),
       protocols: this.protocols(p.protocols, endpoint, languages),
       file: this.shown,
     };
