@@ -9,6 +9,7 @@ import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js'
 import { alpacaEvalReport } from './report/section.js';
 import { ALPACAEVAL_SCHEMA_VERSION, type AlpacaEvalResult } from './result.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
+import { alpacaEvalJudgeSummary } from './judge-summary.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
 export interface AlpacaEvalSuiteOptions {
@@ -123,6 +124,7 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       `${result.models.filter((m) => m.rank !== null).length} models ranked; ${judged}`,
   },
   report: alpacaEvalReport,
+  judgeSummary: alpacaEvalJudgeSummary,
   leaderboard: {
     flags: ['instructions', 'min-coverage'],
     options: (request) => ({

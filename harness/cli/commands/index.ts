@@ -3,6 +3,7 @@ import type { CommandRegistrar } from '../program.js';
 import { cacheCommand } from './cache.js';
 import { runCommand } from './run.js';
 import { correlateCommand } from './correlate.js';
+import { judgesCommand } from './judges.js';
 import { reportCommand } from './report.js';
 import { refreshCommand } from './refresh.js';
 import { serveCommand } from './serve.js';
@@ -12,6 +13,7 @@ export function benchCommands(suites: SuiteRegistry): CommandRegistrar[] {
   return [
     runCommand(suites),
     correlateCommand,
+    judgesCommand(suites),
     reportCommand(suites),
     refreshCommand(suites),
     cacheCommand(suites),
