@@ -34,7 +34,12 @@ export async function loadJudgeTable(
       }
     }
   }
-  return assembleJudgeTable(runs, readTimings(store, warn));
+  return {
+    suites: suites.suites
+      .filter((s) => s.judgeSummary)
+      .map((s) => ({ name: s.name, description: s.description })),
+    ...assembleJudgeTable(runs, readTimings(store, warn)),
+  };
 }
 
 function readTimings(

@@ -23,6 +23,12 @@ export function fixed(value: number | null | undefined, digits: number): string 
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
+/** A p-value: three decimals, or in exponent form below 0.001 (never printed as 0). */
+export function pValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '–';
+  return p < 0.001 ? p.toExponential(2) : p.toFixed(3);
+}
+
 export function interval(ci: readonly [number, number] | null | undefined, digits: number): string {
   return ci ? `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : '–';
 }

@@ -95,6 +95,8 @@ export interface JudgeColumn {
 }
 
 export interface JudgeTable {
+  /** the suites whose runs summarise a judge, in the registry's order (set by the loader) */
+  readonly suites?: readonly { readonly name: string; readonly description: string }[];
   readonly columns: readonly JudgeColumn[];
   readonly rows: readonly JudgeRow[];
   readonly definitions: Readonly<Record<string, string>>;

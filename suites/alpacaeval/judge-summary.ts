@@ -2,7 +2,7 @@ import type { FigureInterval, JudgeFigure, JudgeSummary } from '../../harness/le
 import { isCompleteRun, type AlpacaEvalResult } from './result.js';
 
 /** The column instance-level agreement fills, "not run" for a run without it. */
-const INSTANCE_COLUMN = { key: 'alpacaeval.instance', label: 'Instance agreement', kind: 'percent' } as const;
+const INSTANCE_COLUMN = { key: 'alpacaeval.instance', label: 'Instance agr.', kind: 'percent' } as const;
 
 /**
  * An AlpacaEval run for the judge leaderboard: the re-rank's Spearman and Kendall against
@@ -19,7 +19,7 @@ export function alpacaEvalJudgeSummary(result: AlpacaEvalResult): JudgeSummary {
     ] as const) {
       figures.push({
         key: `alpacaeval.${name.toLowerCase()}.${c.reference}`,
-        label: `${name} vs ${c.reference}`,
+        label: `${name} ${c.reference}`,
         kind: 'coefficient',
         value: stat.value,
         ci95: stat.ci95,
@@ -74,7 +74,7 @@ function instanceFigures(value: unknown): JudgeFigure[] {
     const n = entry.overall['n'];
     figures.push({
       key: `${INSTANCE_COLUMN.key}.${entry.annotator}`,
-      label: `Instance agreement vs ${entry.annotator}`,
+      label: `Instance agr. ${entry.annotator}`,
       kind: 'percent',
       value: agreement === null ? null : agreement * scale,
       ci95: Array.isArray(ci) && ci.length === 2 ? [ci[0] * scale, ci[1] * scale] : null,

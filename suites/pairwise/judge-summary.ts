@@ -12,7 +12,7 @@ export function pairwiseJudgeSummary(result: PairwiseResult): JudgeSummary {
   const figures: JudgeFigure[] = [
     {
       key: 'pairwise.agreement',
-      label: 'Pairwise agreement',
+      label: 'Agreement',
       kind: 'percent',
       value: o.agreement,
       ci95: o.agreementCi95,
@@ -20,7 +20,7 @@ export function pairwiseJudgeSummary(result: PairwiseResult): JudgeSummary {
     },
     {
       key: 'pairwise.consistency',
-      label: 'Pairwise consistency',
+      label: 'Consistency',
       kind: 'percent',
       value: o.consistency,
       ci95: o.consistencyCi95,
@@ -29,7 +29,7 @@ export function pairwiseJudgeSummary(result: PairwiseResult): JudgeSummary {
     },
     {
       key: 'pairwise.kappa',
-      label: 'Pairwise kappa',
+      label: 'Kappa',
       kind: 'coefficient',
       value: o.kappa,
       ci95: o.kappaCi95,
@@ -40,7 +40,7 @@ export function pairwiseJudgeSummary(result: PairwiseResult): JudgeSummary {
   if (vs) {
     figures.push({
       key: 'pairwise.mcnemar-length',
-      label: 'McNemar p vs length ruler',
+      label: 'McNemar p vs length',
       kind: 'p',
       value: vs.p,
       n: vs.n,
@@ -66,7 +66,7 @@ function rulerFigures(b: BaselineRow): JudgeFigure[] {
   return [
     {
       key: 'pairwise.agreement',
-      label: 'Pairwise agreement',
+      label: 'Agreement',
       kind: 'percent',
       value: b.agreement,
       ci95: b.agreementCi95,
@@ -74,7 +74,7 @@ function rulerFigures(b: BaselineRow): JudgeFigure[] {
     },
     {
       key: 'pairwise.kappa',
-      label: 'Pairwise kappa',
+      label: 'Kappa',
       kind: 'coefficient',
       value: b.kappa,
       ci95: b.kappaCi95,

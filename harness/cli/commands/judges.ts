@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { NOT_RUN, type JudgeFigure, type JudgeRow, type JudgeTable } from '../../leaderboard/judges.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
-import { fixed, formatTable, toJson } from '../format.js';
+import { fixed, formatTable, pValue, toJson } from '../format.js';
 import { warningsTo } from '../io.js';
 import { loadJudgeTable } from '../judge-table.js';
 import type { CommandRegistrar } from '../program.js';
@@ -48,11 +48,6 @@ export function figureText(f: JudgeFigure | undefined): string {
   const ci = f.ci95 ? ` [${fixed(f.ci95[0], digits)}, ${fixed(f.ci95[1], digits)}]` : '';
   const percent = f.kind === 'percent' && f.value !== null ? '%' : '';
   return `${value}${percent}${ci}${f.warning ? ' !' : ''}`;
-}
-
-export function pValue(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) return '–';
-  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
 }
 
 /** Judgments per second and GPU-seconds per 1,000 judgments, as printed. */
