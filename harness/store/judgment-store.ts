@@ -293,12 +293,13 @@ export class JudgmentStore {
    * time is the length of the union of its judgments' intervals, and the judge's wall time
    * the union over all its endpoints. Judgments without a latency (batch-engine answers)
    * are not timed. Read in one sorted pass; memory is per endpoint, not per judgment.
+   * (Stored times are whole milliseconds: the rounding undoes julianday's float error.)
    */
   timing(): JudgeTiming[] {
     return this.guard(() => {
       const rows = this.db
         .prepare(
-          `SELECT j.judge, coalesce(j.endpoint, ''), (julianday(j.created_at) - 2440587.5) * 86400000.0 AS end_ms, j.latency_ms
+          `SELECT j.judge, coalesce(j.endpoint, ''), round((julianday(j.created_at) - 2440587.5) * 86400000.0) AS end_ms, j.latency_ms
              FROM judgments j WHERE j.latency_ms IS NOT NULL AND j.latency_ms >= 0
             ORDER BY 1, end_ms - j.latency_ms`,
         )
