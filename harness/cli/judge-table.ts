@@ -28,7 +28,13 @@ export async function loadJudgeTable(
       if (!doc) continue;
       try {
         const summary = suite.judgeSummary(doc);
-        if (summary) runs.push({ suite: suite.name, file: run.file, finishedAt: run.finishedAt, summary });
+        if (summary)
+          runs.push({
+            suite: suite.name,
+            file: run.file,
+            finishedAt: doc.manifest?.finishedAt ?? run.finishedAt,
+            summary,
+          });
       } catch (e) {
         warn(`${run.file}: cannot summarise the run (${errorMessage(e)}; skipped)`);
       }

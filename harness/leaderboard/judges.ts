@@ -47,6 +47,7 @@ export interface JudgeSummary {
 export interface SummarisedRun {
   readonly suite: string;
   readonly file: string;
+  /** when the run finished (ISO), as its manifest says */
   readonly finishedAt: string;
   readonly summary: JudgeSummary;
 }

@@ -118,7 +118,7 @@ describe('bench judges', () => {
     }
     expect(doc.correlations.map((c) => c.reference)).toContain('ae2');
     expect(row('autoj').sources.find((s) => s.suite === 'alpacaeval')).toMatchObject({ complete: false });
-    expect(text).toMatch(/alpacaeval \d{4}-\d\d-\d\dT\d\d-\d\d partial/);
+    expect(text).toMatch(/alpacaeval \d{4}-\d\d-\d\dT\d\d:\d\d partial/);
   });
 
   it('the length ruler has its AlpacaEval run and its pairwise figures from the same pairs as Auto-J', () => {

@@ -34,7 +34,7 @@ const table = {
       {
         suite: 'alpacaeval',
         file: '/runs/a.json',
-        finishedAt: '2026-12-01T11-52-35-611Z',
+        finishedAt: '2026-12-01T11:52:35.611Z',
         summary: {
           judge: 'autoj',
           complete: false,
@@ -55,7 +55,7 @@ const table = {
       {
         suite: 'pairwise',
         file: '/runs/p.json',
-        finishedAt: '2026-12-01T11-52-30-433Z',
+        finishedAt: '2026-12-01T11:52:30.433Z',
         summary: {
           judge: 'autoj',
           complete: true,
@@ -66,7 +66,7 @@ const table = {
       {
         suite: 'pairwise',
         file: '/runs/e.json',
-        finishedAt: '2026-12-01T10-00-00-000Z',
+        finishedAt: '2026-12-01T10:00:00.000Z',
         summary: {
           judge: EVIL_JUDGE,
           complete: true,

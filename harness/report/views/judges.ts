@@ -144,13 +144,7 @@ function runsText(r: JudgeRow): string {
   return r.sources
     .map(
       (s) =>
-        `${s.suite}: ${dateTime(isoOfStamp(s.finishedAt))}${s.complete ? '' : ' (partial run)'}${s.baselineOf ? ` (scored in ${s.baselineOf}'s run)` : ''}`,
+        `${s.suite}: ${dateTime(s.finishedAt)}${s.complete ? '' : ' (partial run)'}${s.baselineOf ? ` (scored in ${s.baselineOf}'s run)` : ''}`,
     )
     .join(' · ');
-}
-
-/** The archive's file-name stamp (`2026-12-01T11-52-35-611Z`) as an ISO time. */
-function isoOfStamp(stamp: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/.exec(stamp);
-  return m ? `${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z` : stamp;
 }
