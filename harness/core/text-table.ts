@@ -9,7 +9,8 @@ export function formatTable(rawHeader: readonly string[], rawRows: readonly (rea
   const rows = rawRows.map((r) => r.map(terminalText));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const numeric = header.map(
-    (_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+%?$|^[-–]$|^n\/a$/.test(r[c] ?? '')),
+    (_, c) =>
+      rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+%?$|^[-–]$|^n\/a$|^not run$/.test(r[c] ?? '')),
   );
   const line = (cells: readonly string[]) =>
     cells

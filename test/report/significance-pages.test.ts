@@ -122,7 +122,10 @@ describe('AlpacaEval leaderboard page: the issue-12 figures', () => {
   });
 
   it('the <10-model warning, in the table and on the page, escaped', () => {
-    expect(leaderboard).toContain('<p class="callout warning">⚠ Fewer than 10 models: AE1: rests on');
+    expect(leaderboard).toContain(
+      '<p class="callout warning">⚠ Too few models to trust these correlations (fewer than 10): AE1 (7 models), AE2 (7 models), AE2 LC (7 models).',
+    );
+    expect(leaderboard).toContain('title="rests on 7 models, fewer than 10: &lt;script&gt;');
     expect(leaderboard).toContain('class="warn-mark"');
     expect(leaderboard).not.toContain(SCRIPT_PAYLOAD);
     expect(leaderboard).toContain('&lt;script&gt;');

@@ -34,7 +34,7 @@ export interface SignificanceView {
   }[];
   /** the baseline and, when no model has one, why */
   readonly lengthControlledNote: string;
-  /** one line per correlation resting on fewer than 10 models */
+  /** the references whose correlation rests on fewer than 10 models, with their counts */
   readonly warnings: readonly string[];
   readonly definitions: readonly Fact[];
 }
@@ -84,7 +84,7 @@ export function significanceView(result: AlpacaEvalResult): SignificanceView {
       ? `Length-controlled score: each model's rating regressed on the standardised length difference to ${lc.baseline}'s output for the same instruction, read off at zero difference.${lc.reason ? ` ${lc.reason}.` : ''}`
       : '',
     warnings: result.correlations.flatMap((c) =>
-      c.warning ? [`${referenceShort(c.reference)}: ${c.warning}`] : [],
+      c.warning ? [`${referenceShort(c.reference)} (${plural(c.n, 'model')})`] : [],
     ),
     definitions,
   };
