@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +195,28 @@ describe('bench judges', () => {
       expect(speed.gpuSecondsPer1000).toBeCloseTo((1000 * union(xs)) / 1000 / xs.length, 6);
     }
     expect(row('autoj').speed!.judgments).toBe(alpacaDoc('autoj').manifest.judgments.sent);
+  });
+
+  it('an archived file that is not a result, or a result it cannot read, is skipped with one line naming it', async () => {
+    const runsDir = join(work, 'home', 'runs');
+    const broken = join(runsDir, '2099-01-01T00-00-00-000Z_pairwise_broken.json');
+    const hostile = join(runsDir, '2099-01-01T00-00-01-000Z_pairwise_evil.json');
+    writeFileSync(broken, '{"suite": "pairwise", "judge": {"name": "broken"}}');
+    writeFileSync(hostile, '{not json');
+    try {
+      const r = await bench(['judges']);
+      expect(r.stderr).toContain(`bench: warning: ${broken}: cannot summarise the run (`);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `bench: warning: ${hostile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read run result .*\\(skipped\\)`,
+        ),
+      );
+      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+      expect(r.stdout).toBe(text);
+    } finally {
+      rmSync(broken);
+      rmSync(hostile);
+    }
   });
 
   it('the site has a judge page with the same rows and figures, linked from the overview', async () => {
