@@ -219,6 +219,26 @@ describe('bench judges', () => {
     }
   });
 
+  it('--recorded-judge takes a profile name only', async () => {
+    const r = await runBench(
+      [
+        'run',
+        'pairwise',
+        '--predictions',
+        `${OUTPUTS}/pairwise_example_output.jsonl`,
+        '--swapped',
+        `${OUTPUTS}/pairwise_exchange_example_output.jsonl`,
+        '--recorded-judge',
+        '../evil<b>',
+      ],
+      { env },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'bench: --recorded-judge: not a judge profile name (letters, digits, _ . + @ = -)',
+    ]);
+  });
+
   it('the site has a judge page with the same rows and figures, linked from the overview', async () => {
     const site = join(work, 'site');
     await bench(['report', '--out', site]);
