@@ -9,7 +9,8 @@ export function formatTable(rawHeader: readonly string[], rawRows: readonly (rea
   const rows = rawRows.map((r) => r.map(terminalText));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const numeric = header.map(
-    (_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+%?$|^[-–]$|^n\/a$/.test(r[c] ?? '')),
+    (_, c) =>
+      rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+%?$|^[-–]$|^n\/a$|^not run$/.test(r[c] ?? '')),
   );
   const line = (cells: readonly string[]) =>
     cells
@@ -21,6 +22,12 @@ export function formatTable(rawHeader: readonly string[], rawRows: readonly (rea
 
 export function fixed(value: number | null | undefined, digits: number): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+/** A p-value: three decimals, or in exponent form below 0.001 (never printed as 0). */
+export function pValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '–';
+  return p < 0.001 ? p.toExponential(2) : p.toFixed(3);
 }
 
 export function interval(ci: readonly [number, number] | null | undefined, digits: number): string {

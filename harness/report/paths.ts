@@ -26,6 +26,8 @@ export class SitePaths {
 }
 
 export const OVERVIEW_PAGE = 'index.html';
+/** the judge leaderboard (`bench judges`) */
+export const JUDGES_PAGE = 'judges.html';
 
 /** The relative link from page `from` to page `to` (both site-relative). */
 export function link(from: string, to: string): string {

@@ -6,8 +6,9 @@ import { BenchError, errorMessage } from '../core/errors.js';
 import { processIsAlive } from '../core/process.js';
 import type { BuildOptions, BuildSummary, SiteInput } from './types.js';
 import { dateTime } from './format.js';
-import { fileInside, OVERVIEW_PAGE } from './paths.js';
+import { fileInside, JUDGES_PAGE, OVERVIEW_PAGE } from './paths.js';
 import { loadRenderer } from './templates.js';
+import { judgesView } from './views/judges.js';
 import { chrome, type NavEntry } from './views/page.js';
 
 /** Marks a folder as a site built here: only such a folder (or an empty one) is ever replaced. */
@@ -135,8 +136,11 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
       throw new BenchError(`report page ${plan.page} of suite ${suite} is already ${before}'s`);
     owner.set(plan.page, `suite ${suite}`);
   }
+  if (input.judges && owner.has(JUDGES_PAGE))
+    throw new BenchError(`report page ${JUDGES_PAGE} is already ${owner.get(JUDGES_PAGE)}'s`);
   const nav: NavEntry[] = [
     { label: 'Overview', page: OVERVIEW_PAGE, section: 'overview' },
+    ...(input.judges ? [{ label: 'Judges', page: JUDGES_PAGE, section: 'judges' }] : []),
     ...byOrder(input.sections.flatMap((s) => s.nav)),
   ];
 
@@ -169,9 +173,13 @@ async function renderSite(input: SiteInput, root: string, options: BuildOptions)
       suites: input.sections.map((s) => s.suite),
       parts: parts.map((part) => renderer.fragment(part.template, part.view)),
       empty: !parts.some((part) => part.results !== false),
+      judges: input.judges ? { href: JUDGES_PAGE, count: input.judges.rows.length } : null,
     },
     false,
   );
+  if (input.judges) {
+    await emit(JUDGES_PAGE, 'judges', 'judges', 'Judge leaderboard', judgesView(input.judges), true);
+  }
 
   await forEachLimited(pages, PAGE_CONCURRENCY, async ({ suite, plan }) => {
     if (plan.log) log(plan.log);

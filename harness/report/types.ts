@@ -1,3 +1,4 @@
+import type { JudgeTable } from '../leaderboard/judges.js';
 import type { SiteSection } from './sections.js';
 
 /**
@@ -32,6 +33,8 @@ export type OutputsLookup = (
 export interface SiteInput {
   /** in the order of the registry; a suite without stored runs still names itself on an empty site */
   readonly sections: readonly SiteSection[];
+  /** the judge leaderboard (`bench judges`), its own page when given */
+  readonly judges?: JudgeTable;
 }
 
 export interface BuildOptions {

@@ -303,6 +303,59 @@ export class JudgmentStore {
   }
 
   /**
+   * How long each judge's server was busy, from the stored latencies: a judgment occupied
+   * its endpoint from `created_at - latency_ms` to `created_at` (stored when the answer
+   * came). Overlapping judgments (a batch served together) count once: an endpoint's busy
+   * time is the length of the union of its judgments' intervals, and the judge's wall time
+   * the union over all its endpoints. Judgments without a latency (batch-engine answers)
+   * are not timed. Read in one sorted pass; memory is per endpoint, not per judgment.
+   * (Stored times are whole milliseconds: the rounding undoes julianday's float error.)
+   */
+  timing(): JudgeTiming[] {
+    return this.guard(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT j.judge, coalesce(j.endpoint, ''), round((julianday(j.created_at) - 2440587.5) * 86400000.0) AS end_ms, j.latency_ms
+             FROM judgments j WHERE j.latency_ms IS NOT NULL AND j.latency_ms >= 0
+            ORDER BY 1, end_ms - j.latency_ms`,
+        )
+        .raw()
+        .iterate() as IterableIterator<[string, string, number, number]>;
+      const out: JudgeTiming[] = [];
+      let current:
+        { judge: string; timing: Mutable<JudgeTiming>; wall: Span; endpoints: Map<string, Span> } | undefined;
+      const finish = () => {
+        if (!current) return;
+        current.timing.wallMs = closeSpan(current.wall);
+        current.timing.busyMs = [...current.endpoints.values()].reduce((s, e) => s + closeSpan(e), 0);
+        current.timing.endpoints = current.endpoints.size;
+        out.push(current.timing);
+      };
+      for (const [judge, endpoint, end, latency] of rows) {
+        if (!Number.isFinite(end)) continue;
+        if (current?.judge !== judge) {
+          finish();
+          current = {
+            judge,
+            timing: { judge, judgments: 0, latencyMs: 0, busyMs: 0, wallMs: 0, endpoints: 0 },
+            wall: { total: 0, start: NaN, end: NaN },
+            endpoints: new Map(),
+          };
+        }
+        const start = end - latency;
+        current.timing.judgments += 1;
+        current.timing.latencyMs += latency;
+        addToSpan(current.wall, start, end);
+        let span = current.endpoints.get(endpoint);
+        if (!span) current.endpoints.set(endpoint, (span = { total: 0, start: NaN, end: NaN }));
+        addToSpan(span, start, end);
+      }
+      finish();
+      return out;
+    });
+  }
+
+  /**
    * Every judgment in insertion order, with its usages, read lazily (for export). While
    * the iteration is in progress this connection cannot write; other connections can.
    */
@@ -636,4 +689,45 @@ export function storeFailure(file: string, e: unknown): unknown {
                 ? 'disk full'
                 : `SQLite error ${code}: ${e.message}`;
   return new InputError(file, problem, { cause: e });
+}
+
+/** A judge's stored latencies, as `JudgmentStore.timing` sums them. */
+export interface JudgeTiming {
+  readonly judge: string;
+  /** judgments with a latency */
+  readonly judgments: number;
+  /** sum of their latencies */
+  readonly latencyMs: number;
+  /** sum over endpoints of the union of their judgments' intervals */
+  readonly busyMs: number;
+  /** union of all its judgments' intervals, whatever the endpoint */
+  readonly wallMs: number;
+  /** distinct endpoints that answered */
+  readonly endpoints: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The union of intervals added in order of their starts: `total` of the closed ones, the open one. */
+interface Span {
+  total: number;
+  start: number;
+  end: number;
+}
+
+function addToSpan(span: Span, start: number, end: number): void {
+  if (Number.isNaN(span.start)) {
+    span.start = start;
+    span.end = end;
+  } else if (start <= span.end) {
+    span.end = Math.max(span.end, end);
+  } else {
+    span.total += span.end - span.start;
+    span.start = start;
+    span.end = end;
+  }
+}
+
+function closeSpan(span: Span): number {
+  return Number.isNaN(span.start) ? span.total : span.total + span.end - span.start;
 }

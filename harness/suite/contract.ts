@@ -1,5 +1,6 @@
 import type { JudgeInfo } from '../core/types.js';
 import type { Judge, ParsedCompletion } from '../judge/judge.js';
+import type { JudgeSummary } from '../leaderboard/judges.js';
 import type { RankedRun } from '../leaderboard/snapshot.js';
 import type { SuiteReport } from '../report/sections.js';
 import type { StoredTexts } from '../runner/judge-session.js';
@@ -65,6 +66,12 @@ export interface Suite<O extends object = object, R extends RunEnvelope = RunEnv
   subjectKind?(subject: string): string | undefined;
   /** its pages in the report site */
   readonly report?: SuiteReport<R>;
+  /**
+   * What one of its runs says of the judge, for the judge leaderboard (`bench judges`):
+   * named figures with their intervals, whether the run is complete, the judge's parse
+   * failures, rulers scored beside it; null for a run that says nothing of a judge.
+   */
+  judgeSummary?(result: R): JudgeSummary | null;
   /** set by the suite whose leaderboard `bench refresh` keeps */
   readonly leaderboard?: LeaderboardSuite<O, R>;
   /** how `bench runs list` describes its archived runs and `bench runs diff` compares two */

@@ -12,6 +12,7 @@ import { ALPACAEVAL_SCHEMA_VERSION, isCompleteRun, type AlpacaEvalResult } from 
 import { placementOf, placementRun, placementText } from './place.js';
 import { runOptionsFor, SCORE_KINDS, type ScoreKind } from './expected-score.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
+import { alpacaEvalJudgeSummary } from './judge-summary.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
 export interface AlpacaEvalSuiteOptions {
@@ -180,6 +181,7 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
     diff: (a, b, context) => diffAlpacaEvalRuns(a, b, context),
     diffTable: (diff) => renderAlpacaEvalDiff(diff as AlpacaEvalDiff),
   },
+  judgeSummary: alpacaEvalJudgeSummary,
   leaderboard: {
     flags: ['instructions', 'min-coverage'],
     options: (request) => ({

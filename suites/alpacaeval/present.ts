@@ -193,6 +193,15 @@ export function modelsCsv(result: AlpacaEvalResult): string {
     'errors',
     'mean_length',
     ...refs,
+    // bootstrap intervals, tier and length-controlled score (issue 12); empty where a result has none
+    'score_low',
+    'score_high',
+    'rank_low',
+    'rank_high',
+    'tier',
+    'length_controlled',
+    'length_controlled_low',
+    'length_controlled_high',
     ...(both ? ['rating_score', 'rating_rank', 'expected_score', 'expected_rank'] : []),
   ];
   const rows = result.models.map((m) => [
@@ -207,6 +216,14 @@ export function modelsCsv(result: AlpacaEvalResult): string {
     m.errors,
     m.meanLength,
     ...refs.map((r) => m.references[r] ?? ''),
+    m.scoreCi95?.[0] ?? '',
+    m.scoreCi95?.[1] ?? '',
+    m.rankCi95?.[0] ?? '',
+    m.rankCi95?.[1] ?? '',
+    m.tier ?? '',
+    m.lengthControlled?.value ?? '',
+    m.lengthControlled?.ci95?.[0] ?? '',
+    m.lengthControlled?.ci95?.[1] ?? '',
     ...(both ? [m.ratingScore ?? '', m.ratingRank ?? '', m.expectedScore ?? '', m.expectedRank ?? ''] : []),
   ]);
   return toCsv(header, rows);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { BenchError } from '../../harness/core/errors.js';
 import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
+import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Suite, SuiteContext } from '../../harness/suite/contract.js';
@@ -18,6 +19,7 @@ export interface CritiqueSuiteOptions {
   readonly language: CritiqueLanguage;
   readonly recorded?: string;
   readonly critiques?: string;
+  readonly 'recorded-judge': string;
   readonly 'comparator-endpoint'?: string;
   readonly 'comparator-model'?: string;
   readonly 'comparator-api-key'?: string;
@@ -70,6 +72,12 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
         'with --recorded: the critiques it compared, one {"output"} per line (shown beside each comparison)',
     },
     {
+      name: 'recorded-judge',
+      type: 'string',
+      default: 'autoj',
+      describe: 'with --recorded: the judge profile whose critiques were compared (its row in bench judges)',
+    },
+    {
       name: 'comparator-endpoint',
       type: 'string',
       describe:
@@ -109,6 +117,13 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
     },
   ],
   check(options, label) {
+    if (!isSafePathSegment(options['recorded-judge']))
+      throw new BenchError(
+        `${label('recorded-judge')}: not a judge profile name (letters, digits, _ . + @ = -)`,
+        {
+          exitCode: 2,
+        },
+      );
     if (options.recorded === undefined && options['comparator-endpoint'] === undefined)
       throw new BenchError(
         `${label('comparator-endpoint')} URL is missing: live mode needs a comparator (or give ${label('recorded')} FILE)`,
@@ -132,7 +147,12 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
           : { critiquesFile: path.resolve(context.cwd, options.critiques) },
       );
       const result = scoreCritiqueSuite(data, recorded.comparisons, {
-        judge: { name: 'recorded', mode: 'recorded', description: `comparisons from ${path.basename(file)}` },
+        judge: {
+          name: 'recorded',
+          mode: 'recorded',
+          description: `comparisons from ${path.basename(file)}`,
+          profile: options['recorded-judge'],
+        },
         comparator: {
           name: 'recorded',
           model: null,
@@ -156,6 +176,21 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
     note: (_result, judged) => judged,
   },
   subjectKind: critiqueSubjectKind,
+  judgeSummary: (result) => ({
+    judge: result.judge.profile ?? result.judge.name,
+    complete: true,
+    figures: [
+      {
+        key: 'critique.win',
+        label: 'Critique win rate',
+        kind: 'percent',
+        value: result.overall.win,
+        ci95: result.overall.winCi95,
+        n: result.overall.n,
+        note: `tie ${result.overall.ties}, lose ${result.overall.losses} of ${result.overall.n} votes`,
+      },
+    ],
+  }),
 };
 
 /** Live mode: the judge writes its critiques, the comparator compares them (both stored). */

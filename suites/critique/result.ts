@@ -92,6 +92,8 @@ export interface CritiqueResult {
     /** recorded: a comparison file scored as given; live: written and compared in this run */
     readonly mode: 'recorded' | 'live';
     readonly description: string;
+    /** recorded mode: the judge profile whose critiques were compared (`--recorded-judge`) */
+    readonly profile?: string;
   };
   /** who compared them */
   readonly comparator: { readonly name: string; readonly model: string | null; readonly description: string };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { BenchError } from '../../harness/core/errors.js';
 import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
+import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Suite } from '../../harness/suite/contract.js';
@@ -11,6 +12,7 @@ import type { PairwiseResult } from './result.js';
 import { scorePairwiseSuite } from './score.js';
 import { loadPairwiseData, loadRecordedJudgments, PAIRWISE_DEFAULTS } from './suite.js';
 import { formatPairwiseTable } from './table.js';
+import { pairwiseJudgeSummary } from './judge-summary.js';
 
 /** `bench run pairwise`'s options, by flag name. */
 export interface PairwiseSuiteOptions {
@@ -18,6 +20,7 @@ export interface PairwiseSuiteOptions {
   readonly 'tie-margin': number;
   readonly predictions?: string;
   readonly swapped?: string;
+  readonly 'recorded-judge': string;
   readonly data?: string;
   readonly seed: number;
   readonly bootstrap: number;
@@ -73,6 +76,12 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
       describe: 'verdicts on the swapped prompts, as the judge answered them (not mapped back)',
     },
     {
+      name: 'recorded-judge',
+      type: 'string',
+      default: 'autoj',
+      describe: 'recorded mode: the judge profile whose verdicts the files are (its row in bench judges)',
+    },
+    {
       name: 'data',
       type: 'string',
       env: 'AUTOJ_DATA',
@@ -94,6 +103,14 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
     },
   ],
   check(options, label) {
+    if (!isSafePathSegment(options['recorded-judge'])) {
+      throw new BenchError(
+        `${label('recorded-judge')}: not a judge profile name (letters, digits, _ . + @ = -)`,
+        {
+          exitCode: 2,
+        },
+      );
+    }
     if ((options.predictions === undefined) !== (options.swapped === undefined)) {
       const missing = options.predictions === undefined ? 'predictions' : 'swapped';
       throw new BenchError(`${label(missing)} FILE is missing: recorded mode needs both verdict files`, {
@@ -122,6 +139,7 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
           name: 'recorded',
           mode: 'recorded',
           description: `verdicts from ${path.basename(predictions)} (swapped: ${path.basename(swapped)})`,
+          profile: options['recorded-judge'],
         },
         bootstrap,
         inputs: recorded.inputs,
@@ -165,6 +183,7 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
   },
   subjectKind: pairwiseSubjectKind,
   report: pairwiseReport,
+  judgeSummary: pairwiseJudgeSummary,
 };
 
 /** The authors' table: one row per group, overall last (percentages, unrounded). */

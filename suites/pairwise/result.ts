@@ -116,6 +116,8 @@ export interface PairwiseResult {
     readonly description: string;
     /** single protocol: |rating 1 - rating 2| <= tieMargin is a tie */
     readonly tieMargin?: number;
+    /** recorded mode: the judge profile whose verdicts the files are (`--recorded-judge`) */
+    readonly profile?: string;
   };
   readonly dataset: {
     readonly name: string;

@@ -37,7 +37,12 @@ import type {
 import { PAIRWISE_DEFAULTS, type PairwiseData, type PairwiseJudgments } from './suite.js';
 
 export interface ScoreOptions {
-  readonly judge: { readonly name: string; readonly mode: 'recorded' | 'live'; readonly description: string };
+  readonly judge: {
+    readonly name: string;
+    readonly mode: 'recorded' | 'live';
+    readonly description: string;
+    readonly profile?: string;
+  };
   /** resamples 0 = no intervals */
   readonly bootstrap?: { readonly resamples: number; readonly seed: number };
   /** files read besides the test set (verdict files), for provenance */

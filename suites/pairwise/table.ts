@@ -4,6 +4,7 @@
  * from the result document.
  */
 import { terminalText } from '../../harness/core/terminal-text.js';
+import { pValue } from '../../harness/core/text-table.js';
 import type { Interval, PairwiseResult } from './result.js';
 
 export function formatPairwiseTable(result: PairwiseResult): string {
@@ -140,10 +141,6 @@ function kappaText(value: number): string {
 
 function kappaInterval([lo, hi]: Interval): string {
   return `${kappaText(lo)} to ${kappaText(hi)}`;
-}
-
-function pValue(p: number): string {
-  return p < 0.001 ? p.toExponential(2) : p.toFixed(3);
 }
 
 function count(n: number): string {

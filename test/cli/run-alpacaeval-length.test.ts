@@ -274,8 +274,36 @@ describe('bench run alpacaeval: coverage (--min-coverage)', () => {
     expect(most.coverage.share).toBeCloseTo(802 / 805, 12);
     expect(doc.models.find((m) => m.model === 'blanks')!.coverage).toMatchObject({ answered: 805, share: 1 });
     const csv = readFileSync(join(out, 'models.csv'), 'utf8').split('\n');
-    expect(csv[0]).toBe('model,rank,score,se,n,coverage,parsed,unparsed,errors,mean_length,ae1');
+    expect(csv[0]).toBe(
+      'model,rank,score,se,n,coverage,parsed,unparsed,errors,mean_length,ae1,' +
+        'score_low,score_high,rank_low,rank_high,tier,length_controlled,length_controlled_low,length_controlled_high',
+    );
     expect(csv.find((l) => l.startsWith('most,'))!.split(',')[5]).toBe(String(802 / 805));
+    // the issue-12 columns are the result's fields, empty where it has none
+    const m = doc.models.find((x) => x.model === 'most') as unknown as {
+      scoreCi95: number[] | null;
+      rankCi95: number[] | null;
+      tier: number | null;
+      lengthControlled?: { value: number | null; ci95: number[] | null };
+    };
+    const text = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
+    expect(
+      csv
+        .find((l) => l.startsWith('most,'))!
+        .split(',')
+        .slice(11),
+    ).toEqual(
+      [
+        m.scoreCi95?.[0],
+        m.scoreCi95?.[1],
+        m.rankCi95?.[0],
+        m.rankCi95?.[1],
+        m.tier,
+        m.lengthControlled?.value,
+        m.lengthControlled?.ci95?.[0],
+        m.lengthControlled?.ci95?.[1],
+      ].map(text),
+    );
   });
 
   it('the table shows each ranked model its coverage', async () => {

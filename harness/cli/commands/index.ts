@@ -4,6 +4,7 @@ import { batchCommand } from './batch.js';
 import { cacheCommand } from './cache.js';
 import { runCommand } from './run.js';
 import { correlateCommand } from './correlate.js';
+import { judgesCommand } from './judges.js';
 import { reportCommand } from './report.js';
 import { refreshCommand } from './refresh.js';
 import { runsCommand } from './runs.js';
@@ -14,6 +15,7 @@ export function benchCommands(suites: SuiteRegistry): CommandRegistrar[] {
   return [
     runCommand(suites),
     correlateCommand,
+    judgesCommand(suites),
     reportCommand(suites),
     refreshCommand(suites),
     cacheCommand(suites),

@@ -12,6 +12,7 @@ import { openSourceFiles, type SourceFiles } from '../../source/files.js';
 import { JudgmentStore } from '../../store/judgment-store.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
 import { warningsTo, type CliIO } from '../io.js';
+import { loadJudgeTable } from '../judge-table.js';
 import type { CommandRegistrar } from '../program.js';
 import {
   httpCacheDir,
@@ -62,19 +63,22 @@ export async function renderReport(
     const source =
       options.files ??
       (options.source !== undefined ? openSource(resolveSource(options.source, io)) : undefined);
-    const sections = await loadSiteSections(
-      options.runs ? resolve(io.cwd, options.runs) : runsDir(io),
-      suites.suites,
-      {
-        histories,
-        warn,
-        openSource,
-        ...(critiques ? { critiques } : {}),
-        ...(source ? { source } : {}),
-        ...(options.paper ? { paperFile: resolve(io.cwd, options.paper) } : {}),
-      },
+    const runs = options.runs ? resolve(io.cwd, options.runs) : runsDir(io);
+    const judges = await loadJudgeTable(
+      suites,
+      runs,
+      { file: resolveStorePath(options.store, io), named: false },
+      warn,
     );
-    const summary = await buildSite({ sections }, resolve(io.cwd, options.out), {
+    const sections = await loadSiteSections(runs, suites.suites, {
+      histories,
+      warn,
+      openSource,
+      ...(critiques ? { critiques } : {}),
+      ...(source ? { source } : {}),
+      ...(options.paper ? { paperFile: resolve(io.cwd, options.paper) } : {}),
+    });
+    const summary = await buildSite({ sections, judges }, resolve(io.cwd, options.out), {
       log: (line) => io.stderr(`${line}\n`),
     });
     io.stderr(

@@ -9,6 +9,8 @@ export interface CorrelationView {
   readonly spearman: StatView;
   readonly kendall: StatView;
   readonly pearson: StatView;
+  /** the warning of a correlation on fewer than 10 models; '' for none */
+  readonly warning: string;
 }
 
 const SHORT_NAMES: Readonly<Record<string, string>> = { ae1: 'AE1', ae2: 'AE2', 'ae2-lc': 'AE2 LC' };
@@ -25,6 +27,7 @@ export function correlationView(c: {
   spearman: StatLike;
   kendall: StatLike;
   pearson: StatLike;
+  warning?: string;
 }): CorrelationView {
   return {
     reference: referenceShort(c.reference),
@@ -33,6 +36,7 @@ export function correlationView(c: {
     spearman: stat(c.spearman),
     kendall: stat(c.kendall),
     pearson: stat(c.pearson),
+    warning: c.warning ?? '',
   };
 }
 

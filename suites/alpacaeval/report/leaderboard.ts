@@ -8,6 +8,7 @@ import {
   dateTime,
   duration,
   int,
+  interval,
   isNumber,
   MISSING,
   num,
@@ -26,6 +27,8 @@ import {
   type ChartView,
 } from '../../../harness/report/views/common.js';
 import { correlationView, primaryReference, referenceShort, type CorrelationView } from './common.js';
+import { SIGNIFICANCE_DEFINITIONS } from '../significance.js';
+import { rankInterval, significanceView, type SignificanceView } from './significance-view.js';
 import { fact, type Fact } from '../../../harness/report/views/page.js';
 import { cell, header, numCell, type HeaderView, type RowView } from '../../../harness/report/views/table.js';
 
@@ -52,6 +55,8 @@ export interface LeaderboardView {
   readonly chartsNote: string;
   readonly skipped: readonly { model: string; reason: string; references: string }[];
   readonly skippedCount: string;
+  /** separability, agreement with confidence, Brier, strict pairs, length control, warnings */
+  readonly significance: SignificanceView;
 }
 
 export interface RunStatusView {
@@ -128,6 +133,9 @@ export function leaderboardView(
   const digits = scoreDigits(result.models.map((m) => m.score));
   const rated = result.judge.scale !== undefined;
   const scored = result.models.filter((m) => m.score !== null).length;
+  // columns of results that have them (issue 12); older archived results have none
+  const intervals = result.models.some((m) => m.scoreCi95 !== undefined);
+  const lengthControlled = result.models.some((m) => m.lengthControlled !== undefined);
 
   const headers: HeaderView[] = [
     header('Rank', 'num', "the judge's rank (ties share a rank)", { first: 'ascending', sorted: true }),
@@ -137,6 +145,22 @@ export function leaderboardView(
       'num',
       `${rated ? 'mean rating over parsed judgments' : result.judge.description}; ± is the 95% normal interval (1.96 × standard error)`,
     ),
+    ...(intervals
+      ? [
+          header('Score CI', 'num', SIGNIFICANCE_DEFINITIONS.scoreCi95),
+          header('Rank CI', 'num', SIGNIFICANCE_DEFINITIONS.rankCi95, { first: 'ascending' }),
+          header('Tier', 'num', SIGNIFICANCE_DEFINITIONS.tier, { first: 'ascending' }),
+        ]
+      : []),
+    ...(lengthControlled
+      ? [
+          header(
+            'LC score',
+            'num',
+            "length-controlled score: the model's rating at zero length difference to the baseline's output; the small numbers are its 95% bootstrap interval",
+          ),
+        ]
+      : []),
     ...refs.map((r) =>
       header(
         `${referenceShort(r)} rank`,
@@ -171,6 +195,21 @@ export function leaderboardView(
           note: isNumber(m.se) ? `± ${num(Z95 * m.se, digits)}` : '',
           title: isNumber(m.se) ? `standard error ${num(m.se, digits + 1)}` : '',
         }),
+        ...(intervals
+          ? [
+              numCell(interval(m.scoreCi95, digits), sortKey(m.scoreCi95?.[0])),
+              numCell(rankInterval(m.rankCi95), sortKey(m.rankCi95?.[0])),
+              numCell(m.tier === null || m.tier === undefined ? MISSING : String(m.tier), sortKey(m.tier)),
+            ]
+          : []),
+        ...(lengthControlled
+          ? [
+              numCell(num(m.lengthControlled?.value, digits), sortKey(m.lengthControlled?.value), {
+                note: m.lengthControlled?.ci95 ? interval(m.lengthControlled.ci95, digits) : '',
+                title: m.lengthControlled?.reason ?? m.lengthControlled?.note ?? '',
+              }),
+            ]
+          : []),
         ...refs.map((r) => {
           const rank = f.referenceRanks.get(r);
           const value = m.references[r];
@@ -272,6 +311,7 @@ export function leaderboardView(
     chartsNote: charts.note,
     skipped,
     skippedCount: plural(skipped.length, 'model'),
+    significance: significanceView(result),
   };
 }
 

@@ -8,11 +8,13 @@ import {
   int,
   interval,
   isNumber,
+  MISSING,
   num,
   percent,
   plural,
   shortHash,
 } from '../../../harness/report/format.js';
+import { pValue } from '../../../harness/core/text-table.js';
 import type { ChartView } from '../../../harness/report/views/common.js';
 import { fact, type Fact } from '../../../harness/report/views/page.js';
 
@@ -28,6 +30,9 @@ export interface JudgeRowView {
   readonly kind: string;
   readonly agreement: string;
   readonly consistency: string;
+  /** Cohen's kappa with its interval ('–' for published judges: not published) */
+  readonly kappa: string;
+  readonly kappaCi: string;
   readonly cls: string;
 }
 
@@ -74,6 +79,12 @@ export interface PairwiseView {
   readonly notes: readonly string[];
 }
 
+const BASELINE_LABEL: Readonly<Record<string, string>> = {
+  length: 'Length ruler (longer wins)',
+  first: 'First shown always wins',
+  tie: 'Always a tie',
+};
+
 const VERDICT_LABEL: Record<Verdict, string> = { first: 'Response 1', second: 'Response 2', tie: 'Tie' };
 const LABEL_LABEL: Record<Verdict, string> = {
   first: 'Response 1 better',
@@ -118,6 +129,8 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
       kind: ref.kind,
       agreement: percent(ref.agreement),
       consistency: percent(ref.consistency),
+      kappa: MISSING,
+      kappaCi: '',
       cls: '',
       sort: ref.agreement,
     })),
@@ -126,9 +139,22 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
       kind: `${r.judge.mode} verdicts`,
       agreement: percent(o.agreement),
       consistency: percent(o.consistency),
+      kappa: num(o.kappa, 3),
+      kappaCi: interval(o.kappaCi95, 3),
       cls: 'this',
       sort: o.agreement ?? -1,
     },
+    // the trivial rulers, scored on the same pairs in this run
+    ...(r.baselines ?? []).map((b) => ({
+      judge: BASELINE_LABEL[b.name] ?? b.name,
+      kind: 'baseline',
+      agreement: percent(b.agreement),
+      consistency: MISSING,
+      kappa: num(b.kappa, 3),
+      kappaCi: interval(b.kappaCi95, 3),
+      cls: 'baseline',
+      sort: b.agreement ?? -1,
+    })),
   ]
     .sort((a, b) => b.sort - a.sort)
     .map(({ sort: _sort, ...row }) => row);
@@ -279,6 +305,22 @@ export function pairwiseView(r: PairwiseResult): PairwiseView {
         note: `${int(o.nNonTie)} pairs`,
       },
       { label: 'Judge ties', value: percent(o.tieRate), ci: '', note: `humans: ${percent(o.humanTieRate)}` },
+      {
+        label: 'Kappa',
+        value: num(o.kappa, 3),
+        ci: interval(o.kappaCi95, 3),
+        note: "Cohen's kappa against the human label",
+      },
+      ...(r.versusLength
+        ? [
+            {
+              label: 'McNemar p vs length ruler',
+              value: pValue(r.versusLength.p),
+              ci: '',
+              note: `right where the ruler is wrong on ${int(r.versusLength.judgeOnly)} pairs, the reverse on ${int(r.versusLength.rulerOnly)}`,
+            },
+          ]
+        : []),
     ],
     facts,
     judges: judgeRows,
