@@ -325,6 +325,55 @@ kappa_cases.append(kappa_case("both give one and the same label", ["tie"] * 5, [
 out["kappa"] = kappa_cases
 
 
+# ---- instance-level agreement: agreement and kappa over items in clusters (instructions) ----
+# Written from the definition, not from the TypeScript: keep the items both label; the
+# bootstrap draws the clusters (ascending id) with replacement and takes every item of each.
+def clustered_case(name, a, b, clusters, resamples, seed):
+    items = [(c, x, y) for x, y, c in zip(a, b, clusters) if x is not None and y is not None]
+    ids = sorted(set(c for c, _, _ in items))
+    by_cluster = {c: [(x, y) for cc, x, y in items if cc == c] for c in ids}
+
+    def figures(pairs):
+        xa = [p[0] for p in pairs]
+        xb = [p[1] for p in pairs]
+        n = len(pairs)
+        po = sum(1 for x, y in pairs if x == y) / n
+        pe = sum((xa.count(l) / n) * (xb.count(l) / n) for l in set(xa) | set(xb))
+        return po, pe, kappa_of(xa, xb)
+
+    po, pe, k = figures([(x, y) for _, x, y in items])
+    rng = create_rng(seed)
+    agree_reps, kappa_reps = [], []
+    for _ in range(resamples):
+        drawn = [ids[i] for i in draws(rng, len(ids))]
+        pairs = [p for c in drawn for p in by_cluster[c]]
+        rpo, _, rk = figures(pairs)
+        agree_reps.append(100 * rpo)
+        kappa_reps.append(rk)
+    return {"name": name, "first": a, "second": b, "clusters": clusters, "resamples": resamples,
+            "seed": seed, "n": len(items), "clusterCount": len(ids), "agreement": 100 * po,
+            "observed": po, "expected": pe, "kappa": fin(k), "agreementCi95": interval(agree_reps),
+            "kappaCi95": interval(kappa_reps) if math.isfinite(k) else None}
+
+
+# 40 instructions x 4 models: verdicts that agree more on some instructions than others
+# (a generator of its own, so the cases after this one draw what they drew before)
+cgen = random.Random(31)
+c_first, c_second, c_clusters = [], [], []
+for model in range(4):
+    for instr in range(40):
+        ref = cgen.choice(verdicts) if cgen.random() < 0.9 else None
+        easy = instr % 3 == 0
+        judged = ref if (ref is not None and cgen.random() < (0.85 if easy else 0.45)) else cgen.choice(verdicts)
+        c_first.append(None if cgen.random() < 0.05 else judged)
+        c_second.append(ref)
+        c_clusters.append(instr * 7 % 40)
+clustered_cases = [clustered_case("4 models x 40 instructions, pooled", c_first, c_second, c_clusters, 300, 3)]
+clustered_cases.append(clustered_case("one item per cluster (the item bootstrap)", human, judge, list(range(len(human))), 400, 5))
+clustered_cases.append(clustered_case("all ties on both sides", ["tie"] * 6, ["tie"] * 6, [0, 0, 1, 1, 2, 2], 50, 1))
+out["clusteredAgreement"] = clustered_cases
+
+
 # ---- McNemar (statsmodels' mcnemar, both forms, with scipy) ----
 def mcnemar_case(b, c, both, neither):
     first = [True] * b + [False] * c + [True] * both + [False] * neither
