@@ -325,53 +325,73 @@ kappa_cases.append(kappa_case("both give one and the same label", ["tie"] * 5, [
 out["kappa"] = kappa_cases
 
 
-# ---- instance-level agreement: agreement and kappa over items in clusters (instructions) ----
-# Written from the definition, not from the TypeScript: keep the items both label; the
-# bootstrap draws the clusters (ascending id) with replacement and takes every item of each.
-def clustered_case(name, a, b, clusters, resamples, seed):
-    items = [(c, x, y) for x, y, c in zip(a, b, clusters) if x is not None and y is not None]
-    ids = sorted(set(c for c, _, _ in items))
-    by_cluster = {c: [(x, y) for cc, x, y in items if cc == c] for c in ids}
+# ---- instance-level agreement: agreement and kappa per group (model) and pooled, units (instructions) resampled ----
+# Written from the definition, not from the TypeScript: each group has a label pair per
+# unit; a replicate draws the units with replacement, the same draw for every group, and
+# the pool is every pooled group's pairs on the drawn units taken together.
+def pair_figures(pairs):
+    n = len(pairs)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    xa = [p[0] for p in pairs]
+    xb = [p[1] for p in pairs]
+    po = sum(1 for x, y in pairs if x == y) / n
+    pe = sum((xa.count(l) / n) * (xb.count(l) / n) for l in set(xa) | set(xb))
+    return po, pe, kappa_of(xa, xb)
 
-    def figures(pairs):
-        xa = [p[0] for p in pairs]
-        xb = [p[1] for p in pairs]
-        n = len(pairs)
-        po = sum(1 for x, y in pairs if x == y) / n
-        pe = sum((xa.count(l) / n) * (xb.count(l) / n) for l in set(xa) | set(xb))
-        return po, pe, kappa_of(xa, xb)
 
-    po, pe, k = figures([(x, y) for _, x, y in items])
+def grouped_case(name, groups, units, resamples, seed):
+    def labelled(g, idx):
+        return [(g["first"][i], g["second"][i]) for i in idx
+                if g["first"][i] is not None and g["second"][i] is not None]
+
+    def pooled_pairs(idx):
+        return [p for g in groups if g["pooled"] for p in labelled(g, idx)]
+
+    every = list(range(units))
+    sets = [lambda idx, g=g: labelled(g, idx) for g in groups] + [pooled_pairs]
     rng = create_rng(seed)
-    agree_reps, kappa_reps = [], []
+    reps = [([], []) for _ in sets]
     for _ in range(resamples):
-        drawn = [ids[i] for i in draws(rng, len(ids))]
-        pairs = [p for c in drawn for p in by_cluster[c]]
-        rpo, _, rk = figures(pairs)
-        agree_reps.append(100 * rpo)
-        kappa_reps.append(rk)
-    return {"name": name, "first": a, "second": b, "clusters": clusters, "resamples": resamples,
-            "seed": seed, "n": len(items), "clusterCount": len(ids), "agreement": 100 * po,
-            "observed": po, "expected": pe, "kappa": fin(k), "agreementCi95": interval(agree_reps),
-            "kappaCi95": interval(kappa_reps) if math.isfinite(k) else None}
+        idx = draws(rng, units)
+        for k, pairs_of in enumerate(sets):
+            po, _, kk = pair_figures(pairs_of(idx))
+            reps[k][0].append(100 * po)
+            reps[k][1].append(kk)
+    figures = []
+    for k, pairs_of in enumerate(sets):
+        pairs = pairs_of(every)
+        po, pe, kk = pair_figures(pairs)
+        members = [g for g in groups if g["pooled"]] if k == len(groups) else [groups[k]]
+        used = sum(1 for u in every if any(g["first"][u] is not None and g["second"][u] is not None for g in members))
+        figures.append({"n": len(pairs), "units": used, "agreement": fin(100 * po), "observed": fin(po),
+                        "expected": fin(pe), "kappa": fin(kk),
+                        "agreementCi95": interval(reps[k][0]) if pairs else None,
+                        "kappaCi95": interval(reps[k][1]) if math.isfinite(kk) else None})
+    return {"name": name, "groups": groups, "units": units, "resamples": resamples, "seed": seed,
+            "figures": figures[:-1], "pooled": figures[-1]}
 
 
-# 40 instructions x 4 models: verdicts that agree more on some instructions than others
+# 4 models x 40 instructions: verdicts that agree more on some instructions than others
 # (a generator of its own, so the cases after this one draw what they drew before)
 cgen = random.Random(31)
-c_first, c_second, c_clusters = [], [], []
+groups = []
 for model in range(4):
+    first, second = [], []
     for instr in range(40):
         ref = cgen.choice(verdicts) if cgen.random() < 0.9 else None
         easy = instr % 3 == 0
         judged = ref if (ref is not None and cgen.random() < (0.85 if easy else 0.45)) else cgen.choice(verdicts)
-        c_first.append(None if cgen.random() < 0.05 else judged)
-        c_second.append(ref)
-        c_clusters.append(instr * 7 % 40)
-clustered_cases = [clustered_case("4 models x 40 instructions, pooled", c_first, c_second, c_clusters, 300, 3)]
-clustered_cases.append(clustered_case("one item per cluster (the item bootstrap)", human, judge, list(range(len(human))), 400, 5))
-clustered_cases.append(clustered_case("all ties on both sides", ["tie"] * 6, ["tie"] * 6, [0, 0, 1, 1, 2, 2], 50, 1))
-out["clusteredAgreement"] = clustered_cases
+        first.append(None if cgen.random() < 0.05 else judged)
+        second.append(ref)
+    groups.append({"first": first, "second": second, "pooled": model != 2})
+grouped_cases = [grouped_case("4 models x 40 instructions, 3 pooled", groups, 40, 300, 3)]
+grouped_cases.append(grouped_case("one group (the plain item bootstrap)",
+                                  [{"first": human, "second": judge, "pooled": True}], len(human), 400, 5))
+grouped_cases.append(grouped_case("all ties on both sides, and a group without pairs",
+                                  [{"first": ["tie"] * 6, "second": ["tie"] * 6, "pooled": True},
+                                   {"first": [None] * 6, "second": ["tie"] * 6, "pooled": True}], 6, 50, 1))
+out["groupedAgreement"] = grouped_cases
 
 
 # ---- McNemar (statsmodels' mcnemar, both forms, with scipy) ----

@@ -1,64 +1,77 @@
 import { describe, expect, it } from 'vitest';
-import { clusteredAgreement } from '../../harness/stats/instance-agreement.js';
+import { groupedAgreement, type AgreementFigures } from '../../harness/stats/instance-agreement.js';
 import { cohenKappa } from '../../harness/stats/kappa.js';
 import { expectClose, expectInterval, expected } from './significance-fixture.js';
 
 type Label = string | null;
-interface ClusteredCase {
+type Pair = [number, number];
+interface Figures {
+  n: number;
+  units: number;
+  agreement: number | null;
+  observed: number | null;
+  expected: number | null;
+  kappa: number | null;
+  agreementCi95: Pair | null;
+  kappaCi95: Pair | null;
+}
+interface GroupedCase {
   name: string;
-  first: Label[];
-  second: Label[];
-  clusters: number[];
+  groups: { first: Label[]; second: Label[]; pooled: boolean }[];
+  units: number;
   resamples: number;
   seed: number;
-  n: number;
-  clusterCount: number;
-  agreement: number;
-  observed: number;
-  expected: number;
-  kappa: number | null;
-  agreementCi95: [number, number] | null;
-  kappaCi95: [number, number] | null;
+  figures: Figures[];
+  pooled: Figures;
 }
 
-// Written by scripts/significance-expected.py from the definition (clusters resampled whole).
-const cases = (expected as unknown as { clusteredAgreement: ClusteredCase[] }).clusteredAgreement;
+// Written by scripts/significance-expected.py from the definition (units resampled, the same draws for all).
+const cases = (expected as unknown as { groupedAgreement: GroupedCase[] }).groupedAgreement;
 
-describe('agreement and kappa over clustered items, against the independent values', () => {
+function expectFigures(got: AgreementFigures, want: Figures, what: string) {
+  expect(got.n, `${what} n`).toBe(want.n);
+  expect(got.units, `${what} units`).toBe(want.units);
+  expectClose(got.agreement, want.agreement, `${what} agreement`);
+  expectClose(got.observed, want.observed, `${what} observed`);
+  expectClose(got.expected, want.expected, `${what} expected`);
+  expectClose(got.kappa, want.kappa, `${what} kappa`);
+  expectInterval(got.agreementCi95, want.agreementCi95, `${what} agreement ci95`);
+  expectInterval(got.kappaCi95, want.kappaCi95, `${what} kappa ci95`);
+}
+
+describe('instance-level agreement and kappa per group and pooled, against the independent values', () => {
   it('has the cases', () => expect(cases.length).toBe(3));
   for (const c of cases) {
     it(c.name, () => {
-      const got = clusteredAgreement(c.first, c.second, c.clusters, {
+      const got = groupedAgreement(c.groups, c.units, {
         bootstrap: { resamples: c.resamples, seed: c.seed },
       });
-      expect(got.n).toBe(c.n);
-      expect(got.clusters).toBe(c.clusterCount);
-      expectClose(got.agreement, c.agreement, 'agreement');
-      expectClose(got.observed, c.observed, 'observed');
-      expectClose(got.expected, c.expected, 'expected');
-      expectClose(got.kappa, c.kappa, 'kappa');
-      expectInterval(got.agreementCi95, c.agreementCi95, 'agreement ci95');
-      expectInterval(got.kappaCi95, c.kappaCi95, 'kappa ci95');
-      if (c.kappa === null) expect(got.reason).toMatch(/chance agreement is 1/);
+      c.figures.forEach((want, g) => expectFigures(got.groups[g]!, want, `group ${g}`));
+      expectFigures(got.pooled, c.pooled, 'pooled');
     });
   }
 
-  it('with one item per cluster, is kappa.ts draw for draw', () => {
+  it('with one group, has the kappa of kappa.ts', () => {
     const c = cases[1]!;
-    const bootstrap = { resamples: c.resamples, seed: c.seed };
-    const got = clusteredAgreement(c.first, c.second, c.clusters, { bootstrap });
-    const plain = cohenKappa(c.first, c.second, { bootstrap });
+    const got = groupedAgreement(c.groups, c.units).groups[0]!;
+    const plain = cohenKappa(c.groups[0]!.first, c.groups[0]!.second);
     expectClose(got.kappa, plain.value, 'kappa');
-    expectInterval(got.kappaCi95, plain.ci95 && [plain.ci95[0], plain.ci95[1]], 'kappa ci95');
+    expect(got.n).toBe(plain.n);
   });
 
-  it('is NaN with a reason without items, and checks its inputs', () => {
-    const empty = clusteredAgreement(['a', null], [null, 'b'], [0, 1], {
-      bootstrap: { resamples: 10, seed: 1 },
-    });
-    expect(empty).toMatchObject({ n: 0, clusters: 0, agreementCi95: null, kappaCi95: null });
-    expect(empty.agreement).toBeNaN();
-    expect(empty.reason).toBe('no item labelled by both raters');
-    expect(() => clusteredAgreement(['a'], ['a'], [])).toThrow(RangeError);
+  it('says why a figure is undefined, and checks its inputs', () => {
+    const got = groupedAgreement(
+      [
+        { first: ['tie', 'tie'], second: ['tie', 'tie'], pooled: false },
+        { first: [null, 'a'], second: ['a', null], pooled: true },
+      ],
+      2,
+      { bootstrap: { resamples: 10, seed: 1 } },
+    );
+    expect(got.groups[0]!.reason).toMatch(/chance agreement is 1/);
+    expect(got.groups[1]).toMatchObject({ n: 0, units: 0, agreementCi95: null, kappaCi95: null });
+    expect(got.groups[1]!.reason).toBe('no item labelled by both raters');
+    expect(got.pooled.n).toBe(0);
+    expect(() => groupedAgreement([{ first: ['a'], second: [], pooled: true }], 1)).toThrow(RangeError);
   });
 });
