@@ -21,6 +21,7 @@ import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
 import { modelSignificance } from './significance.js';
+import { instanceAgreement, loadInstanceAnnotations, missingBaselines } from './instance-agreement.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
@@ -66,7 +67,10 @@ interface LoadedModel {
 }
 
 interface JudgedModel {
-  readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & { contentHash: string };
+  readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & {
+    contentHash: string;
+    generators: readonly string[];
+  };
   /** best, worst and failed items (judges that rate on a scale), with the judged responses' hashes */
   readonly details: Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> | undefined;
   readonly aggregate: ModelAggregate;
@@ -125,6 +129,7 @@ export async function judgeAlpacaEval(
     }
   }
   const models = await chooseModels(options, references);
+  const annotations = await loadInstanceAnnotations(options.files, models, index, selected, options.warn);
 
   const judged: JudgedModel[] = [];
   const totals = { requested: 0, cached: 0, sent: 0, unparsed: 0, errors: 0 };
@@ -172,6 +177,29 @@ export async function judgeAlpacaEval(
     return { tasks, positions };
   };
 
+  /** The ratings of a model judged only as a baseline, or why there are none. */
+  const judgeBaseline = async (model: string): Promise<ModelScoreVector | string> => {
+    let submission: Submission | null;
+    try {
+      submission = await readSubmission(options.files, model);
+    } catch (e) {
+      if (e instanceof InputError) return e.message;
+      throw e;
+    }
+    if (!submission) return 'no outputs in the source';
+    const aligned = alignOutputs(index, submission.entries);
+    const outputs = selected.map((i) => aligned.outputs[i]);
+    const coverage = coverageOf(aligned.report, outputs);
+    const { tasks, positions } = tasksOf({ model, submission, coverage, outputs });
+    const { judgments, summary } = await runJudgments(options.judge, tasks, {
+      ...options.run,
+      label: `${model} (baseline of the instance-level agreement)`,
+      subjects: tasks.map(() => ({ suite: 'alpacaeval', subject: model })),
+    });
+    addSummary(summary);
+    return aggregateModel(judgments, positions, selected.length).vector;
+  };
+
   const finish = (
     m: LoadedModel,
     judgments: readonly Judgment[],
@@ -187,7 +215,12 @@ export async function judgeAlpacaEval(
       present++;
     }
     return {
-      loaded: { model: m.model, coverage: m.coverage, contentHash: m.submission.contentHash },
+      loaded: {
+        model: m.model,
+        coverage: m.coverage,
+        contentHash: m.submission.contentHash,
+        generators: m.submission.generators,
+      },
       details:
         options.judge.info.scale !== undefined
           ? itemDetails(judgments, positions, selected, m.outputs)
@@ -236,6 +269,13 @@ export async function judgeAlpacaEval(
     loaded.forEach((l, i) => judged.push(finish(l.m, perModel[i]!, l.positions)));
   }
 
+  // Instance-level agreement compares with the annotators' baselines: one the run left out
+  // is judged now, for that only (not ranked, not listed).
+  const extraBaselines = new Map<string, ModelScoreVector | string>();
+  for (const baseline of missingBaselines(annotations, new Set(judged.map((j) => j.loaded.model)))) {
+    extraBaselines.set(baseline, await judgeBaseline(baseline));
+  }
+
   for (const j of judged) {
     if (j.aggregate.score === null) {
       skipped.push(
@@ -265,6 +305,12 @@ export async function judgeAlpacaEval(
     await baselineLengths(options.files, index, selected),
     references,
     bootstrap,
+  );
+  const instances = instanceAgreement(
+    annotations,
+    judged.map((j) => ({ ...j.loaded, score: j.aggregate.score, vector: j.vector })),
+    extraBaselines,
+    { resamples: options.bootstrap, seed: options.seed, items: selected.length },
   );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
@@ -309,6 +355,7 @@ export async function judgeAlpacaEval(
     significance: significance.significance,
     referenceAgreement: significance.referenceAgreement,
     lengthControlled: controlled.summary,
+    instanceAgreement: instances,
   };
   return {
     result,
