@@ -130,6 +130,10 @@ export async function judgeAlpacaEval(
   }
   const models = await chooseModels(options, references);
   const annotations = await loadInstanceAnnotations(options.files, models, index, selected, options.warn);
+  // Instance-level agreement compares with the annotators' baselines: one the run left out is
+  // judged with the others, for that only (then taken out: not ranked, not listed).
+  const extraBaselines = new Set(missingBaselines(annotations, new Set(models)));
+  const toJudge = [...models, ...extraBaselines];
 
   const judged: JudgedModel[] = [];
   const totals = { requested: 0, cached: 0, sent: 0, unparsed: 0, errors: 0 };
@@ -177,29 +181,6 @@ export async function judgeAlpacaEval(
     return { tasks, positions };
   };
 
-  /** The ratings of a model judged only as a baseline, or why there are none. */
-  const judgeBaseline = async (model: string): Promise<ModelScoreVector | string> => {
-    let submission: Submission | null;
-    try {
-      submission = await readSubmission(options.files, model);
-    } catch (e) {
-      if (e instanceof InputError) return e.message;
-      throw e;
-    }
-    if (!submission) return 'no outputs in the source';
-    const aligned = alignOutputs(index, submission.entries);
-    const outputs = selected.map((i) => aligned.outputs[i]);
-    const coverage = coverageOf(aligned.report, outputs);
-    const { tasks, positions } = tasksOf({ model, submission, coverage, outputs });
-    const { judgments, summary } = await runJudgments(options.judge, tasks, {
-      ...options.run,
-      label: `${model} (baseline of the instance-level agreement)`,
-      subjects: tasks.map(() => ({ suite: 'alpacaeval', subject: model })),
-    });
-    addSummary(summary);
-    return aggregateModel(judgments, positions, selected.length).vector;
-  };
-
   const finish = (
     m: LoadedModel,
     judgments: readonly Judgment[],
@@ -235,7 +216,7 @@ export async function judgeAlpacaEval(
   };
 
   if (options.judge.mode === 'local') {
-    for await (const m of prefetch(models, loadModel, 3)) {
+    for await (const m of prefetch(toJudge, loadModel, 3)) {
       if (!m) continue;
       const { tasks, positions } = tasksOf(m);
       const { judgments, summary } = await runJudgments(options.judge, tasks, {
@@ -247,7 +228,7 @@ export async function judgeAlpacaEval(
     }
   } else {
     const loaded: { m: LoadedModel; tasks: JudgeTask[]; positions: number[] }[] = [];
-    for await (const m of prefetch(models, loadModel, 3)) if (m) loaded.push({ m, ...tasksOf(m) });
+    for await (const m of prefetch(toJudge, loadModel, 3)) if (m) loaded.push({ m, ...tasksOf(m) });
     // Instruction-major order: the same instruction's prompts share their prefix.
     const order: { model: number; k: number }[] = [];
     loaded.forEach((l, model) => l.tasks.forEach((_, k) => order.push({ model, k })));
@@ -269,11 +250,13 @@ export async function judgeAlpacaEval(
     loaded.forEach((l, i) => judged.push(finish(l.m, perModel[i]!, l.positions)));
   }
 
-  // Instance-level agreement compares with the annotators' baselines: one the run left out
-  // is judged now, for that only (not ranked, not listed).
-  const extraBaselines = new Map<string, ModelScoreVector | string>();
-  for (const baseline of missingBaselines(annotations, new Set(judged.map((j) => j.loaded.model)))) {
-    extraBaselines.set(baseline, await judgeBaseline(baseline));
+  const baselineRatings = new Map<string, ModelScoreVector | string>();
+  for (const model of extraBaselines) {
+    const k = judged.findIndex((j) => j.loaded.model === model);
+    const skip = skipped.findIndex((x) => x.model === model);
+    baselineRatings.set(model, k >= 0 ? judged[k]!.vector : (skipped[skip]?.reason ?? 'not judged'));
+    if (k >= 0) judged.splice(k, 1);
+    if (skip >= 0) skipped.splice(skip, 1);
   }
 
   for (const j of judged) {
@@ -309,7 +292,7 @@ export async function judgeAlpacaEval(
   const instances = instanceAgreement(
     annotations,
     judged.map((j) => ({ ...j.loaded, score: j.aggregate.score, vector: j.vector })),
-    extraBaselines,
+    baselineRatings,
     { resamples: options.bootstrap, seed: options.seed, items: selected.length },
   );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
