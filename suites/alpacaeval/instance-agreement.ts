@@ -192,7 +192,8 @@ export function instanceAgreement(
       const { group, ...row } = r as typeof r & { group?: (typeof groups)[number] };
       if (!group) return { ...row, pooled: false };
       const k = g++;
-      return { ...row, pooled: group.pooled, ...figures(stats.groups[k]!, [group]) };
+      // the row's reason (why not pooled) before the statistics' (why undefined)
+      return { model: row.model, pooled: group.pooled, ...figures(stats.groups[k]!, [group]), ...row };
     });
     const pooledGroups = groups.filter((x) => x.pooled);
     const reason =

@@ -107,7 +107,12 @@ describe('bench run alpacaeval --judge length --json: instance-level agreement w
       expect(overall.kappaCi95![1]).toBeGreaterThanOrEqual(overall.kappa!);
     }
     // the baseline against itself: a tie on both sides everywhere, listed but not pooled
-    expect(row(AE2, 'gpt4_1106_preview')).toMatchObject({ pooled: false, agreement: 100, kappa: null });
+    expect(row(AE2, 'gpt4_1106_preview')).toMatchObject({
+      pooled: false,
+      agreement: 100,
+      kappa: null,
+      reason: 'the baseline against itself (not pooled)',
+    });
     // upstream's falcon-7b-instruct AlpacaEval 1 file is falcon-40b-instruct's annotations
     expect(row(AE1, 'falcon-7b-instruct')).toMatchObject({
       pooled: false,
