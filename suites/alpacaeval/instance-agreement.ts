@@ -189,11 +189,11 @@ export function instanceAgreement(
     const stats = groupedAgreement(groups, options.items, bootstrap.resamples > 0 ? { bootstrap } : {});
     let g = 0;
     const models = rows.map((r): ModelInstanceAgreement => {
-      const { group, ...row } = r as typeof r & { group?: (typeof groups)[number] };
-      if (!group) return { ...row, pooled: false };
+      const { group, model, ...row } = r as typeof r & { group?: (typeof groups)[number] };
+      if (!group) return { model, pooled: false, ...row };
       const k = g++;
       // the row's reason (why not pooled) before the statistics' (why undefined)
-      return { model: row.model, pooled: group.pooled, ...figures(stats.groups[k]!, [group]), ...row };
+      return { model, pooled: group.pooled, ...figures(stats.groups[k]!, [group]), ...row };
     });
     const pooledGroups = groups.filter((x) => x.pooled);
     const reason =
