@@ -325,6 +325,75 @@ kappa_cases.append(kappa_case("both give one and the same label", ["tie"] * 5, [
 out["kappa"] = kappa_cases
 
 
+# ---- instance-level agreement: agreement and kappa per group (model) and pooled, units (instructions) resampled ----
+# Written from the definition, not from the TypeScript: each group has a label pair per
+# unit; a replicate draws the units with replacement, the same draw for every group, and
+# the pool is every pooled group's pairs on the drawn units taken together.
+def pair_figures(pairs):
+    n = len(pairs)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    xa = [p[0] for p in pairs]
+    xb = [p[1] for p in pairs]
+    po = sum(1 for x, y in pairs if x == y) / n
+    pe = sum((xa.count(l) / n) * (xb.count(l) / n) for l in set(xa) | set(xb))
+    return po, pe, kappa_of(xa, xb)
+
+
+def grouped_case(name, groups, units, resamples, seed):
+    def labelled(g, idx):
+        return [(g["first"][i], g["second"][i]) for i in idx
+                if g["first"][i] is not None and g["second"][i] is not None]
+
+    def pooled_pairs(idx):
+        return [p for g in groups if g["pooled"] for p in labelled(g, idx)]
+
+    every = list(range(units))
+    sets = [lambda idx, g=g: labelled(g, idx) for g in groups] + [pooled_pairs]
+    rng = create_rng(seed)
+    reps = [([], []) for _ in sets]
+    for _ in range(resamples):
+        idx = draws(rng, units)
+        for k, pairs_of in enumerate(sets):
+            po, _, kk = pair_figures(pairs_of(idx))
+            reps[k][0].append(100 * po)
+            reps[k][1].append(kk)
+    figures = []
+    for k, pairs_of in enumerate(sets):
+        pairs = pairs_of(every)
+        po, pe, kk = pair_figures(pairs)
+        members = [g for g in groups if g["pooled"]] if k == len(groups) else [groups[k]]
+        used = sum(1 for u in every if any(g["first"][u] is not None and g["second"][u] is not None for g in members))
+        figures.append({"n": len(pairs), "units": used, "agreement": fin(100 * po), "observed": fin(po),
+                        "expected": fin(pe), "kappa": fin(kk),
+                        "agreementCi95": interval(reps[k][0]) if pairs else None,
+                        "kappaCi95": interval(reps[k][1]) if math.isfinite(kk) else None})
+    return {"name": name, "groups": groups, "units": units, "resamples": resamples, "seed": seed,
+            "figures": figures[:-1], "pooled": figures[-1]}
+
+
+# 4 models x 40 instructions: verdicts that agree more on some instructions than others
+# (a generator of its own, so the cases after this one draw what they drew before)
+cgen = random.Random(31)
+groups = []
+for model in range(4):
+    first, second = [], []
+    for instr in range(40):
+        ref = cgen.choice(verdicts) if cgen.random() < 0.9 else None
+        easy = instr % 3 == 0
+        judged = ref if (ref is not None and cgen.random() < (0.85 if easy else 0.45)) else cgen.choice(verdicts)
+        first.append(None if cgen.random() < 0.05 else judged)
+        second.append(ref)
+    groups.append({"first": first, "second": second, "pooled": model != 2})
+grouped_cases = [grouped_case("4 models x 40 instructions, 3 pooled", groups, 40, 300, 3)]
+grouped_cases.append(grouped_case("one group (the plain item bootstrap)",
+                                  [{"first": human, "second": judge, "pooled": True}], len(human), 400, 5))
+grouped_cases.append(grouped_case("all ties on both sides, and a group without pairs",
+                                  [{"first": ["tie"] * 6, "second": ["tie"] * 6, "pooled": True},
+                                   {"first": [None] * 6, "second": ["tie"] * 6, "pooled": True}], 6, 50, 1))
+out["groupedAgreement"] = grouped_cases
+
+
 # ---- McNemar (statsmodels' mcnemar, both forms, with scipy) ----
 def mcnemar_case(b, c, both, neither):
     first = [True] * b + [False] * c + [True] * both + [False] * neither

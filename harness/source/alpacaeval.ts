@@ -18,6 +18,8 @@ export interface Submission {
   /** sha256 of the file's bytes: a changed submission gets judged again */
   readonly contentHash: string;
   readonly entries: readonly OutputEntry[];
+  /** the distinct `generator` names of the entries (a renamed submission keeps its old one) */
+  readonly generators: readonly string[];
 }
 
 const OUTPUT_FILES = ['model_outputs.json', 'model_outputs.json.gz'];
@@ -34,27 +36,33 @@ export async function readSubmission(files: SourceFiles, model: string): Promise
   const found = await readSubmissionFile(files, model);
   if (!found) return null;
   const { file, bytes } = found;
-  return {
-    model,
-    file,
-    contentHash: sha256Hex(bytes),
-    entries: validateOutputs(await decodeJson(bytes, file, { maxBytes: files.limits.maxDecodedBytes }), file),
-  };
+  const data = await decodeJson(bytes, file, { maxBytes: files.limits.maxDecodedBytes });
+  return { model, file, contentHash: sha256Hex(bytes), ...validateOutputs(data, file) };
 }
 
-/**
- * The bytes of `model`'s outputs file, the first of OUTPUT_FILES the source has, or null.
- * A file the source may not read is an InputError; an offline source that has not cached
- * one name may still have the other, so "not cached" is said only when neither is found.
- */
+/** The bytes of `model`'s outputs file, the first of OUTPUT_FILES the source has, or null. */
 export async function readSubmissionFile(
   files: SourceFiles,
   model: string,
 ): Promise<{ file: string; bytes: Uint8Array } | null> {
   const dir = submissionDir(model);
+  return readFirstFile(
+    files,
+    OUTPUT_FILES.map((name) => `${dir}/${name}`),
+  );
+}
+
+/**
+ * The bytes of the first of `rels` the source has (`x.json`, `x.json.gz`), or null. A file
+ * the source may not read is an InputError; an offline source that has not cached one name
+ * may still have the other, so "not cached" is said only when none is found.
+ */
+export async function readFirstFile(
+  files: SourceFiles,
+  rels: readonly string[],
+): Promise<{ file: string; bytes: Uint8Array } | null> {
   let notCached: NotCachedError | undefined;
-  for (const name of OUTPUT_FILES) {
-    const rel = `${dir}/${name}`;
+  for (const rel of rels) {
     let bytes: Uint8Array | null;
     try {
       bytes = await files.read(rel);
@@ -74,7 +82,7 @@ export async function listSubmissionIds(files: SourceFiles): Promise<string[] | 
   return files.listDirs('results');
 }
 
-function validateOutputs(data: unknown, file: string): OutputEntry[] {
+function validateOutputs(data: unknown, file: string): Pick<Submission, 'entries' | 'generators'> {
   if (!Array.isArray(data)) {
     throw new InputError(
       file,
@@ -82,6 +90,7 @@ function validateOutputs(data: unknown, file: string): OutputEntry[] {
     );
   }
   const entries: OutputEntry[] = new Array(data.length);
+  const generators = new Set<string>();
   for (let i = 0; i < data.length; i++) {
     const e = data[i] as Record<string, unknown> | null;
     if (e === null || typeof e !== 'object' || Array.isArray(e)) {
@@ -95,11 +104,12 @@ function validateOutputs(data: unknown, file: string): OutputEntry[] {
       throw new InputError(file, `entry ${i} has an "output" that is ${describeType(output)}, not a string`);
     }
     entries[i] = { instruction: e.instruction, output: typeof output === 'string' ? output : null };
+    if (typeof e.generator === 'string') generators.add(e.generator);
   }
-  return entries;
+  return { entries, generators: [...generators] };
 }
 
-function describeType(v: unknown): string {
+export function describeType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;

@@ -1,4 +1,4 @@
-import type { FigureInterval, JudgeFigure, JudgeSummary } from '../../harness/leaderboard/judges.js';
+import type { JudgeFigure, JudgeSummary } from '../../harness/leaderboard/judges.js';
 import { isCompleteRun, type AlpacaEvalResult } from './result.js';
 
 /** The column instance-level agreement fills, "not run" for a run without it. */
@@ -29,7 +29,7 @@ export function alpacaEvalJudgeSummary(result: AlpacaEvalResult): JudgeSummary {
       });
     }
   }
-  const instance = instanceFigures((result as { instanceAgreement?: unknown }).instanceAgreement);
+  const instance = instanceFigures(result.instanceAgreement);
   figures.push(...instance);
   let requested = 0;
   let unparsed = 0;
@@ -47,39 +47,35 @@ export function alpacaEvalJudgeSummary(result: AlpacaEvalResult): JudgeSummary {
 }
 
 /**
- * Instance-level agreement per annotator, read defensively (its result field is another
- * part of the issue): a list of `{ annotator, overall: { agreement, agreementCi95? } }`,
- * or such a list under `annotators`; agreement as a share (0-1) or a percentage.
+ * Instance-level agreement per annotator (pooled over its annotated models): agreement with
+ * its interval and Cohen's kappa with its interval, as the run's `instanceAgreement` has them.
  */
-function instanceFigures(value: unknown): JudgeFigure[] {
-  const list = Array.isArray(value)
-    ? value
-    : value && typeof value === 'object' && Array.isArray((value as { annotators?: unknown }).annotators)
-      ? (value as { annotators: unknown[] }).annotators
-      : [];
+function instanceFigures(value: AlpacaEvalResult['instanceAgreement']): JudgeFigure[] {
   const figures: JudgeFigure[] = [];
-  for (const entry of list as { annotator?: unknown; overall?: Record<string, unknown> }[]) {
-    if (!entry || typeof entry.annotator !== 'string' || !entry.overall) continue;
-    const raw = entry.overall['agreement'];
-    const agreement =
-      typeof raw === 'number'
-        ? raw
-        : raw && typeof raw === 'object'
-          ? (raw as { value?: unknown }).value
-          : undefined;
-    if (typeof agreement !== 'number' && agreement !== null) continue;
-    const ci = (entry.overall['agreementCi95'] ??
-      (raw && typeof raw === 'object' ? (raw as { ci95?: unknown }).ci95 : null)) as FigureInterval | null;
-    const scale = typeof agreement === 'number' && agreement <= 1 && (!ci || ci[1] <= 1) ? 100 : 1;
-    const n = entry.overall['n'];
-    figures.push({
-      key: `${INSTANCE_COLUMN.key}.${entry.annotator}`,
-      label: `Instance agr. ${entry.annotator}`,
-      kind: 'percent',
-      value: agreement === null ? null : agreement * scale,
-      ci95: Array.isArray(ci) && ci.length === 2 ? [ci[0] * scale, ci[1] * scale] : null,
-      ...(typeof n === 'number' ? { n } : {}),
-    });
+  for (const a of value?.annotators ?? []) {
+    const overall = a.overall;
+    if (!overall) continue;
+    const note = overall.reason ?? `${overall.n} (model, instruction) pairs over ${overall.models} models`;
+    figures.push(
+      {
+        key: `${INSTANCE_COLUMN.key}.${a.annotator}`,
+        label: `Instance agr. ${a.annotator}`,
+        kind: 'percent',
+        value: overall.agreement,
+        ci95: overall.agreementCi95,
+        n: overall.n,
+        note,
+      },
+      {
+        key: `alpacaeval.instance-kappa.${a.annotator}`,
+        label: `Instance kappa ${a.annotator}`,
+        kind: 'coefficient',
+        value: overall.kappa,
+        ci95: overall.kappaCi95,
+        n: overall.n,
+        note,
+      },
+    );
   }
   return figures;
 }

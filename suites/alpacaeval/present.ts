@@ -77,6 +77,34 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   } else if (lc?.reason) {
     lines.push('', terminalText(`Length-controlled score: not computed (${lc.reason})`));
   }
+  const instances = result.instanceAgreement;
+  if (instances && instances.annotators.some((a) => a.annotated > 0)) {
+    lines.push(
+      '',
+      terminalText(
+        `Instance-level agreement with the GPT-4 annotators: the judge's verdict on (baseline's output, model's output) from its ratings (tie: ratings within ${instances.tieMargin}), against the annotator's; pooled over models, 95% intervals over instructions`,
+      ),
+      formatTable(
+        ['annotator', 'baseline', 'models', 'pairs', 'agreement %', '95% CI', 'kappa', '95% CI'],
+        instances.annotators.map((a) => [
+          a.annotator,
+          a.baseline,
+          `${a.overall?.models ?? 0}/${a.annotated}`,
+          String(a.overall?.n ?? 0),
+          fixed(a.overall?.agreement, 1),
+          interval(a.overall?.agreementCi95, 1),
+          fixed(a.overall?.kappa, 3),
+          interval(a.overall?.kappaCi95, 3),
+        ]),
+      ),
+    );
+    for (const a of instances.annotators) {
+      if (a.reason) lines.push(terminalText(`  ${a.annotator}: ${a.reason}`));
+      for (const m of a.models.filter((x) => !x.pooled && x.reason)) {
+        lines.push(terminalText(`  ${a.annotator}: ${m.model} not pooled: ${m.reason}`));
+      }
+    }
+  }
   const refNames = settings.references;
   const withLc = result.models.some((m) => m.lengthControlled !== undefined);
   const withIntervals = result.models.some((m) => m.scoreCi95 !== undefined);

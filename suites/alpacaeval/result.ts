@@ -173,6 +173,67 @@ export interface ReferenceAgreementResult {
   readonly strictPairs: PairShareResult;
 }
 
+/**
+ * Instance-level agreement (instance-agreement.ts): the judge's verdict on each model's
+ * output against the baseline's output for the same instruction, from its two single
+ * ratings, against the GPT-4 annotator's own verdict on that pair.
+ */
+export interface InstanceAgreementResult {
+  /** |baseline rating - model rating| <= tieMargin is a tie */
+  readonly tieMargin: number;
+  readonly resamples: number;
+  readonly seed: number;
+  readonly annotators: readonly AnnotatorAgreementResult[];
+  readonly definitions: Readonly<Record<string, string>>;
+}
+
+/** Agreement and kappa over the verdict pairs compared, with bootstrap intervals over instructions. */
+export interface InstanceFigures {
+  /** (model, instruction) pairs with a verdict from both the judge and the annotator */
+  readonly n: number;
+  /** distinct instructions among them: the units of the bootstrap */
+  readonly instructions: number;
+  /** percent, 0-100 */
+  readonly agreement: number | null;
+  readonly agreementCi95: Interval;
+  readonly kappa: number | null;
+  readonly kappaCi95: Interval;
+  /** the annotator has a verdict but the judge none (an output missing or unrated on either side) */
+  readonly noJudgeVerdict: number;
+  /** the judge has a verdict but the annotator none (null preference, or the instruction not annotated) */
+  readonly noAnnotatorVerdict: number;
+  /** counts of the compared verdicts: first = the baseline's output preferred, second = the model's */
+  readonly verdicts: {
+    readonly judge: Readonly<Record<'first' | 'second' | 'tie', number>>;
+    readonly annotator: Readonly<Record<'first' | 'second' | 'tie', number>>;
+  };
+  readonly reason?: string;
+}
+
+export interface ModelInstanceAgreement extends Partial<InstanceFigures> {
+  readonly model: string;
+  /** counted in the annotator's overall figures */
+  readonly pooled: boolean;
+  /** the annotation file's generator_2, where it is not the model id */
+  readonly annotatedGenerator?: string;
+  /** why the model has no figures, or why they are not pooled */
+  readonly reason?: string;
+}
+
+export interface AnnotatorAgreementResult {
+  /** the annotations' folder name upstream: weighted_alpaca_eval_gpt4_turbo, alpaca_eval_gpt4 */
+  readonly annotator: string;
+  readonly label: string;
+  /** generator_1 of the annotations: the model whose outputs the others are compared with */
+  readonly baseline: string;
+  /** judged models with the annotator's annotations */
+  readonly annotated: number;
+  /** pooled over the models with `pooled` set; null when none is */
+  readonly overall: (InstanceFigures & { readonly models: number }) | null;
+  readonly models: readonly ModelInstanceAgreement[];
+  readonly reason?: string;
+}
+
 export interface CorrelationResult {
   readonly reference: string;
   readonly label: string;
@@ -248,6 +309,8 @@ export interface AlpacaEvalResult {
   readonly placement?: Placement;
   /** a rating judge's two rankings' correlations side by side; absent for other judges and archived results */
   readonly scoreComparison?: ScoreComparison;
+  /** agreement with the GPT-4 annotators instruction by instruction; absent in results archived before it */
+  readonly instanceAgreement?: InstanceAgreementResult;
   readonly manifest: RunManifest;
 }
 

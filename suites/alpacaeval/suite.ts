@@ -21,6 +21,7 @@ import { correlateWithBootstrap } from './correlate.js';
 import { aggregateExpected, chooseScores, compareScores, type ScoreKind } from './expected-score.js';
 import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
 import { modelSignificance } from './significance.js';
+import { instanceAgreement, loadInstanceAnnotations, missingBaselines } from './instance-agreement.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
@@ -68,7 +69,10 @@ interface LoadedModel {
 }
 
 interface JudgedModel {
-  readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & { contentHash: string };
+  readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & {
+    contentHash: string;
+    generators: readonly string[];
+  };
   /** best, worst and failed items (judges that rate on a scale), with the judged responses' hashes */
   readonly details: Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> | undefined;
   readonly aggregate: ModelAggregate;
@@ -129,6 +133,11 @@ export async function judgeAlpacaEval(
     }
   }
   const models = await chooseModels(options, references);
+  const annotations = await loadInstanceAnnotations(options.files, models, index, selected, options.warn);
+  // Instance-level agreement compares with the annotators' baselines: one the run left out is
+  // judged with the others, for that only (then taken out: not ranked, not listed).
+  const extraBaselines = new Set(missingBaselines(annotations, new Set(models)));
+  const toJudge = [...models, ...extraBaselines];
 
   const judged: JudgedModel[] = [];
   const totals = { requested: 0, cached: 0, sent: 0, unparsed: 0, errors: 0 };
@@ -191,7 +200,12 @@ export async function judgeAlpacaEval(
       present++;
     }
     return {
-      loaded: { model: m.model, coverage: m.coverage, contentHash: m.submission.contentHash },
+      loaded: {
+        model: m.model,
+        coverage: m.coverage,
+        contentHash: m.submission.contentHash,
+        generators: m.submission.generators,
+      },
       details:
         options.judge.info.scale !== undefined
           ? itemDetails(judgments, positions, selected, m.outputs)
@@ -207,7 +221,7 @@ export async function judgeAlpacaEval(
   };
 
   if (options.judge.mode === 'local') {
-    for await (const m of prefetch(models, loadModel, 3)) {
+    for await (const m of prefetch(toJudge, loadModel, 3)) {
       if (!m) continue;
       const { tasks, positions } = tasksOf(m);
       const { judgments, summary } = await runJudgments(options.judge, tasks, {
@@ -219,7 +233,7 @@ export async function judgeAlpacaEval(
     }
   } else {
     const loaded: { m: LoadedModel; tasks: JudgeTask[]; positions: number[] }[] = [];
-    for await (const m of prefetch(models, loadModel, 3)) if (m) loaded.push({ m, ...tasksOf(m) });
+    for await (const m of prefetch(toJudge, loadModel, 3)) if (m) loaded.push({ m, ...tasksOf(m) });
     // Instruction-major order: the same instruction's prompts share their prefix.
     const order: { model: number; k: number }[] = [];
     loaded.forEach((l, model) => l.tasks.forEach((_, k) => order.push({ model, k })));
@@ -239,6 +253,15 @@ export async function judgeAlpacaEval(
       perModel[o.model]![o.k] = judgments[t]!;
     });
     loaded.forEach((l, i) => judged.push(finish(l.m, perModel[i]!, l.positions)));
+  }
+
+  const baselineRatings = new Map<string, ModelScoreVector | string>();
+  for (const model of extraBaselines) {
+    const k = judged.findIndex((j) => j.loaded.model === model);
+    const skip = skipped.findIndex((x) => x.model === model);
+    baselineRatings.set(model, k >= 0 ? judged[k]!.vector : (skipped[skip]?.reason ?? 'not judged'));
+    if (k >= 0) judged.splice(k, 1);
+    if (skip >= 0) skipped.splice(skip, 1);
   }
 
   const score = options.score ?? 'rating';
@@ -280,6 +303,12 @@ export async function judgeAlpacaEval(
     await baselineLengths(options.files, index, selected),
     references,
     bootstrap,
+  );
+  const instances = instanceAgreement(
+    annotations,
+    judged.map((j) => ({ ...j.loaded, score: j.aggregate.score, vector: j.vector })),
+    baselineRatings,
+    { resamples: options.bootstrap, seed: options.seed, items: selected.length },
   );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
@@ -337,6 +366,7 @@ export async function judgeAlpacaEval(
           ),
         }
       : {}),
+    instanceAgreement: instances,
   };
   return {
     result,

@@ -24,6 +24,7 @@ import { readSimLog, startVllmSim, type SimLogLine, type VllmSim } from '../help
  */
 
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b'];
+const ANNOTATION_BASELINES = ['gpt4_1106_preview', 'text_davinci_003'];
 const PROMETHEUS = 'prometheus-eval/prometheus-7b-v2.0';
 const LLAMA3 = 'meta-llama/Meta-Llama-3-70B-Instruct';
 const PAIRWISE_FILE = `${SHARED_DATA}/auto-j/data/test/testdata_pairwise.jsonl`;
@@ -147,6 +148,16 @@ function expectScoresFromLog(
     unparsed += garbled;
   }
   expect(unparsed, 'the garbled answers are counted').toBeGreaterThan(0);
+  // The annotators' baselines are judged too (instance-level agreement: the models have annotations).
+  for (const baseline of ANNOTATION_BASELINES) {
+    const outputs = outputsOf(baseline);
+    for (const i of doc.instructionIndices) {
+      const q = instructions[i]!;
+      const line = outputs.has(q) ? answerTo(lines, protocol, q, [outputs.get(q)!]) : undefined;
+      if (outputs.has(q)) expect(line, `${baseline}: no server answer for instruction ${i}`).toBeDefined();
+      if (line) used.add(line);
+    }
+  }
   // every answer the server gave was one of these responses' (nothing else was asked)
   expect(used.size).toBe(lines.length);
   return used;
@@ -178,7 +189,7 @@ describe('bench run alpacaeval with chat judges against vllm-sim', () => {
     const judge = createGenerativeJudge(loadJudgeProfile('prometheus2'), { maxModelLen: 8192 });
     const instructions = alpacaEvalInstructions().instructions;
     const hashes = new Set<string>();
-    for (const model of MODELS) {
+    for (const model of [...MODELS, ...ANNOTATION_BASELINES]) {
       const outputs = outputsOf(model);
       for (const i of doc.instructionIndices) {
         const q = instructions[i]!;

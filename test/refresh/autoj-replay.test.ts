@@ -16,6 +16,7 @@ import { AE, hasOutputs, historyCsv, leaderboardRows, refresh, workspace } from 
  */
 const NIGHTS = ['2024-01-25', '2024-02-27', '2024-03-25'];
 const INSTRUCTIONS = 4;
+const ANNOTATION_BASELINES = ['gpt4_1106_preview', 'text_davinci_003'];
 
 function ranked(date: string): Set<string> {
   return new Set(
@@ -75,8 +76,9 @@ describe('bench refresh with Auto-J: only new models are judged', () => {
       const stats = await sim.stats();
       // Exactly one request per (instruction, output) the store has not seen: identical
       // outputs of two models are judged once, and models judged on earlier nights not again.
-      const seen = prompts(before);
-      const fresh = [...prompts(added)].filter((p) => !seen.has(p));
+      // The annotators' baselines are judged too (instance-level agreement), on the first night.
+      const seen = prompts(before.size === 0 ? [] : [...before, ...ANNOTATION_BASELINES]);
+      const fresh = [...prompts([...added, ...ANNOTATION_BASELINES])].filter((p) => !seen.has(p));
       expect(stats.completed).toBe(fresh.length);
       expect(stats.sequences).toBe(stats.completed);
       const s = JudgmentStore.open(store, { readonly: true });
