@@ -139,14 +139,29 @@ describe('bench judges', () => {
 
   it('columns a judge lacks say "not run", never 0', () => {
     const mt = row('mtbench');
-    for (const key of ['pairwise.agreement', 'pairwise.consistency', 'pairwise.kappa', 'alpacaeval.instance'])
+    for (const key of ['pairwise.agreement', 'pairwise.consistency', 'pairwise.kappa'])
       expect(mt.figures[key]).toBeUndefined();
-    expect(table.columns.map((c) => c.key)).toContain('alpacaeval.instance');
     expect(text).toMatch(/^mtbench .*not run/m);
-    expect(text).toMatch(/^autoj .*not run$/m); // Instance agr.: not in this branch's results
     expect(mt.figures['alpacaeval.spearman.ae2']!.value).toBe(
       alpacaDoc('mtbench').correlations.find((c) => c.reference === 'ae2')!.spearman.value,
     );
+  });
+
+  it("instance-level agreement per annotator, from the run's instanceAgreement", () => {
+    const doc = alpacaDoc('autoj');
+    const annotators = (doc.instanceAgreement?.annotators ?? []).filter((a) => a.overall);
+    expect(annotators.length).toBeGreaterThan(0);
+    for (const a of annotators) {
+      expect(row('autoj').figures[`alpacaeval.instance.${a.annotator}`]).toMatchObject({
+        value: a.overall!.agreement,
+        ci95: a.overall!.agreementCi95,
+        n: a.overall!.n,
+      });
+      expect(row('autoj').figures[`alpacaeval.instance-kappa.${a.annotator}`]).toMatchObject({
+        value: a.overall!.kappa,
+        ci95: a.overall!.kappaCi95,
+      });
+    }
   });
 
   it('parse failures: unreadable verdicts over verdicts asked for, in the runs used', () => {
