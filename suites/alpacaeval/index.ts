@@ -8,10 +8,18 @@ import { alpacaEvalInstructions } from './instruction-set.js';
 import { correlationsCsv, modelsCsv, renderAlpacaEvalTable } from './present.js';
 import { alpacaEvalReport } from './report/section.js';
 import { ALPACAEVAL_SCHEMA_VERSION, type AlpacaEvalResult } from './result.js';
+import {
+  checkScenarioOptions,
+  formatScenarioGroups,
+  labelInstructions,
+  SCENARIO_OPTIONS,
+  scenarioSubjectKind,
+  type ScenarioOptions,
+} from './scenarios.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
-export interface AlpacaEvalSuiteOptions {
+export interface AlpacaEvalSuiteOptions extends ScenarioOptions {
   readonly reference?: readonly string[];
   readonly 'reference-column'?: string;
   readonly models?: readonly string[];
@@ -88,12 +96,15 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       describe:
         'skip (with the reason) a model with outputs for fewer of the instructions judged: a fraction (0.95) or a percentage (95%)',
     },
+    ...SCENARIO_OPTIONS,
   ],
+  check: checkScenarioOptions,
   async run(context, options) {
     if (!context.source)
       throw new BenchError('the alpacaeval suite reads an AlpacaEval source; none was given');
     const { judge, run } = await context.judge('single');
-    return judgeAlpacaEval({
+    const scenarios = options.scenarios ? await labelInstructions(context, options) : undefined;
+    const output = await judgeAlpacaEval({
       files: context.source,
       cwd: context.cwd,
       references: options.reference && options.reference.length > 0 ? options.reference : BUILT_IN_REFERENCES,
@@ -105,10 +116,27 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       bootstrap: options.bootstrap,
       judge,
       run,
+      ...(scenarios ? { scenarios } : {}),
       warn: context.warn,
     });
+    if (!scenarios || !output.judgments) return output;
+    // the classifier's judgments count with the judge's (failures, --max-failures)
+    const j = output.judgments;
+    const s = scenarios.summary;
+    return {
+      ...output,
+      judgments: {
+        requested: j.requested + s.requested,
+        errors: j.errors + s.errors,
+        unparsed: j.unparsed + s.unparsed,
+      },
+    };
   },
-  table: renderAlpacaEvalTable,
+  table: (result) =>
+    result.scenarios
+      ? `${renderAlpacaEvalTable(result)}\n${formatScenarioGroups(result.scenarios, result.correlations)}`
+      : renderAlpacaEvalTable(result),
+  subjectKind: scenarioSubjectKind,
   csv: {
     files: ['models.csv', 'correlations.csv'],
     render: (result) => ({ 'models.csv': modelsCsv(result), 'correlations.csv': correlationsCsv(result) }),

@@ -2,6 +2,7 @@ import type { JudgeInfo } from '../../harness/core/types.js';
 import type { AlignmentReport } from '../../harness/source/align.js';
 import type { Interval } from '../../harness/stats/bootstrap.js';
 import type { RunManifest as SharedManifest } from '../../harness/store/run-archive.js';
+import type { AlpacaEvalScenarios } from './scenarios.js';
 
 /** A statistic in a result document: null value (with the reason) where undefined. */
 export interface StatisticResult {
@@ -212,6 +213,8 @@ export interface AlpacaEvalResult {
   readonly referenceAgreement?: readonly ReferenceAgreementResult[];
   /** length-controlled scores' correlations; absent in results archived before them */
   readonly lengthControlled?: LengthControlledResult;
+  /** scores and correlations per scenario group (`--scenarios`) */
+  readonly scenarios?: AlpacaEvalScenarios;
   readonly manifest: RunManifest;
 }
 

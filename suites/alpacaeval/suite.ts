@@ -21,6 +21,7 @@ import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
 import { modelSignificance } from './significance.js';
+import { scenarioBreakdown, type InstructionLabels } from './scenarios.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
@@ -44,6 +45,8 @@ export interface AlpacaEvalOptions {
   /** the judge gets tasks for empty outputs too (Auto-J rates an empty answer); length scores them 0 */
   readonly judge: Judge;
   readonly run: Omit<RunOptions, 'label' | 'subjects'>;
+  /** the instruction set's scenarios (`--scenarios`): scores and correlations per group too */
+  readonly scenarios?: InstructionLabels;
   readonly warn: (message: string) => void;
   readonly harnessVersion: string;
   readonly gitCommit: string | null;
@@ -309,6 +312,9 @@ export async function judgeAlpacaEval(
     significance: significance.significance,
     referenceAgreement: significance.referenceAgreement,
     lengthControlled: controlled.summary,
+    ...(options.scenarios
+      ? { scenarios: scenarioBreakdown(scoredModels, selected, options.scenarios, references, bootstrap) }
+      : {}),
   };
   return {
     result,
