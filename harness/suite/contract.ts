@@ -151,6 +151,10 @@ export interface OtherJudgeRequest {
   readonly language?: string;
   /** its own key (the judge's is never sent to it) */
   readonly apiKey?: string;
+  /** its context length where its endpoint lists none (a hosted model); a smaller listed one wins */
+  readonly maxModelLen?: number;
+  /** the option that gives `maxModelLen`, named in the error when it is needed (`--comparator-max-model-len`) */
+  readonly maxModelLenOption?: string;
 }
 
 /** What the harness gives a suite's `run`. */

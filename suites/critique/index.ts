@@ -21,6 +21,7 @@ export interface CritiqueSuiteOptions {
   readonly 'comparator-endpoint'?: string;
   readonly 'comparator-model'?: string;
   readonly 'comparator-api-key'?: string;
+  readonly 'comparator-max-model-len'?: number;
   readonly data?: string;
   readonly seed: number;
   readonly bootstrap: number;
@@ -86,6 +87,14 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
       env: 'COMPARATOR_API_KEY',
       describe:
         "live mode: the comparator's API key [env COMPARATOR_API_KEY; the judge's is never sent to it]",
+    },
+    {
+      name: 'comparator-max-model-len',
+      type: 'number',
+      integer: true,
+      min: 1,
+      describe:
+        "live mode: the comparator's context length in tokens, for an endpoint that lists no max_model_len (a hosted model)",
     },
     {
       name: 'data',
@@ -178,6 +187,10 @@ async function liveRun(
     language: data.language,
     ...(options['comparator-model'] === undefined ? {} : { model: options['comparator-model'] }),
     ...(options['comparator-api-key'] === undefined ? {} : { apiKey: options['comparator-api-key'] }),
+    ...(options['comparator-max-model-len'] === undefined
+      ? {}
+      : { maxModelLen: options['comparator-max-model-len'] }),
+    maxModelLenOption: context.optionLabel('comparator-max-model-len'),
   });
   const compared = await compareCritiques(data, critiques, {
     comparator: comparator.judge,

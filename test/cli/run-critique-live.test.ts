@@ -126,4 +126,54 @@ describe('bench run critique, live', () => {
       await fake.close();
     }
   });
+
+  it('a comparator endpoint without max_model_len (a hosted model) takes --comparator-max-model-len, else a one-line error', async () => {
+    const chat = {
+      body: {
+        id: 'chat-fake',
+        object: 'chat.completion',
+        created: 0,
+        model: 'hosted',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'A: Feedback 1 is significantly better.\n\nReason: x.' },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+      },
+    };
+    // like api.openai.com: /v1/models lists ids only
+    const fake = await startFakeOpenAI({
+      models: [{ id: 'hosted' }],
+      routes: { 'POST /v1/chat/completions': () => chat },
+    });
+    try {
+      const base = ['run', 'critique', '--endpoint', judge.sim().url, '--comparator-endpoint', fake.url];
+      const rest = ['--store', join(work, 'hosted.sqlite'), '--bootstrap', '0', '--json'];
+      const without = await runBench([...base, ...rest]);
+      expect(without.code).toBe(2);
+      const last = without.stderr.trim().split('\n').at(-1)!;
+      expect(last).toMatch(
+        /judge critique-comparator takes the served model's context length, and .* does not list max_model_len for hosted in \/v1\/models: give it with --comparator-max-model-len N/,
+      );
+      expect(fake.requests.filter((q) => q.path.includes('chat/completions'))).toHaveLength(0);
+
+      const given = await runBench([...base, '--comparator-max-model-len', '8192', ...rest]);
+      expect(given.code, given.stderr).toBe(0);
+      expect(given.stderr).toMatch(
+        /judge critique-comparator \(hosted\) on 1 endpoint\(s\), context 8192 tokens/,
+      );
+      const doc = JSON.parse(given.stdout) as Doc;
+      expect(doc.overall.n).toBe(232);
+      expect(doc.overall.win + doc.overall.lose).toBe(100);
+
+      const bad = await runBench([...base, '--comparator-max-model-len', '0', ...rest]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--comparator-max-model-len/);
+    } finally {
+      await fake.close();
+    }
+  });
 });
