@@ -14,6 +14,7 @@ export {
   runArchiveOf,
   type ReportedSuite,
 } from './load.js';
+export { manifestOf, runFacts, runPagesReport, runPagesSection, type RunPagesReport } from './run-pages.js';
 export { sourceOutputs } from './source-outputs.js';
 export { packageFolder } from './templates.js';
 export type {

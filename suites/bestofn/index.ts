@@ -10,6 +10,7 @@ import { rateCandidates } from './live.js';
 import type { BestOfNResult } from './result.js';
 import { BESTOFN_DEFAULTS, scoreBestOfN } from './score.js';
 import { formatBestOfNTable } from './table.js';
+import { bestOfNReport } from './report/section.js';
 
 /** `bench run bestofn`'s options, by flag name. */
 export interface BestOfNSuiteOptions {
@@ -138,6 +139,7 @@ export const bestOfNSuite: Suite<BestOfNSuiteOptions, BestOfNResult> = {
     note: (_result, judged) => judged,
   },
   subjectKind: (subject) => (/^query \d+ .+ candidate \d+$/.test(subject) ? 'candidates' : undefined),
+  report: bestOfNReport,
 };
 
 /** One row per N and base model, all models first (rater's mean ratings). */

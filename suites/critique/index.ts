@@ -9,6 +9,7 @@ import { COMPARATOR_PROFILE } from './compare.js';
 import { CRITIQUE_LANGUAGES, loadCritiqueData, type CritiqueData, type CritiqueLanguage } from './data.js';
 import { compareCritiques, critiqueSubjectKind, critiqueTexts, writeCritiques } from './live.js';
 import { loadRecordedCritiques } from './recorded.js';
+import { critiqueReport } from './report/section.js';
 import type { CritiqueResult } from './result.js';
 import { CRITIQUE_DEFAULTS, scoreCritiqueSuite } from './score.js';
 import { formatCritiqueTable } from './table.js';
@@ -165,6 +166,7 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
     note: (_result, judged) => judged,
   },
   subjectKind: critiqueSubjectKind,
+  report: critiqueReport,
 };
 
 /** Live mode: the judge writes its critiques, the comparator compares them (both stored). */

@@ -1,0 +1,109 @@
+import type { RunManifest } from '../store/run-archive.js';
+import { baseName, dateTime, duration, shortHash } from './format.js';
+import { newestRunPerJudge } from './load.js';
+import { link, OVERVIEW_PAGE, SitePaths } from './paths.js';
+import type { OverviewPart, PagePlan, RunArchive, SiteSection, SuiteReport } from './sections.js';
+import { fact, type Fact } from './views/page.js';
+
+/**
+ * The report of a suite that shows one page per judge: each judge's newest run, under
+ * `<suite>/<judge>.html`, with a navigation entry and (optionally) a part of the overview
+ * linking to them. The critique, scenarios and Best-of-N suites' reports are this.
+ */
+export interface RunPagesReport<R> {
+  readonly suite: string;
+  /** the folder of the suite's templates (`packageFolder(...)`) */
+  readonly templates: () => string;
+  /** the page template (`<name>.hbs` in `templates`) */
+  readonly template: string;
+  /** the navigation label before the judge's name: `Critique` -> `Critique: autoj` */
+  readonly label: string;
+  /** place in the navigation and the overview (lower first) */
+  readonly order: number;
+  /** whose run it is: the page's name */
+  judgeOf(result: R): string;
+  /** the page's view model */
+  view(result: R, page: string): object;
+  /** the overview's part showing the runs, with links to their pages */
+  overview?(runs: readonly { readonly result: R; readonly href: string }[]): OverviewPart;
+}
+
+/** The pages of `results` (one per judge) as a site section. */
+export function runPagesSection<R>(report: RunPagesReport<R>, results: readonly R[]): SiteSection {
+  const paths = new SitePaths();
+  const planned = [...results]
+    .sort((a, b) => report.judgeOf(a).localeCompare(report.judgeOf(b)))
+    .map((result) => ({
+      result,
+      judge: report.judgeOf(result),
+      page: `${report.suite}/${paths.slug(report.suite, report.judgeOf(result))}.html`,
+    }));
+  const pages: PagePlan[] = planned.map((p) => ({
+    page: p.page,
+    template: report.template,
+    section: p.page,
+    title: `${report.label}: ${p.judge}`,
+    script: false,
+    view: () => report.view(p.result, p.page),
+  }));
+  return {
+    suite: report.suite,
+    templates: report.templates(),
+    nav: planned.map((p) => ({
+      label: `${report.label}: ${p.judge}`,
+      page: p.page,
+      section: p.page,
+      order: report.order,
+    })),
+    overview:
+      report.overview && planned.length > 0
+        ? [report.overview(planned.map((p) => ({ result: p.result, href: link(OVERVIEW_PAGE, p.page) })))]
+        : [],
+    pages,
+  };
+}
+
+/** The suite's report: the newest run of each judge, a page each (`definition`: for tests). */
+export function runPagesReport<R>(
+  report: RunPagesReport<R>,
+): SuiteReport<R> & { readonly definition: RunPagesReport<R> } {
+  return {
+    definition: report,
+    async load(archive: RunArchive<R>): Promise<SiteSection> {
+      return runPagesSection(report, await newestRunPerJudge(archive));
+    },
+  };
+}
+
+/**
+ * The facts every run page ends with: each input file once (by name, with its sha256; no
+ * local path), when the run finished and how long it took, and the harness that ran it.
+ */
+export function runFacts(
+  inputs: readonly { readonly file: string; readonly sha256: string }[],
+  manifest: RunManifest | undefined,
+): Fact[] {
+  const seen = new Set<string>();
+  const files = inputs.filter(
+    (i) => !seen.has(i.sha256 + baseName(i.file)) && seen.add(i.sha256 + baseName(i.file)),
+  );
+  return [
+    ...files.map((i) => fact('Input', baseName(i.file), `sha256 ${shortHash(i.sha256)}`)),
+    ...(manifest
+      ? [
+          fact('Finished', dateTime(manifest.finishedAt), `took ${duration(manifest.durationMs)}`),
+          fact(
+            'Harness',
+            manifest.harnessVersion,
+            manifest.gitCommit ? `commit ${shortHash(manifest.gitCommit)}` : 'no git commit recorded',
+          ),
+        ]
+      : []),
+  ];
+}
+
+/** The run manifest of a result document, when it has one (archived documents do). */
+export function manifestOf(result: object): RunManifest | undefined {
+  const m = (result as { manifest?: RunManifest }).manifest;
+  return m && typeof m.finishedAt === 'string' ? m : undefined;
+}
