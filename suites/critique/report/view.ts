@@ -105,9 +105,12 @@ function itemView(item: CritiqueItemRow): CritiqueItemView {
   };
 }
 
-/** Whose critiques: the judge, or for recorded comparisons what they compared. */
-function critic(r: CritiqueResult): string {
-  return r.judge.mode === 'live' ? r.judge.name : `The recorded judge (${r.judge.description})`;
+/** What was compared, by whom. */
+function lede(r: CritiqueResult): string {
+  const n = int(r.overall.items);
+  return r.judge.mode === 'live'
+    ? `${r.judge.name}'s critiques of ${n} responses against ChatGPT's, compared by ${r.comparator.model ?? r.comparator.name}`
+    : `Recorded ${r.judge.description}: a judge's critiques of ${n} responses against ChatGPT's`;
 }
 
 export function critiqueView(r: CritiqueResult): CritiqueView {
@@ -140,7 +143,7 @@ export function critiqueView(r: CritiqueResult): CritiqueView {
   ];
   return {
     judgeName: r.judge.name,
-    lede: `${critic(r)}'s critiques of ${int(o.items)} responses against ChatGPT's, compared by ${r.comparator.model ?? r.comparator.description}: ${int(o.n)} votes, ${int(o.unparsed)} answers without a decision, ${int(o.missing)} not compared.`,
+    lede: `${lede(r)}: ${int(o.n)} votes, ${int(o.unparsed)} answers without a decision, ${int(o.missing)} not compared.`,
     headline: [
       {
         label: 'Win',
