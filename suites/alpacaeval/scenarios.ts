@@ -24,6 +24,7 @@ import type { Reference } from '../../harness/source/references.js';
 import type { SuiteContext } from '../../harness/suite/contract.js';
 import { resolveAutojDataDir } from '../pairwise/data-dir.js';
 import { CLASSIFIER_PROFILE, labelQueries, predictionsOf } from '../scenarios/classify.js';
+import { loadScenarioCriteria, type Criterion } from '../scenarios/criteria.js';
 import { loadLabelSet } from '../scenarios/data.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
@@ -110,8 +111,30 @@ export interface InstructionLabels {
   readonly scenariosOf: Readonly<Record<string, readonly string[]>>;
   readonly descriptions: Readonly<Record<string, string>>;
   readonly summary: RunSummary;
-  /** the Auto-J data folder the groups were read from */
-  readonly dataDir: string;
+  readonly criteria: ScenarioCriteriaSet;
+}
+
+/**
+ * The hand-written criteria of the scenarios (other_resources/scenario_criteria), for the
+ * report's scenario pages: each scenario's sections, the basic sets they include once each.
+ */
+export interface ScenarioCriteriaSet {
+  /** the included basic sets by file (relative to the data folder) */
+  readonly basics: Readonly<Record<string, readonly Criterion[]>>;
+  readonly scenarios: Readonly<
+    Record<
+      string,
+      {
+        readonly file: string;
+        /** its own criteria (`extended`), or the basic set it includes (`includedFrom`, in `basics`) */
+        readonly sections: readonly {
+          readonly name: string;
+          readonly includedFrom: string | null;
+          readonly criteria?: readonly Criterion[];
+        }[];
+      }
+    >
+  >;
 }
 
 /**
@@ -126,6 +149,7 @@ export async function labelInstructions(
     throw new BenchError('--scenarios needs the scenario classifier, which this command cannot open');
   const dataDir = resolveAutojDataDir(options['autoj-data'], context.optionLabel('autoj-data'), context.cwd);
   const { labels } = await loadLabelSet(dataDir);
+  const criteria = criteriaSet(await loadScenarioCriteria(dataDir, labels));
   const classifier = await context.otherJudge({
     profile: CLASSIFIER_PROFILE,
     protocol: 'single',
@@ -159,8 +183,24 @@ export async function labelInstructions(
     ),
     descriptions: labels.catalog.descriptions,
     summary: s,
-    dataDir,
+    criteria,
   };
+}
+
+function criteriaSet(loaded: Awaited<ReturnType<typeof loadScenarioCriteria>>): ScenarioCriteriaSet {
+  const basics: Record<string, readonly Criterion[]> = {};
+  const scenarios: Record<string, ScenarioCriteriaSet['scenarios'][string]> = {};
+  for (const [scenario, c] of loaded) {
+    scenarios[scenario] = {
+      file: c.file,
+      sections: c.sections.map((section) => {
+        if (section.includedFrom === null) return { ...section };
+        basics[section.includedFrom] = section.criteria;
+        return { name: section.name, includedFrom: section.includedFrom };
+      }),
+    };
+  }
+  return { basics, scenarios };
 }
 
 /** `subjectKind` of the classifier's judgments: "instruction 17 scenario". */
@@ -198,6 +238,9 @@ export interface AlpacaEvalScenarios {
   /** judged instructions without a label (counted, in no group) */
   readonly unlabelled: number;
   readonly groups: readonly ScenarioGroupResult[];
+  /** each scenario's description (scenarios.json) */
+  readonly descriptions: Readonly<Record<string, string>>;
+  readonly criteria: ScenarioCriteriaSet;
   /** the classifier's judgments over the whole set (805 labels, stored once) */
   readonly judgments: RunSummary;
   readonly definitions: Readonly<Record<string, string>>;
@@ -267,6 +310,8 @@ export function scenarioBreakdown(
     instructions,
     unlabelled: instructions.filter((l) => l.scenario === null).length,
     groups,
+    descriptions: labels.descriptions,
+    criteria: labels.criteria,
     judgments: labels.summary,
     definitions: SCENARIO_DEFINITIONS,
   };

@@ -1,6 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
+import { loadScenarioCriteria } from '../../suites/scenarios/criteria.js';
 import { loadLabelSet } from '../../suites/scenarios/data.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
 import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
@@ -20,6 +22,22 @@ const garbling = loggedSimForFile('ae-scenarios-garbling', [
   '--garble-rate',
   '0.2',
 ]);
+/** The page's text with tags removed and entities decoded, spaces collapsed. */
+function visible(html: string): string {
+  return html
+    .replace(/<style>[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x60;/g, '`')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b', 'Meta-Llama-3-8B-Instruct'];
 const DATA = `${SHARED_DATA}/auto-j`;
 
@@ -108,7 +126,8 @@ describe('bench run alpacaeval --scenarios', () => {
     expect(rankedGroups.some((g) => g.correlations[0]!.spearman.ci95 !== null)).toBe(true);
 
     const requests = [(await judge.sim().stats()).requests, (await classifier.sim().stats()).requests];
-    const again = await runBench(args(classifier.sim().url, store));
+    const site = join(judge.work, 'site');
+    const again = await runBench([...args(classifier.sim().url, store), '--report', site]);
     expect(again.code, again.stderr).toBe(0);
     expect([(await judge.sim().stats()).requests, (await classifier.sim().stats()).requests]).toEqual(
       requests,
@@ -118,6 +137,34 @@ describe('bench run alpacaeval --scenarios', () => {
       /scenario groups \(autoj-scenario-classifier\): 805 instructions labelled, 0 without a label/,
     );
     expect(again.stdout).toMatch(/spearman ae2/);
+
+    // the report: a per-group leaderboard, and a page per scenario with its criteria
+    // a partial run (--models): its pages are under alpacaeval/autoj/runs/<run>/
+    const pages = readdirSync(site, { recursive: true, encoding: 'utf8' });
+    const groupsFile = pages.find((f) => /^alpacaeval\/autoj\/runs\/[^/]+\/scenarios\/index\.html$/.test(f));
+    expect(groupsFile, pages.join(', ')).toBeDefined();
+    const runDir = groupsFile!.replace(/scenarios\/index\.html$/, '');
+    const groupsPage = readFileSync(join(site, groupsFile!), 'utf8');
+    const text = visible(groupsPage);
+    for (const g of present) {
+      const c = g.correlations[0]!;
+      const value = c.spearman.value === null ? '–' : c.spearman.value.toFixed(3);
+      expect(text).toContain(`${g.group} ${g.n} `);
+      expect(text).toContain(value);
+    }
+    for (const m of MODELS) expect(text).toContain(m);
+    expect(readFileSync(join(site, runDir, 'index.html'), 'utf8')).toContain('href="scenarios/index.html"');
+    const email = s.instructions.find((i) => i.scenario === 'writing_email');
+    const scenario = email ? 'writing_email' : s.instructions[0]!.scenario!;
+    const criteria = await loadScenarioCriteria(DATA, labels);
+    const page = visible(readFileSync(join(site, runDir, `scenarios/${scenario}.html`), 'utf8'));
+    expect(page).toContain(labels.catalog.descriptions[scenario]!);
+    for (const section of criteria.get(scenario)!.sections) {
+      for (const c of section.criteria) expect(page).toContain(visible(c.content));
+    }
+    const first = s.instructions.find((i) => i.scenario === scenario)!;
+    expect(page).toContain(visible(set[first.index]!).slice(0, 60));
+    expect(groupsPage).toContain(`href="${scenario}.html"`);
   });
 
   it('an answer that is not a scenario is counted, in no group, never a label', async () => {
