@@ -169,6 +169,19 @@ export interface SuiteContext {
   readonly log: (message: string) => void;
   /** the AlpacaEval source, for suites that declare `source` */
   readonly source?: SourceFiles;
+  /**
+   * Raw files under an http(s) base URL through the same on-disk HTTP cache as the
+   * AlpacaEval source (a cached file is revalidated by its ETag; with `offline`, no request
+   * is sent and a file not cached is an error). Absent where the command offers none.
+   */
+  remoteFiles?(
+    baseUrl: string,
+    options: {
+      readonly offline: boolean;
+      /** how to do without the network, for the error when the server cannot be reached */
+      readonly localCopy?: string;
+    },
+  ): SourceFiles;
   /** how the user gave an option, for messages: `--data`, or `$AUTOJ_DATA` when the environment did */
   optionLabel(name: string): string;
   /**
