@@ -1,5 +1,5 @@
 import type { RunManifest } from '../store/run-archive.js';
-import { baseName, dateTime, duration, shortHash } from './format.js';
+import { baseName, dateTime, duration, int, shortHash } from './format.js';
 import { newestRunPerJudge } from './load.js';
 import { link, OVERVIEW_PAGE, SitePaths } from './paths.js';
 import type { OverviewPart, PagePlan, RunArchive, SiteSection, SuiteReport } from './sections.js';
@@ -76,18 +76,28 @@ export function runPagesReport<R>(
 }
 
 /**
- * The facts every run page ends with: each input file once (by name, with its sha256; no
+ * The facts every run page ends with: the bootstrap (resamples, seed, method), each input file once (by name, with its sha256; no
  * local path), when the run finished and how long it took, and the harness that ran it.
  */
 export function runFacts(
   inputs: readonly { readonly file: string; readonly sha256: string }[],
   manifest: RunManifest | undefined,
+  bootstrap?: { readonly resamples: number; readonly seed: number; readonly method: string },
 ): Fact[] {
   const seen = new Set<string>();
   const files = inputs.filter(
     (i) => !seen.has(i.sha256 + baseName(i.file)) && seen.add(i.sha256 + baseName(i.file)),
   );
   return [
+    ...(bootstrap
+      ? [
+          fact(
+            'Bootstrap',
+            `${int(bootstrap.resamples)} resamples`,
+            `seed ${bootstrap.seed}; ${bootstrap.method}`,
+          ),
+        ]
+      : []),
     ...files.map((i) => fact('Input', baseName(i.file), `sha256 ${shortHash(i.sha256)}`)),
     ...(manifest
       ? [

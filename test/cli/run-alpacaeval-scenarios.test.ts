@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { alpacaEvalInstructions } from '../../suites/alpacaeval/instruction-set.js';
 import { loadScenarioCriteria } from '../../suites/scenarios/criteria.js';
 import { loadLabelSet } from '../../suites/scenarios/data.js';
+import { collapsed, pageText } from '../helpers/page-text.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
 import { loggedSimForFile, readSimLog } from '../helpers/vllm-sim.js';
 
@@ -22,21 +23,6 @@ const garbling = loggedSimForFile('ae-scenarios-garbling', [
   '--garble-rate',
   '0.2',
 ]);
-/** The page's text with tags removed and entities decoded, spaces collapsed. */
-function visible(html: string): string {
-  return html
-    .replace(/<style>[\s\S]*?<\/style>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x3D;/g, '=')
-    .replace(/&#x60;/g, '`')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b', 'Meta-Llama-3-8B-Instruct'];
 const DATA = `${SHARED_DATA}/auto-j`;
@@ -145,7 +131,7 @@ describe('bench run alpacaeval --scenarios', () => {
     expect(groupsFile, pages.join(', ')).toBeDefined();
     const runDir = groupsFile!.replace(/scenarios\/index\.html$/, '');
     const groupsPage = readFileSync(join(site, groupsFile!), 'utf8');
-    const text = visible(groupsPage);
+    const text = pageText(groupsPage);
     for (const g of present) {
       const c = g.correlations[0]!;
       const value = c.spearman.value === null ? '–' : c.spearman.value.toFixed(3);
@@ -157,13 +143,13 @@ describe('bench run alpacaeval --scenarios', () => {
     const email = s.instructions.find((i) => i.scenario === 'writing_email');
     const scenario = email ? 'writing_email' : s.instructions[0]!.scenario!;
     const criteria = await loadScenarioCriteria(DATA, labels);
-    const page = visible(readFileSync(join(site, runDir, `scenarios/${scenario}.html`), 'utf8'));
+    const page = pageText(readFileSync(join(site, runDir, `scenarios/${scenario}.html`), 'utf8'));
     expect(page).toContain(labels.catalog.descriptions[scenario]!);
     for (const section of criteria.get(scenario)!.sections) {
-      for (const c of section.criteria) expect(page).toContain(visible(c.content));
+      for (const c of section.criteria) expect(page).toContain(collapsed(c.content));
     }
     const first = s.instructions.find((i) => i.scenario === scenario)!;
-    expect(page).toContain(visible(set[first.index]!).slice(0, 60));
+    expect(page).toContain(collapsed(set[first.index]!).slice(0, 60));
     expect(groupsPage).toContain(`href="${scenario}.html"`);
   });
 

@@ -30,6 +30,20 @@ interface Doc {
   items: { exchange: boolean; critique: string; reference: string; outcome: string | null }[];
 }
 
+/** A chat completion from `model` answering `content`, as the fake server sends it. */
+function chatReply(model: string, content: string) {
+  return {
+    body: {
+      id: 'chat-fake',
+      object: 'chat.completion',
+      created: 0,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+    },
+  };
+}
+
 describe('bench run critique, live', () => {
   it('win / tie / lose are the logged answers mapped back; a rerun sends nothing', async () => {
     const store = join(work, 'judgments.sqlite');
@@ -86,22 +100,7 @@ describe('bench run critique, live', () => {
   });
 
   it("the comparator gets its own API key, never the judge's", async () => {
-    const chat = {
-      body: {
-        id: 'chat-fake',
-        object: 'chat.completion',
-        created: 0,
-        model: 'cmp',
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: 'C: Neither is significantly better.\n\nReason: alike.' },
-            finish_reason: 'stop',
-          },
-        ],
-        usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
-      },
-    };
+    const chat = chatReply('cmp', 'C: Neither is significantly better.\n\nReason: alike.');
     const fake = await startFakeOpenAI({
       models: [{ id: 'cmp', max_model_len: 16384 }],
       routes: { 'POST /v1/chat/completions': () => chat },
@@ -128,22 +127,7 @@ describe('bench run critique, live', () => {
   });
 
   it('a comparator endpoint without max_model_len (a hosted model) takes --comparator-max-model-len, else a one-line error', async () => {
-    const chat = {
-      body: {
-        id: 'chat-fake',
-        object: 'chat.completion',
-        created: 0,
-        model: 'hosted',
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: 'A: Feedback 1 is significantly better.\n\nReason: x.' },
-            finish_reason: 'stop',
-          },
-        ],
-        usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
-      },
-    };
+    const chat = chatReply('hosted', 'A: Feedback 1 is significantly better.\n\nReason: x.');
     // like api.openai.com: /v1/models lists ids only
     const fake = await startFakeOpenAI({
       models: [{ id: 'hosted' }],

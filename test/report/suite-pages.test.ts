@@ -17,6 +17,7 @@ import type { ScenariosRunResult } from '../../suites/scenarios/index.js';
 import { loadClassifierData } from '../../suites/scenarios/data.js';
 import { scenariosReport } from '../../suites/scenarios/report/section.js';
 import { scoreScenarioSuite } from '../../suites/scenarios/score.js';
+import { collapsed, pageText } from '../helpers/page-text.js';
 import { runBench, SHARED_DATA } from '../helpers/cli.js';
 
 const DATA = `${SHARED_DATA}/auto-j`;
@@ -26,21 +27,6 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 const NOW = { now: () => new Date('2026-12-01T12:00:00Z') };
-
-/** The page's text with tags removed and entities decoded (what a reader sees). */
-function visible(html: string): string {
-  return html
-    .replace(/<style>[\s\S]*?<\/style>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x3D;/g, '=')
-    .replace(/&#x60;/g, '`')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 function expectClean(html: string): void {
   expect(html).not.toMatch(/<script>alert|<img src=x/);
@@ -83,7 +69,7 @@ describe('the critique page', () => {
     const html = readFileSync(join(out, 'critique/autoj.html'), 'utf8');
     expectClean(html);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    const text = visible(html);
+    const text = pageText(html);
     // the published figures: 73.71 / 2.16 / 24.14 of 232 votes, with their intervals
     expect(text).toContain('Win 73.71% 95% CI');
     expect(text).toContain('Tie 2.16%');
@@ -96,8 +82,8 @@ describe('the critique page', () => {
     // every pair: the two critiques in the order shown and the comparator's answer
     expect(html.match(/<article class="item">/g)).toHaveLength(232);
     const first = r.items[1]!;
-    expect(text).toContain(visible(first.reference.slice(0, 80)));
-    expect(text).toContain(visible(first.answer!.split('\n')[0]!));
+    expect(text).toContain(collapsed(first.reference.slice(0, 80)));
+    expect(text).toContain(collapsed(first.answer!.split('\n')[0]!));
     expect(text).toContain(`Judge's critique (Feedback ${first.exchange ? 2 : 1})`);
     expect(text).toContain(`${HOSTILE} critique`);
     expect(text).toContain(`A: ${HOSTILE} reason`);
@@ -121,7 +107,7 @@ describe('the critique page', () => {
     expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(join(out, 'critique/recorded.html'), 'utf8');
     expectClean(html);
-    expect(visible(html)).toContain('Win 73.71%');
+    expect(pageText(html)).toContain('Win 73.71%');
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('critique/recorded.html');
   });
 });
@@ -147,7 +133,7 @@ describe('the scenarios page', () => {
     await buildSite({ sections: [runPagesSection(scenariosReport.definition, [result])] }, out, NOW);
     const html = readFileSync(join(out, 'scenarios/autoj-scenario-classifier.html'), 'utf8');
     expectClean(html);
-    const text = visible(html);
+    const text = pageText(html);
     expect(text).toContain(`Accuracy ${scored.overall.accuracy!.toFixed(2)}% 95% CI`);
     for (const g of scored.groups.filter((x) => x.n > 0)) {
       expect(text).toContain(
@@ -196,7 +182,7 @@ describe('the Best-of-N page', () => {
     expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(join(out, 'bestofn/autoj.html'), 'utf8');
     expectClean(html);
-    const text = visible(html);
+    const text = pageText(html);
     for (const row of doc.overall) {
       expect(text).toContain(
         `N = ${row.size} ${row.sets} ${row.judgePick.toFixed(3)} ${row.judgePickCi95[0].toFixed(2)} – ${row.judgePickCi95[1].toFixed(2)} ${row.randomPick.toFixed(3)}`,

@@ -77,12 +77,7 @@ export function bestOfNView(r: BestOfNResult): BestOfNView {
       fact('Data', r.dataset.name, `${int(r.dataset.candidates)} candidates per set`),
       fact('Subset', r.subset),
       fact('Ties', r.tieBreak),
-      fact(
-        'Bootstrap',
-        `${int(r.bootstrap.resamples)} resamples`,
-        `seed ${r.bootstrap.seed}; ${r.bootstrap.method}`,
-      ),
-      ...runFacts(r.inputs, manifestOf(r)),
+      ...runFacts(r.inputs, manifestOf(r), r.bootstrap),
     ],
     definitions: Object.entries(r.definitions).map(([term, text]) => ({ term, text })),
     notes: [...r.notes],

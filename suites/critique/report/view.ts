@@ -134,12 +134,7 @@ export function critiqueView(r: CritiqueResult): CritiqueView {
       r.order.source === 'seeded' ? `seeded (seed ${r.order.seed})` : 'recorded',
       `${int(r.order.exchanged)} of ${int(r.items.length)} with the reference first; ${r.order.method}`,
     ),
-    fact(
-      'Bootstrap',
-      `${int(r.bootstrap.resamples)} resamples`,
-      `seed ${r.bootstrap.seed}; ${r.bootstrap.method}`,
-    ),
-    ...runFacts(r.inputs, manifestOf(r)),
+    ...runFacts(r.inputs, manifestOf(r), r.bootstrap),
   ];
   return {
     judgeName: r.judge.name,

@@ -62,12 +62,7 @@ export function scenariosView(r: ScenariosRunResult): ScenariosView {
       r.dataset.name,
       `${int(r.dataset.queries)} queries of ${int(r.dataset.scenarios)} scenarios (${int(r.dataset.labels)} labels)`,
     ),
-    fact(
-      'Bootstrap',
-      `${int(r.bootstrap.resamples)} resamples`,
-      `seed ${r.bootstrap.seed}; ${r.bootstrap.method}`,
-    ),
-    ...runFacts(r.inputs, manifestOf(r)),
+    ...runFacts(r.inputs, manifestOf(r), r.bootstrap),
   ];
   return {
     judgeName: r.judge.name,
