@@ -2,7 +2,7 @@ import type { RunManifest } from '../store/run-archive.js';
 import { baseName, dateTime, duration, int, shortHash } from './format.js';
 import { newestRunPerJudge } from './load.js';
 import { link, OVERVIEW_PAGE, SitePaths } from './paths.js';
-import type { OverviewPart, PagePlan, RunArchive, SiteSection, SuiteReport } from './sections.js';
+import type { PagePlan, RunArchive, SiteSection, SuiteReport } from './sections.js';
 import { fact, type Fact } from './views/page.js';
 
 /**
@@ -24,8 +24,34 @@ export interface RunPagesReport<R> {
   judgeOf(result: R): string;
   /** the page's view model */
   view(result: R, page: string): object;
-  /** the overview's part showing the runs, with links to their pages */
-  overview?(runs: readonly { readonly result: R; readonly href: string }[]): OverviewPart;
+  /**
+   * The overview's part: a panel per run linking to its page, with these headline cards
+   * (the suite's `overview.hbs` renders it: `{{> run-panels}}`, reports/partials).
+   */
+  readonly overview?: {
+    /** the part's heading */
+    readonly title: string;
+    cards(result: R): readonly RunCard[];
+  };
+}
+
+/** A page's headline figures (label, value, interval, note) as overview cards. */
+export function headlineCards(
+  headline: readonly {
+    readonly label: string;
+    readonly value: string;
+    readonly ci: string;
+    readonly note: string;
+  }[],
+): RunCard[] {
+  return headline.map((h) => ({ label: h.label, value: h.value, sub: h.ci ? `95% CI ${h.ci}` : h.note }));
+}
+
+/** A headline figure of a run on the overview. */
+export interface RunCard {
+  readonly label: string;
+  readonly value: string;
+  readonly sub: string;
 }
 
 /** The pages of `results` (one per judge) as a site section. */
@@ -57,7 +83,21 @@ export function runPagesSection<R>(report: RunPagesReport<R>, results: readonly 
     })),
     overview:
       report.overview && planned.length > 0
-        ? [report.overview(planned.map((p) => ({ result: p.result, href: link(OVERVIEW_PAGE, p.page) })))]
+        ? [
+            {
+              template: 'overview',
+              order: report.order,
+              view: {
+                title: report.overview.title,
+                runs: planned.map((p) => ({
+                  name: p.judge,
+                  href: link(OVERVIEW_PAGE, p.page),
+                  finished: dateTimeOf(p.result),
+                  cards: report.overview!.cards(p.result),
+                })),
+              },
+            },
+          ]
         : [],
     pages,
   };
@@ -112,8 +152,13 @@ export function runFacts(
   ];
 }
 
+function dateTimeOf(result: unknown): string {
+  const m = manifestOf(result);
+  return m ? dateTime(m.finishedAt) : '';
+}
+
 /** The run manifest of a result document, when it has one (archived documents do). */
-export function manifestOf(result: object): RunManifest | undefined {
+export function manifestOf(result: unknown): RunManifest | undefined {
   const m = (result as { manifest?: RunManifest }).manifest;
   return m && typeof m.finishedAt === 'string' ? m : undefined;
 }

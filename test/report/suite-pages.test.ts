@@ -108,7 +108,11 @@ describe('the critique page', () => {
     const html = readFileSync(join(out, 'critique/recorded.html'), 'utf8');
     expectClean(html);
     expect(pageText(html)).toContain('Win 73.71%');
-    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('critique/recorded.html');
+    const overview = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(overview).toContain('href="critique/recorded.html"');
+    expect(pageText(overview)).toContain("Critiques against ChatGPT's recorded");
+    expect(pageText(overview)).toMatch(/Win 73\.71% 95% CI 6\d\.\d+ – 7\d\.\d+/);
+    expect(pageText(overview)).not.toContain('No stored results yet');
   });
 });
 
@@ -147,6 +151,9 @@ describe('the scenarios page', () => {
       expect(text).toContain(`${g} ${cells.join(' ')} ${cells.reduce((a, b) => a + b, 0)}`);
     });
     expect(c.unparsed.reduce((a, b) => a + b, 0)).toBe(1);
+    const overview = pageText(readFileSync(join(out, 'index.html'), 'utf8'));
+    expect(overview).toContain(`Scenario classifier autoj-scenario-classifier`);
+    expect(overview).toContain(`Accuracy ${scored.overall.accuracy!.toFixed(2)}% 95% CI`);
   });
 });
 
@@ -190,6 +197,12 @@ describe('the Best-of-N page', () => {
       expect(text).toContain(row.bestPick.toFixed(3));
     }
     for (const m of doc.byModel) expect(text).toContain(m.model);
+    const overview = pageText(readFileSync(join(out, 'index.html'), 'utf8'));
+    const n2 = doc.overall[0]!;
+    expect(overview).toContain(`Best-of-N selection autoj`);
+    expect(overview).toContain(
+      `N = ${n2.size} ${n2.judgePick.toFixed(3)} judge's pick; random ${n2.randomPick.toFixed(3)}, best ${n2.bestPick.toFixed(3)}`,
+    );
   });
 
   it('escapes a hostile base model name', async () => {

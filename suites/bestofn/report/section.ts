@@ -13,4 +13,13 @@ export const bestOfNReport = runPagesReport<BestOfNResult>({
   order: 28,
   judgeOf: (r) => r.judge.name,
   view: (r) => bestOfNView(r),
+  overview: {
+    title: 'Best-of-N selection',
+    cards: (r) =>
+      bestOfNView(r).overall.map((row) => ({
+        label: row.size,
+        value: row.judgePick,
+        sub: `judge's pick; random ${row.randomPick}, best ${row.bestPick}`,
+      })),
+  },
 });

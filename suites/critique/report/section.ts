@@ -1,4 +1,4 @@
-import { packageFolder, runPagesReport } from '../../../harness/report/index.js';
+import { headlineCards, packageFolder, runPagesReport } from '../../../harness/report/index.js';
 import type { CritiqueResult } from '../result.js';
 import { critiqueView } from './view.js';
 
@@ -13,4 +13,8 @@ export const critiqueReport = runPagesReport<CritiqueResult>({
   order: 24,
   judgeOf: (r) => r.judge.name,
   view: (r) => critiqueView(r),
+  overview: {
+    title: "Critiques against ChatGPT's",
+    cards: (r) => headlineCards(critiqueView(r).headline),
+  },
 });

@@ -1,4 +1,4 @@
-import { packageFolder, runPagesReport } from '../../../harness/report/index.js';
+import { headlineCards, packageFolder, runPagesReport } from '../../../harness/report/index.js';
 import type { ScenariosRunResult } from '../index.js';
 import { scenariosView } from './view.js';
 
@@ -13,4 +13,8 @@ export const scenariosReport = runPagesReport<ScenariosRunResult>({
   order: 26,
   judgeOf: (r) => r.judge.name,
   view: (r) => scenariosView(r),
+  overview: {
+    title: 'Scenario classifier',
+    cards: (r) => headlineCards(scenariosView(r).headline),
+  },
 });
