@@ -123,6 +123,17 @@ describe('bench run alpacaeval --scenarios', () => {
       /scenario groups \(autoj-scenario-classifier\): 805 instructions labelled, 0 without a label/,
     );
     expect(again.stdout).toMatch(/spearman ae2/);
+    // the classifier's 805 judgments counted in one row, beside the judge's models
+    const stats = await runBench(['cache', 'stats', '--store', store]);
+    const rows = stats.stdout.split('\n').map((l) => l.trim().split(/\s{2,}/));
+    expect(rows).toContainEqual([
+      'autoj-scenario-classifier',
+      'alpacaeval',
+      'instruction scenarios (805)',
+      '805',
+      '805',
+      '0',
+    ]);
 
     // the report: a per-group leaderboard, and a page per scenario with its criteria
     // a partial run (--models): its pages are under alpacaeval/autoj/runs/<run>/
