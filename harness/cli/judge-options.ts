@@ -194,7 +194,14 @@ export function openOtherJudge(args: JudgeArgs, io: CliIO, request: OtherJudgeRe
     io,
     request.protocol,
   );
-  return openJudgeSession({ ...settings, apiKey: request.apiKey });
+  return openJudgeSession({
+    ...settings,
+    apiKey: request.apiKey,
+    ...(request.maxModelLen === undefined ? {} : { contextLength: request.maxModelLen }),
+    ...(request.maxModelLenOption === undefined
+      ? {}
+      : { contextLengthHint: `${request.maxModelLenOption} N (or a profile file with context_length)` }),
+  });
 }
 
 /** The session settings of the judging flags (flags > environment > defaults, settings.ts). */

@@ -14,6 +14,15 @@ export {
   runArchiveOf,
   type ReportedSuite,
 } from './load.js';
+export {
+  headlineCards,
+  manifestOf,
+  runFacts,
+  runPagesReport,
+  runPagesSection,
+  type RunCard,
+  type RunPagesReport,
+} from './run-pages.js';
 export { sourceOutputs } from './source-outputs.js';
 export { packageFolder } from './templates.js';
 export type {

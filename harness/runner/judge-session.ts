@@ -76,6 +76,14 @@ export interface JudgeSessionSettings {
   readonly model?: string;
   /** the model's name on the server (vLLM `--served-model-name`); default the model */
   readonly servedModelName?: string;
+  /**
+   * The model's context length (prompt plus generation) where the server lists none in
+   * /v1/models (a hosted model): for a profile that takes the served one. A length the
+   * server lists that is smaller wins.
+   */
+  readonly contextLength?: number;
+  /** how the user gives `contextLength`, for the error when it is needed and missing (`--comparator-max-model-len N`) */
+  readonly contextLengthHint?: string;
   /** OpenAI API base URLs of the judge servers (unused when `serve` starts one) */
   readonly endpoints: readonly string[];
   /** sent as the bearer token (and given to a served vLLM); never logged */
@@ -314,10 +322,17 @@ async function connectProfile(
   const wanted = settings.servedModelName ?? profile.model ?? named;
   const probe = await pool.probe(signal, wanted ?? ((listed) => onlyModel(profile, listed)));
   const served = probe.model!;
-  const contextLength = probe.maxModelLen ?? profile.contextLength;
+  const given = settings.contextLength;
+  const contextLength =
+    given === undefined
+      ? (probe.maxModelLen ?? profile.contextLength)
+      : Math.min(given, probe.maxModelLen ?? given);
   if (contextLength === null) {
+    const hint =
+      settings.contextLengthHint === undefined ? '' : `: give it with ${settings.contextLengthHint}`;
     throw new BenchError(
-      `judge ${profile.name} takes the served model's context length, and ${pool.urls.join(', ')} does not list max_model_len for ${served} in /v1/models`,
+      `judge ${profile.name} takes the served model's context length, and ${pool.urls.join(', ')} does not list max_model_len for ${served} in /v1/models${hint}`,
+      { exitCode: 2 },
     );
   }
   const judge = wiring.build({

@@ -198,6 +198,8 @@ export class HttpFiles implements SourceFiles {
     options: {
       fetch?: FetchLike;
       offline?: boolean;
+      /** how to do without the network, for the error when the server cannot be reached */
+      localCopy?: string;
       timeoutMs?: number;
       limits?: Partial<SourceLimits>;
     } = {},
@@ -207,7 +209,9 @@ export class HttpFiles implements SourceFiles {
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
     this.offline = options.offline ?? false;
     this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.localCopy = options.localCopy ?? 'pass --source DIR for a local copy';
   }
+  private readonly localCopy: string;
   private readonly offline: boolean;
   private readonly timeoutMs: number;
 
@@ -233,12 +237,9 @@ export class HttpFiles implements SourceFiles {
     try {
       response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
-      throw new BenchError(
-        `${url}: source unreachable (${errorMessage(e)}); pass --source DIR for a local copy`,
-        {
-          cause: e,
-        },
-      );
+      throw new BenchError(`${url}: source unreachable (${errorMessage(e)}); ${this.localCopy}`, {
+        cause: e,
+      });
     }
     if (response.status === 304 && cached && !cached.absent) return cached.body;
     if (response.status === 404) {
@@ -307,7 +308,7 @@ async function readCached(base: string): Promise<CachedFile | null> {
 /** `--source` value -> files: http(s) URLs are fetched (and cached), anything else is a folder. */
 export function openSourceFiles(
   source: string,
-  options: { cacheDir: string; fetch?: FetchLike; offline?: boolean },
+  options: { cacheDir: string; fetch?: FetchLike; offline?: boolean; localCopy?: string },
 ): SourceFiles {
   if (/^https?:\/\//i.test(source)) return new HttpFiles(source, options.cacheDir, options);
   if (!existsSync(source) || !statSync(source).isDirectory()) {

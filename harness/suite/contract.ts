@@ -182,6 +182,10 @@ export interface OtherJudgeRequest {
   readonly language?: string;
   /** its own key (the judge's is never sent to it) */
   readonly apiKey?: string;
+  /** its context length where its endpoint lists none (a hosted model); a smaller listed one wins */
+  readonly maxModelLen?: number;
+  /** the option that gives `maxModelLen`, named in the error when it is needed (`--comparator-max-model-len`) */
+  readonly maxModelLenOption?: string;
 }
 
 /** What the harness gives a suite's `run`. */
@@ -201,6 +205,19 @@ export interface SuiteContext {
    * places a run among stored ones (`--model-outputs`); absent where the command has none.
    */
   readonly stored?: { readonly runs: string; readonly leaderboards: string };
+  /**
+   * Raw files under an http(s) base URL through the same on-disk HTTP cache as the
+   * AlpacaEval source (a cached file is revalidated by its ETag; with `offline`, no request
+   * is sent and a file not cached is an error). Absent where the command offers none.
+   */
+  remoteFiles?(
+    baseUrl: string,
+    options: {
+      readonly offline: boolean;
+      /** how to do without the network, for the error when the server cannot be reached */
+      readonly localCopy?: string;
+    },
+  ): SourceFiles;
   /** how the user gave an option, for messages: `--data`, or `$AUTOJ_DATA` when the environment did */
   optionLabel(name: string): string;
   /**

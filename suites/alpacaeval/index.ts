@@ -11,11 +11,19 @@ import { diffAlpacaEvalRuns, renderAlpacaEvalDiff, type AlpacaEvalDiff } from '.
 import { ALPACAEVAL_SCHEMA_VERSION, isCompleteRun, type AlpacaEvalResult } from './result.js';
 import { placementOf, placementRun, placementText } from './place.js';
 import { runOptionsFor, SCORE_KINDS, type ScoreKind } from './expected-score.js';
+import {
+  checkScenarioOptions,
+  formatScenarioGroups,
+  labelInstructions,
+  SCENARIO_OPTIONS,
+  scenarioSubjectKind,
+  type ScenarioOptions,
+} from './scenarios.js';
 import { DEFAULT_MIN_COVERAGE, judgeAlpacaEval } from './suite.js';
 import { alpacaEvalJudgeSummary } from './judge-summary.js';
 
 /** `bench run alpacaeval`'s options, by flag name. */
-export interface AlpacaEvalSuiteOptions {
+export interface AlpacaEvalSuiteOptions extends ScenarioOptions {
   readonly reference?: readonly string[];
   readonly 'reference-column'?: string;
   readonly models?: readonly string[];
@@ -116,11 +124,14 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       describe:
         'skip (with the reason) a model with outputs for fewer of the instructions judged: a fraction (0.95) or a percentage (95%)',
     },
+    ...SCENARIO_OPTIONS,
   ],
   check(options, label) {
+    checkScenarioOptions(options, label);
     if (options.name !== undefined && options['model-outputs'] === undefined)
       throw new BenchError(`${label('name')} names the model of --model-outputs FILE`, { exitCode: 2 });
     const chosen = ['models', 'instructions'].filter((o) => options[o as keyof typeof options] !== undefined);
+    if (options['model-outputs'] !== undefined && options.scenarios) chosen.push('scenarios');
     if (options['model-outputs'] !== undefined && chosen.length > 0) {
       throw new BenchError(
         `--model-outputs places a model in the stored leaderboard, whose models and instructions it judges: ${chosen.map(label).join(' and ')} cannot be given with it`,
@@ -134,7 +145,8 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
     if (options['model-outputs'] !== undefined) return placeModel(context, options, options['model-outputs']);
     const { judge, run } = await context.judge('single');
     const score = options.score ?? 'rating';
-    return judgeAlpacaEval({
+    const scenarios = options.scenarios ? await labelInstructions(context, options) : undefined;
+    const output = await judgeAlpacaEval({
       files: context.source,
       cwd: context.cwd,
       references: options.reference && options.reference.length > 0 ? options.reference : BUILT_IN_REFERENCES,
@@ -147,11 +159,28 @@ export const alpacaEvalSuite: Suite<AlpacaEvalSuiteOptions, AlpacaEvalResult> = 
       score,
       judge,
       run: runOptionsFor(judge, run, score),
+      ...(scenarios ? { scenarios } : {}),
       warn: context.warn,
     });
+    if (!scenarios || !output.judgments) return output;
+    // the classifier's judgments count with the judge's (failures, --max-failures)
+    const j = output.judgments;
+    const s = scenarios.summary;
+    return {
+      ...output,
+      judgments: {
+        requested: j.requested + s.requested,
+        errors: j.errors + s.errors,
+        unparsed: j.unparsed + s.unparsed,
+      },
+    };
   },
   table: (result) =>
-    (result.placement ? placementText(result.placement) : '') + renderAlpacaEvalTable(result),
+    (result.placement ? placementText(result.placement) : '') +
+    (result.scenarios
+      ? `${renderAlpacaEvalTable(result)}\n${formatScenarioGroups(result.scenarios, result.correlations)}`
+      : renderAlpacaEvalTable(result)),
+  subjectKind: scenarioSubjectKind,
   csv: {
     files: ['models.csv', 'correlations.csv'],
     render: (result) => ({ 'models.csv': modelsCsv(result), 'correlations.csv': correlationsCsv(result) }),

@@ -3,6 +3,7 @@ import type { AlignmentReport } from '../../harness/source/align.js';
 import type { Interval } from '../../harness/stats/bootstrap.js';
 import type { RunManifest as SharedManifest } from '../../harness/store/run-archive.js';
 import type { Placement } from './place.js';
+import type { AlpacaEvalScenarios } from './scenarios.js';
 
 /** A statistic in a result document: null value (with the reason) where undefined. */
 export interface StatisticResult {
@@ -311,6 +312,8 @@ export interface AlpacaEvalResult {
   readonly scoreComparison?: ScoreComparison;
   /** agreement with the GPT-4 annotators instruction by instruction; absent in results archived before it */
   readonly instanceAgreement?: InstanceAgreementResult;
+  /** scores and correlations per scenario group (`--scenarios`) */
+  readonly scenarios?: AlpacaEvalScenarios;
   readonly manifest: RunManifest;
 }
 

@@ -22,6 +22,7 @@ import { aggregateExpected, chooseScores, compareScores, type ScoreKind } from '
 import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
 import { modelSignificance } from './significance.js';
 import { instanceAgreement, loadInstanceAnnotations, missingBaselines } from './instance-agreement.js';
+import { scenarioBreakdown, type InstructionLabels } from './scenarios.js';
 import { alpacaEvalInstructions } from './instruction-set.js';
 import type { AlpacaEvalResult, Coverage, ItemRef, ModelResult, SkippedModel } from './result.js';
 
@@ -47,6 +48,8 @@ export interface AlpacaEvalOptions {
   /** the judge gets tasks for empty outputs too (Auto-J rates an empty answer); length scores them 0 */
   readonly judge: Judge;
   readonly run: Omit<RunOptions, 'label' | 'subjects'>;
+  /** the instruction set's scenarios (`--scenarios`): scores and correlations per group too */
+  readonly scenarios?: InstructionLabels;
   readonly warn: (message: string) => void;
   readonly harnessVersion: string;
   readonly gitCommit: string | null;
@@ -367,6 +370,9 @@ export async function judgeAlpacaEval(
         }
       : {}),
     instanceAgreement: instances,
+    ...(options.scenarios
+      ? { scenarios: scenarioBreakdown(scoredModels, selected, options.scenarios, references, bootstrap) }
+      : {}),
   };
   return {
     result,

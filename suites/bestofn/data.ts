@@ -20,10 +20,12 @@ import {
   type FileInfo,
   type ScenarioCatalog,
 } from '../../harness/source/autoj-pairwise.js';
-import { readRegularFile } from '../../harness/source/files.js';
+import { readRegularFile, type SourceFiles } from '../../harness/source/files.js';
 
 export const BESTOFN_PATH = 'data/test/testdata_selection.jsonl';
-export const BESTOFN_UPSTREAM_URL = `https://raw.githubusercontent.com/GAIR-NLP/auto-j/main/${BESTOFN_PATH}`;
+/** The raw files of the upstream repository (the AlpacaEval source's cache keeps what is read). */
+export const AUTOJ_UPSTREAM = 'https://raw.githubusercontent.com/GAIR-NLP/auto-j/main/';
+export const BESTOFN_UPSTREAM_URL = `${AUTOJ_UPSTREAM}${BESTOFN_PATH}`;
 /** The name of Auto-J's ratings in the file's `scores`. */
 export const AUTOJ_SCORES = 'autoj';
 
@@ -61,6 +63,20 @@ export async function loadSelectionFile(file: string, catalog?: ScenarioCatalog)
   const bytes = await readRegularFile(file);
   if (bytes === null) throw new InputError(file, 'no such file');
   return parseSelectionFile(bytes, file, catalog);
+}
+
+/**
+ * The selection file from the upstream repository's raw files (`files`: an http(s) base
+ * through the HTTP cache, or a local checkout); `describe` names it in errors.
+ */
+export async function readUpstreamSelection(
+  files: SourceFiles,
+  catalog?: ScenarioCatalog,
+): Promise<SelectionData> {
+  const bytes = await files.read(BESTOFN_PATH);
+  const where = files.describe(BESTOFN_PATH);
+  if (bytes === null) throw new InputError(where, 'no such file upstream');
+  return parseSelectionFile(bytes, where, catalog);
 }
 
 /** Parses and checks a selection file's bytes; `file` names it in errors. */

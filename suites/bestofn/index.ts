@@ -5,15 +5,28 @@ import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Suite } from '../../harness/suite/contract.js';
-import { AUTOJ_SCORES, fileRatings, loadRaterFile, loadSelectionFile, type RatingTable } from './data.js';
+import {
+  AUTOJ_SCORES,
+  AUTOJ_UPSTREAM,
+  BESTOFN_PATH,
+  fileRatings,
+  loadRaterFile,
+  loadSelectionFile,
+  readUpstreamSelection,
+  type RatingTable,
+  type SelectionData,
+} from './data.js';
 import { rateCandidates } from './live.js';
 import type { BestOfNResult } from './result.js';
 import { BESTOFN_DEFAULTS, scoreBestOfN } from './score.js';
 import { formatBestOfNTable } from './table.js';
+import { bestOfNReport } from './report/section.js';
 
 /** `bench run bestofn`'s options, by flag name. */
 export interface BestOfNSuiteOptions {
   readonly data?: string;
+  readonly upstream?: string;
+  readonly offline: boolean;
   readonly recorded: boolean;
   readonly rater?: string;
   readonly seed: number;
@@ -31,8 +44,9 @@ export const bestOfNSuite: Suite<BestOfNSuiteOptions, BestOfNResult> = {
   description:
     'Best-of-N selection: the judge picks among N sampled responses, a reference rater rates the picks',
   usage:
-    '$0 run bestofn --data FILE --rater NAME|FILE [--recorded] [--judge autoj --endpoint URL] [--json]\n\n' +
-    "Reads a selection file in the authors' format (data/test/testdata_selection.jsonl); --recorded takes the\n" +
+    '$0 run bestofn [--data FILE] --rater NAME|FILE [--recorded] [--judge autoj --endpoint URL] [--json]\n\n' +
+    "Reads a selection file in the authors' format (data/test/testdata_selection.jsonl: --data FILE, else from the\n" +
+    'upstream repository through the HTTP cache, --offline for the cached copy only); --recorded takes the\n' +
     "judge's ratings from its autoj scores, otherwise the judge rates every candidate. The rater is a name of\n" +
     'the scores in the file, or a file of its own ({"scores": {"<base model>": [ratings]}} per query).',
   judge: 'optional',
@@ -40,7 +54,20 @@ export const bestOfNSuite: Suite<BestOfNSuiteOptions, BestOfNResult> = {
     {
       name: 'data',
       type: 'string',
-      describe: "the selection file, in the authors' format (testdata_selection.jsonl)",
+      describe:
+        "the selection file, in the authors' format (testdata_selection.jsonl) [default: --upstream's, through the HTTP cache]",
+    },
+    {
+      name: 'upstream',
+      type: 'string',
+      env: 'AUTOJ_UPSTREAM',
+      describe: `without --data: the raw files of GAIR-NLP/auto-j (an http(s) base URL, or a checkout) that hold ${BESTOFN_PATH} [env AUTOJ_UPSTREAM; default ${AUTOJ_UPSTREAM}]`,
+    },
+    {
+      name: 'offline',
+      type: 'boolean',
+      default: false,
+      describe: 'without --data: the HTTP cache only, never the network',
     },
     {
       name: 'recorded',
@@ -63,17 +90,27 @@ export const bestOfNSuite: Suite<BestOfNSuiteOptions, BestOfNResult> = {
     },
   ],
   check(options, label) {
-    if (options.data === undefined)
-      throw new BenchError(
-        `${label('data')} FILE is missing: the selection file (testdata_selection.jsonl; it is not in ../shared)`,
-        { exitCode: 2 },
-      );
     if (options.rater === undefined)
       throw new BenchError(`${label('rater')} NAME|FILE is missing: who rates the picks`, { exitCode: 2 });
   },
   async run(context, options) {
-    const file = path.resolve(context.cwd, options.data!);
-    const data = await loadSelectionFile(file);
+    let file: string;
+    let data: SelectionData;
+    if (options.data !== undefined) {
+      file = path.resolve(context.cwd, options.data);
+      data = await loadSelectionFile(file);
+    } else {
+      if (!context.remoteFiles)
+        throw new BenchError(
+          `${context.optionLabel('data')} FILE is missing: this command reads no upstream file`,
+        );
+      const files = context.remoteFiles(options.upstream ?? AUTOJ_UPSTREAM, {
+        offline: options.offline,
+        localCopy: `pass ${context.optionLabel('data')} FILE for a local copy`,
+      });
+      file = files.describe(BESTOFN_PATH);
+      data = await readUpstreamSelection(files);
+    }
     context.log(
       `bestofn: ${data.queries} queries x ${data.models.length} base models x ${data.candidates} candidates from ${file}`,
     );
@@ -138,6 +175,7 @@ export const bestOfNSuite: Suite<BestOfNSuiteOptions, BestOfNResult> = {
     note: (_result, judged) => judged,
   },
   subjectKind: (subject) => (/^query \d+ .+ candidate \d+$/.test(subject) ? 'candidates' : undefined),
+  report: bestOfNReport,
 };
 
 /** One row per N and base model, all models first (rater's mean ratings). */

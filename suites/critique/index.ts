@@ -10,6 +10,7 @@ import { COMPARATOR_PROFILE } from './compare.js';
 import { CRITIQUE_LANGUAGES, loadCritiqueData, type CritiqueData, type CritiqueLanguage } from './data.js';
 import { compareCritiques, critiqueSubjectKind, critiqueTexts, writeCritiques } from './live.js';
 import { loadRecordedCritiques } from './recorded.js';
+import { critiqueReport } from './report/section.js';
 import type { CritiqueResult } from './result.js';
 import { CRITIQUE_DEFAULTS, scoreCritiqueSuite } from './score.js';
 import { formatCritiqueTable } from './table.js';
@@ -23,6 +24,7 @@ export interface CritiqueSuiteOptions {
   readonly 'comparator-endpoint'?: string;
   readonly 'comparator-model'?: string;
   readonly 'comparator-api-key'?: string;
+  readonly 'comparator-max-model-len'?: number;
   readonly data?: string;
   readonly seed: number;
   readonly bootstrap: number;
@@ -94,6 +96,14 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
       env: 'COMPARATOR_API_KEY',
       describe:
         "live mode: the comparator's API key [env COMPARATOR_API_KEY; the judge's is never sent to it]",
+    },
+    {
+      name: 'comparator-max-model-len',
+      type: 'number',
+      integer: true,
+      min: 1,
+      describe:
+        "live mode: the comparator's context length in tokens, for an endpoint that lists no max_model_len (a hosted model)",
     },
     {
       name: 'data',
@@ -191,6 +201,7 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
       },
     ],
   }),
+  report: critiqueReport,
 };
 
 /** Live mode: the judge writes its critiques, the comparator compares them (both stored). */
@@ -213,6 +224,10 @@ async function liveRun(
     language: data.language,
     ...(options['comparator-model'] === undefined ? {} : { model: options['comparator-model'] }),
     ...(options['comparator-api-key'] === undefined ? {} : { apiKey: options['comparator-api-key'] }),
+    ...(options['comparator-max-model-len'] === undefined
+      ? {}
+      : { maxModelLen: options['comparator-max-model-len'] }),
+    maxModelLenOption: context.optionLabel('comparator-max-model-len'),
   });
   const compared = await compareCritiques(data, critiques, {
     comparator: comparator.judge,

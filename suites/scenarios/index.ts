@@ -7,6 +7,7 @@ import { loadClassifierData } from './data.js';
 import type { ScenariosResult } from './result.js';
 import { SCENARIOS_DEFAULTS, scoreScenarioSuite } from './score.js';
 import { formatScenariosTable } from './table.js';
+import { scenariosReport } from './report/section.js';
 
 /** `bench run scenarios`'s options, by flag name. */
 export interface ScenariosSuiteOptions {
@@ -91,6 +92,7 @@ export const scenariosSuite: Suite<ScenariosSuiteOptions, ScenariosRunResult> = 
     note: (_result, judged) => judged,
   },
   subjectKind: (subject) => (/^query \d+$/.test(subject) ? 'test queries' : undefined),
+  report: scenariosReport,
 };
 
 /** One row per group, overall last (percentages, unrounded). */

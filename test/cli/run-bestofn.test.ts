@@ -151,11 +151,13 @@ describe('bench run bestofn', () => {
     expect((JSON.parse(again.stdout) as Doc).overall).toEqual(doc.overall);
   });
 
-  it('without --data or --rater: one line naming the flag', async () => {
-    const noData = await runBench(['run', 'bestofn', '--recorded', '--rater', 'x']);
-    expect(noData.code).toBe(2);
+  it('without --rater: one line naming the flag; without --data the upstream file (bestofn-upstream.test.ts)', async () => {
+    const noData = await runBench(['run', 'bestofn', '--recorded', '--rater', 'x', '--offline']);
+    expect(noData.code).not.toBe(0);
     expect(noData.stderr.trim().split('\n')).toHaveLength(1);
-    expect(noData.stderr).toMatch(/--data FILE is missing/);
+    expect(noData.stderr).toMatch(
+      /testdata_selection\.jsonl: not in the HTTP cache, and --offline sends no request/,
+    );
     const noRater = await runBench(['run', 'bestofn', '--recorded', '--data', FIXTURE]);
     expect(noRater.code).toBe(2);
     expect(noRater.stderr).toMatch(/--rater NAME\|FILE is missing/);

@@ -30,6 +30,20 @@ interface Doc {
   items: { exchange: boolean; critique: string; reference: string; outcome: string | null }[];
 }
 
+/** A chat completion from `model` answering `content`, as the fake server sends it. */
+function chatReply(model: string, content: string) {
+  return {
+    body: {
+      id: 'chat-fake',
+      object: 'chat.completion',
+      created: 0,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+    },
+  };
+}
+
 describe('bench run critique, live', () => {
   it('win / tie / lose are the logged answers mapped back; a rerun sends nothing', async () => {
     const store = join(work, 'judgments.sqlite');
@@ -86,22 +100,7 @@ describe('bench run critique, live', () => {
   });
 
   it("the comparator gets its own API key, never the judge's", async () => {
-    const chat = {
-      body: {
-        id: 'chat-fake',
-        object: 'chat.completion',
-        created: 0,
-        model: 'cmp',
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: 'C: Neither is significantly better.\n\nReason: alike.' },
-            finish_reason: 'stop',
-          },
-        ],
-        usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
-      },
-    };
+    const chat = chatReply('cmp', 'C: Neither is significantly better.\n\nReason: alike.');
     const fake = await startFakeOpenAI({
       models: [{ id: 'cmp', max_model_len: 16384 }],
       routes: { 'POST /v1/chat/completions': () => chat },
@@ -122,6 +121,41 @@ describe('bench run critique, live', () => {
       const withKey = fake.requests.filter((q) => q.headers.authorization !== undefined);
       expect(withKey.length).toBeGreaterThan(0);
       expect(withKey.every((q) => q.headers.authorization === 'Bearer comparator-secret')).toBe(true);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a comparator endpoint without max_model_len (a hosted model) takes --comparator-max-model-len, else a one-line error', async () => {
+    const chat = chatReply('hosted', 'A: Feedback 1 is significantly better.\n\nReason: x.');
+    // like api.openai.com: /v1/models lists ids only
+    const fake = await startFakeOpenAI({
+      models: [{ id: 'hosted' }],
+      routes: { 'POST /v1/chat/completions': () => chat },
+    });
+    try {
+      const base = ['run', 'critique', '--endpoint', judge.sim().url, '--comparator-endpoint', fake.url];
+      const rest = ['--store', join(work, 'hosted.sqlite'), '--bootstrap', '0', '--json'];
+      const without = await runBench([...base, ...rest]);
+      expect(without.code).toBe(2);
+      const last = without.stderr.trim().split('\n').at(-1)!;
+      expect(last).toMatch(
+        /judge critique-comparator takes the served model's context length, and .* does not list max_model_len for hosted in \/v1\/models: give it with --comparator-max-model-len N/,
+      );
+      expect(fake.requests.filter((q) => q.path.includes('chat/completions'))).toHaveLength(0);
+
+      const given = await runBench([...base, '--comparator-max-model-len', '8192', ...rest]);
+      expect(given.code, given.stderr).toBe(0);
+      expect(given.stderr).toMatch(
+        /judge critique-comparator \(hosted\) on 1 endpoint\(s\), context 8192 tokens/,
+      );
+      const doc = JSON.parse(given.stdout) as Doc;
+      expect(doc.overall.n).toBe(232);
+      expect(doc.overall.win + doc.overall.lose).toBe(100);
+
+      const bad = await runBench([...base, '--comparator-max-model-len', '0', ...rest]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--comparator-max-model-len/);
     } finally {
       await fake.close();
     }

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { BenchError, errorMessage, FAILED_JUDGMENTS_EXIT } from '../../core/errors.js';
-import type { SourceFiles } from '../../source/files.js';
+import { openSourceFiles, type SourceFiles } from '../../source/files.js';
 import { archiveRun } from '../../store/run-archive.js';
 import type { AnySuite, SuiteContext } from '../../suite/contract.js';
 import { executeSuite, readSuiteOptions } from '../../suite/execute.js';
@@ -20,7 +20,7 @@ import {
   type OpenedJudge,
 } from '../judge-options.js';
 import type { CommandRegistrar } from '../program.js';
-import { resolveLeaderboardsDir, runsDir } from '../settings.js';
+import { httpCacheDir, resolveLeaderboardsDir, runsDir } from '../settings.js';
 import { openSource, sourceOptions } from '../source-options.js';
 import { renderReport } from './report.js';
 
@@ -212,7 +212,7 @@ export function commandContext(
   io: CliIO,
   files: SourceFiles | undefined,
   optionLabel: (name: string) => string,
-): Pick<SuiteContext, 'cwd' | 'signal' | 'now' | 'warn' | 'log' | 'source' | 'optionLabel'> {
+): Pick<SuiteContext, 'cwd' | 'signal' | 'now' | 'warn' | 'log' | 'source' | 'remoteFiles' | 'optionLabel'> {
   return {
     cwd: io.cwd,
     signal: io.signal,
@@ -220,6 +220,12 @@ export function commandContext(
     warn: warningsTo(io),
     log: (message) => io.stderr(`${message}\n`),
     ...(files ? { source: files } : {}),
+    remoteFiles: (baseUrl, options) =>
+      openSourceFiles(baseUrl, {
+        cacheDir: httpCacheDir(io),
+        offline: options.offline,
+        ...(options.localCopy === undefined ? {} : { localCopy: options.localCopy }),
+      }),
     optionLabel,
   };
 }

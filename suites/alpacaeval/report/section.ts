@@ -25,6 +25,7 @@ import { historyOverviewView, overviewView, paperOverviewView } from './overview
 import { paperView } from './paper.js';
 import { AlpacaEvalPaths, PAPER_PAGE } from './paths.js';
 import { publishedAlpacaEvalRuns } from './publish.js';
+import { scenarioPages } from './scenarios.js';
 import type { AlpacaEvalRunInput, AlpacaEvalSiteInput, OtherRunInput } from './types.js';
 
 /** Where the AlpacaEval entries sit in the navigation and the overview: leaderboards first. */
@@ -146,6 +147,9 @@ export function alpacaEvalSection(input: AlpacaEvalSiteInput): SiteSection {
     const status = p.other
       ? { label: p.other.label, publishedHref: published ? link(p.page, published.page) : '' }
       : null;
+    // a run with --scenarios: its per-group leaderboard and scenario pages, linked from its leaderboard
+    const { scenarios } = p.run.result;
+    const byScenario = scenarios ? scenarioPages({ ...p.run.result, scenarios }, p.page, paths) : undefined;
     pages.push({
       page: p.page,
       template: 'leaderboard',
@@ -153,8 +157,12 @@ export function alpacaEvalSection(input: AlpacaEvalSiteInput): SiteSection {
       title: p.other ? `AlpacaEval: ${judge}, ${p.other.label}` : `AlpacaEval: ${judge}`,
       script: true,
       log: `report: ${judge}${p.other ? ` (${p.other.label})` : ''}: leaderboard and ${p.facts.length} model pages`,
-      view: () => leaderboardView(p.run, p.page, p.facts, status),
+      view: () => ({
+        ...leaderboardView(p.run, p.page, p.facts, status),
+        scenariosHref: byScenario ? link(p.page, byScenario.groupsPage) : '',
+      }),
     });
+    if (byScenario) pages.push(...byScenario.pages);
     for (const f of p.facts) {
       pages.push({
         page: f.page,
