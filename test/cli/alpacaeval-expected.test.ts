@@ -181,11 +181,14 @@ describe('bench run alpacaeval --score expected against vllm-sim', () => {
   it('asks again for a stored rating without an expected one (a store from before logprobs), and only for it', async () => {
     // what a store of schema version 3 holds after its migration: no expected ratings
     const db = new Database(store);
+    // judgments of the ranked models only: the annotators' baselines are judged too (for
+    // instance-level agreement) but have no expected score of their own
+    const ranked = first.models.map((m) => m.model);
     const cleared = db
       .prepare(
-        "UPDATE judgments SET expected_rating = NULL, expected_status = NULL WHERE id IN (SELECT id FROM judgments WHERE status = 'ok' ORDER BY id LIMIT 40)",
+        `UPDATE judgments SET expected_rating = NULL, expected_status = NULL WHERE id IN (SELECT j.id FROM judgments j JOIN usages u ON u.key = j.key WHERE j.status = 'ok' AND u.suite = 'alpacaeval' AND u.subject IN (${ranked.map(() => '?').join(', ')}) ORDER BY j.id LIMIT 40)`,
       )
-      .run().changes;
+      .run(...ranked).changes;
     db.close();
     expect(cleared).toBe(40);
 
