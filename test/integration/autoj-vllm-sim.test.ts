@@ -132,7 +132,9 @@ describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
     const dir = home();
     const s = await sim([...ISSUE_FAULTS, '--seed', '3']);
     // one prompt per request, so every kind of fault lands on some request
-    const r = await run(s, dir, ['--request-timeout', '2', '--batch-size', '1']);
+    // The simulator finishes a sequence whose client gave up (a real engine aborts it), so a
+    // timeout shorter than a slow answer under load would count it twice: only hangs time out.
+    const r = await run(s, dir, ['--request-timeout', '8', '--batch-size', '1']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.models.every((m) => m.errors === 0)).toBe(true);

@@ -159,7 +159,10 @@ describe("the scenario classifier's judgments in the store", () => {
     store.put(singleRecord(1));
     store.close();
     const raw = new Database(file);
+    // what version 2 had: no label, nor the later versions' expected rating
     raw.exec('ALTER TABLE judgments DROP COLUMN label');
+    raw.exec('ALTER TABLE judgments DROP COLUMN expected_rating');
+    raw.exec('ALTER TABLE judgments DROP COLUMN expected_status');
     raw.pragma('user_version = 2');
     raw.close();
 
@@ -175,7 +178,6 @@ describe("the scenario classifier's judgments in the store", () => {
     writer.close();
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
     check.close();
   });
 });
