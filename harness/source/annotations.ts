@@ -21,10 +21,13 @@ import { describeType, readFirstFile, submissionDir } from './alpacaeval.js';
 export const ANNOTATORS = {
   weighted_alpaca_eval_gpt4_turbo: {
     label: 'GPT-4 Turbo, AlpacaEval 2',
+    /** the reference leaderboard it judged, for short column names */
+    reference: 'ae2',
     baseline: 'gpt4_1106_preview',
   },
   alpaca_eval_gpt4: {
     label: 'GPT-4, AlpacaEval 1',
+    reference: 'ae1',
     baseline: 'text_davinci_003',
   },
 } as const;

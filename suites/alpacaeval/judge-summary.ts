@@ -1,4 +1,5 @@
 import type { JudgeFigure, JudgeSummary } from '../../harness/leaderboard/judges.js';
+import { ANNOTATORS, type AnnotatorName } from '../../harness/source/annotations.js';
 import { isCompleteRun, type AlpacaEvalResult } from './result.js';
 
 /** The column instance-level agreement fills, "not run" for a run without it. */
@@ -55,11 +56,12 @@ function instanceFigures(value: AlpacaEvalResult['instanceAgreement']): JudgeFig
   for (const a of value?.annotators ?? []) {
     const overall = a.overall;
     if (!overall) continue;
+    const short = ANNOTATORS[a.annotator as AnnotatorName]?.reference ?? a.annotator;
     const note = overall.reason ?? `${overall.n} (model, instruction) pairs over ${overall.models} models`;
     figures.push(
       {
         key: `${INSTANCE_COLUMN.key}.${a.annotator}`,
-        label: `Instance agr. ${a.annotator}`,
+        label: `Instance agr. ${short}`,
         kind: 'percent',
         value: overall.agreement,
         ci95: overall.agreementCi95,
@@ -68,7 +70,7 @@ function instanceFigures(value: AlpacaEvalResult['instanceAgreement']): JudgeFig
       },
       {
         key: `alpacaeval.instance-kappa.${a.annotator}`,
-        label: `Instance kappa ${a.annotator}`,
+        label: `Instance kappa ${short}`,
         kind: 'coefficient',
         value: overall.kappa,
         ci95: overall.kappaCi95,
