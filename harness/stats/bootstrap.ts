@@ -50,6 +50,81 @@ export function bootstrapUnits(
 }
 
 /**
+ * The resamples `bootstrapUnits` draws for `n` units (the same seed gives the same draws),
+ * as counts: replicate r drew unit `units[k]` `counts[k]` times, for k in
+ * [offsets[r], offsets[r + 1]), units ascending. Statistics that run over many inputs of the
+ * same size (the length-controlled fit of every model) share one plan instead of drawing
+ * n x resamples numbers each, and visit each drawn unit once (about 63% of them).
+ */
+export interface ResamplePlan {
+  readonly n: number;
+  readonly resamples: number;
+  readonly offsets: Uint32Array;
+  readonly units: Uint32Array;
+  readonly counts: Uint32Array;
+}
+
+/** the last plans made, by (n, seed, resamples): a run asks for a few sizes, many times */
+const plans = new Map<string, ResamplePlan>();
+const MAX_PLANS = 8;
+
+export function resamplePlan(n: number, options: BootstrapOptions): ResamplePlan {
+  const id = `${n}/${options.seed}/${options.resamples}`;
+  const known = plans.get(id);
+  if (known) {
+    plans.delete(id);
+    plans.set(id, known);
+    return known;
+  }
+  const rng = createRng(options.seed);
+  const tally = new Uint32Array(n);
+  const offsets = new Uint32Array(options.resamples + 1);
+  let units = new Uint32Array(Math.max(1, Math.ceil(n * 0.7)) * Math.max(1, options.resamples));
+  let counts = new Uint32Array(units.length);
+  let size = 0;
+  for (let r = 0; r < options.resamples; r++) {
+    tally.fill(0);
+    for (let i = 0; i < n; i++) tally[randomIndex(rng, n)]! += 1;
+    if (size + n > units.length) {
+      const grown = Math.max(units.length * 2, size + n);
+      const u = new Uint32Array(grown);
+      u.set(units.subarray(0, size));
+      units = u;
+      const c = new Uint32Array(grown);
+      c.set(counts.subarray(0, size));
+      counts = c;
+    }
+    for (let i = 0; i < n; i++) {
+      if (tally[i] === 0) continue;
+      units[size] = i;
+      counts[size] = tally[i]!;
+      size++;
+    }
+    offsets[r + 1] = size;
+  }
+  const plan: ResamplePlan = {
+    n,
+    resamples: options.resamples,
+    offsets,
+    units: units.slice(0, size),
+    counts: counts.slice(0, size),
+  };
+  plans.set(id, plan);
+  if (plans.size > MAX_PLANS) plans.delete(plans.keys().next().value!);
+  return plan;
+}
+
+/** Replicate r of a plan as `bootstrapUnits` hands it over: the drawn indices (ascending). */
+export function planIndices(plan: ResamplePlan, r: number): Uint32Array {
+  const out = new Uint32Array(plan.n);
+  let i = 0;
+  for (let k = plan.offsets[r]!; k < plan.offsets[r + 1]!; k++) {
+    for (let c = 0; c < plan.counts[k]!; c++) out[i++] = plan.units[k]!;
+  }
+  return out;
+}
+
+/**
  * Per-model scores over a shared set of items (instructions), dense: `values[m * items + i]`
  * is model m's score on item i, valid when `valid[...]` is 1 (parsed, present).
  */

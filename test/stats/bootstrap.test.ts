@@ -3,7 +3,9 @@ import {
   bootstrapItemMeans,
   bootstrapUnits,
   percentileInterval,
+  planIndices,
   quantileSorted,
+  resamplePlan,
 } from '../../harness/stats/bootstrap.js';
 import { createRng, sampleIndices } from '../../harness/stats/rng.js';
 
@@ -73,5 +75,18 @@ describe('bootstrap over items', () => {
     expect(bootstrapUnits(10, stat, { resamples: 5, seed: 1 })).toEqual(
       bootstrapUnits(10, stat, { resamples: 5, seed: 1 }),
     );
+  });
+});
+
+describe('resamplePlan', () => {
+  it('holds the draws of bootstrapUnits (same seed), as counts per unit', () => {
+    const options = { resamples: 50, seed: 7 };
+    const drawn: number[][] = [];
+    bootstrapUnits(13, (idx) => (drawn.push(Array.from(idx).sort((a, b) => a - b)), 0), options);
+    const plan = resamplePlan(13, options);
+    expect(plan.resamples).toBe(50);
+    for (let r = 0; r < 50; r++) expect(Array.from(planIndices(plan, r))).toEqual(drawn[r]);
+    // asked again: the same plan, not drawn anew
+    expect(resamplePlan(13, options)).toBe(plan);
   });
 });
