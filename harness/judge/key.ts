@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Sampling } from '../core/types.js';
+import type { JudgeTask, Sampling } from '../core/types.js';
 
 /**
  * Judgment keys and template versions.
@@ -128,4 +128,34 @@ export function sameSampling(a: Sampling | OpenSampling, b: Sampling | OpenSampl
     if (canonicalJson(u as JsonValue) !== canonicalJson(v as JsonValue)) return false;
   }
   return true;
+}
+
+/**
+ * The digest of what a task asks to judge (sha256 hex of its protocol and texts, each
+ * framed by its length; a pair in its order), for the store's task index: with the judge's
+ * `requestIdentity` it stands for the request the judge would prepare, so that a stored
+ * judgment is found without rendering, counting and hashing the prompt.
+ */
+export function taskDigest(task: JudgeTask): string {
+  const h = createHash('sha256');
+  const text = (t: string | null | undefined): void => {
+    if (t === null || t === undefined) {
+      h.update('-\n');
+      return;
+    }
+    h.update(`${t.length}\n`);
+    h.update(t, 'utf8');
+  };
+  if (task.protocol === 'single') {
+    h.update('single\n');
+    text(task.instruction);
+    text(task.response);
+  } else {
+    h.update('pairwise\n');
+    text(task.instruction);
+    text(task.first);
+    text(task.second);
+    text(task.critiqued);
+  }
+  return h.digest('hex');
 }

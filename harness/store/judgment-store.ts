@@ -11,6 +11,7 @@ import {
   type Reparsed,
   type StoredJudgment,
   type StoredOutcome,
+  type TaskIndexEntry,
   type Usage,
 } from './record.js';
 import { createSchema, inspectSchema, migrateSchema, SCHEMA_VERSION } from './schema.js';
@@ -122,11 +123,14 @@ export class JudgmentStore {
   /** the columns of a full judgment and of an outcome in this store's schema version */
   private readonly allColumns: string;
   private readonly outcomeColumns: string;
+  private readonly version: number;
+  private taskLookup: Database.Statement | undefined;
 
   private constructor(file: string, db: Database.Database, readonly: boolean, version: number) {
     this.file = file;
     this.db = db;
     this.readonly = readonly;
+    this.version = version;
     this.writes = readonly ? undefined : prepareWrites(db);
     this.allColumns = allColumns(version);
     this.outcomeColumns = outcomeColumns(version);
@@ -196,6 +200,28 @@ export class JudgmentStore {
     return this.lookup(keys, `SELECT ${this.outcomeColumns} FROM ${FROM_OUTCOMES}`, outcomeFromRow);
   }
 
+  /**
+   * What the task index holds for these task digests under a judge's request identity: the
+   * outcome of each one's judgment (key included), by digest, in one query. A store before
+   * version 4 (read without migrating it) has no index: nothing is found, the run goes by key.
+   */
+  getOutcomesByTask(identity: string, digests: readonly string[]): Map<string, StoredOutcome> {
+    const found = new Map<string, StoredOutcome>();
+    if (digests.length === 0 || this.version < 4) return found;
+    return this.guard(() => {
+      this.taskLookup ??= this.db
+        .prepare(
+          `SELECT t.task, ${this.outcomeColumns} FROM task_index t JOIN ${FROM_OUTCOMES} ON j.key = t.key ` +
+            'WHERE t.identity = ? AND t.task IN (SELECT value FROM json_each(?))',
+        )
+        .raw();
+      for (const row of this.taskLookup.all(identity, JSON.stringify(digests)) as Row[]) {
+        found.set(row[0] as string, outcomeFromRow(row.slice(1)));
+      }
+      return found;
+    });
+  }
+
   get(key: string): StoredJudgment | undefined {
     return this.getMany([key]).get(key);
   }
@@ -228,12 +254,15 @@ export class JudgmentStore {
   commit(batch: {
     readonly records: readonly JudgmentRecord[];
     readonly usages: readonly Usage[];
+    /** task index rows (of these records or of judgments stored before) */
+    readonly index?: readonly TaskIndexEntry[];
     readonly replace?: boolean;
   }): number {
     const w = this.writes;
     if (!w) throw new BenchError(`${this.file}: opened read-only`);
     for (const r of batch.records) validateRecord(r);
-    if (batch.records.length === 0 && batch.usages.length === 0) return 0;
+    const index = batch.index ?? [];
+    if (batch.records.length === 0 && batch.usages.length === 0 && index.length === 0) return 0;
     return this.guard(() =>
       this.db
         .transaction(() => {
@@ -253,6 +282,7 @@ export class JudgmentStore {
             }
           }
           for (const u of batch.usages) w.insertUsage.run(u.suite, u.subject, u.key);
+          for (const t of index) w.insertTask.run(t.identity, t.digest, t.key);
           return written;
         })
         .immediate(),
@@ -479,6 +509,7 @@ interface ReparseUpdate {
 
 interface Writes {
   insert: Database.Statement;
+  insertTask: Database.Statement;
   insertText: Database.Statement;
   insertUsage: Database.Statement;
   findId: Database.Statement;
@@ -499,6 +530,8 @@ function prepareWrites(db: Database.Database): Writes {
     insert: db.prepare(`INSERT INTO judgments (${columns}) VALUES (${values}) ON CONFLICT (key) DO NOTHING`),
     insertText: db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)'),
     insertUsage: db.prepare('INSERT OR IGNORE INTO usages (suite, subject, key) VALUES (?, ?, ?)'),
+    // the latest key a task was judged under wins (its judgment may have been replaced)
+    insertTask: db.prepare('INSERT OR REPLACE INTO task_index (identity, task, key) VALUES (?, ?, ?)'),
     findId: db.prepare('SELECT id FROM judgments WHERE key = ?').pluck(),
     deleteJudgment: db.prepare('DELETE FROM judgments WHERE id = ?'),
     deleteText: db.prepare('DELETE FROM completions WHERE id = ?'),

@@ -175,7 +175,7 @@ describe("the scenario classifier's judgments in the store", () => {
     writer.close();
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     check.close();
   });
 });
