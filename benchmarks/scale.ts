@@ -14,7 +14,9 @@
  * (default 2000) so the judging does not wait for a simulated GPU.
  *
  *   npm run build && node dist/benchmarks/scale.js [--source DIR] [--models a b c] [--time-scale N]
- *     [--skip-doubled] [--skip-length]
+ *     [--skip-doubled] [--skip-length] [--keep]
+ *
+ * `--keep` leaves the scratch folder (the stores) for looking into afterwards.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -175,5 +177,6 @@ try {
   }
 } finally {
   sim.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
+  if (args.includes('--keep')) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }

@@ -156,8 +156,10 @@ export class JudgmentStore {
     try {
       db = new Database(file, { readonly, fileMustExist: !create, timeout: options.busyTimeoutMs ?? 10_000 });
       const { state, version } = inspectSchema(db, file);
-      // Memory-mapped reads: a lookup of a whole run's keys costs no system call per page.
-      db.pragma('mmap_size = 1073741824');
+      // No memory-mapped reads: mapped pages count as the process's resident memory and
+      // grow with the store (a rerun over all of AlpacaEval touched ~100 MB of them); reads
+      // go through SQLite's page cache, bounded below.
+      db.pragma('mmap_size = 0');
       db.pragma('cache_size = -32768');
       if (readonly) {
         if (state === 'empty') throw new InputError(file, 'an empty database, not a judgment store');

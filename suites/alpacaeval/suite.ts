@@ -94,6 +94,8 @@ interface JudgedModel {
  * few tens of megabytes whatever the size of the leaderboard.
  */
 export const MODELS_PER_WINDOW = 8;
+/** submissions read and decoded ahead of the window being cut (I/O and gunzip overlap the rest) */
+const LOADS_AHEAD = 4;
 
 /** A window of models: its tasks in instruction-major order, and where each one goes back. */
 interface ModelWindow extends JudgingWindow {
@@ -109,7 +111,7 @@ interface ModelWindow extends JudgingWindow {
 }
 
 /**
- * The models in windows of `size`, loaded `size` ahead (I/O and gunzip overlap the
+ * The models in windows of `size`, loaded LOADS_AHEAD ahead (I/O and gunzip overlap the
  * judging of the window before). Within a window the tasks go instruction-major: the
  * prompts of one instruction share their prefix, so they go to the server together.
  */
@@ -146,7 +148,7 @@ async function* judgingWindows(
     return { tasks, subjects, models: windowModels, order };
   };
   let at = 0;
-  for await (const m of prefetch(models, load, size)) {
+  for await (const m of prefetch(models, load, LOADS_AHEAD)) {
     if ('skip' in m) onSkip(m.skip);
     else batch.push({ at, m });
     at++;
