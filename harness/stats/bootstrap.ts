@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRng, randomIndex } from './rng.js';
 
 /** A 95% (or other) percentile interval, or null when too few resamples were defined. */
@@ -155,6 +156,27 @@ export function bootstrapItemMeans(
       weights[c] = 1;
     }
   }
+  // A row's replicate means depend on the row and the draws only: rows of the previous
+  // call with the same draws (the correlations, then the intervals, of one run) are reused.
+  const id = `${items}/${options.seed}/${options.resamples}`;
+  const previous = lastMeans?.id === id ? lastMeans.rows : undefined;
+  const rows = new Map<string, Float64Array>();
+  const known: (Float64Array | undefined)[] = new Array(models);
+  const todo: number[] = [];
+  for (let m = 0; m < models; m++) {
+    const digest = rowDigest(masked, weights, m * items, items);
+    const reused = rows.get(digest) ?? previous?.get(digest);
+    if (reused) {
+      known[m] = reused;
+      rows.set(digest, reused);
+      continue;
+    }
+    const fresh = new Float64Array(options.resamples);
+    known[m] = fresh;
+    rows.set(digest, fresh);
+    todo.push(m);
+  }
+  const computed = todo.map((m) => known[m]!);
   const rng = createRng(options.seed);
   const counts = new Float64Array(items);
   const drawn = new Uint32Array(items);
@@ -172,8 +194,8 @@ export function bootstrapItemMeans(
         d++;
       }
     }
-    for (let m = 0; m < models; m++) {
-      const base = m * items;
+    for (let t = 0; t < todo.length; t++) {
+      const base = todo[t]! * items;
       let sum = 0;
       let weight = 0;
       for (let k = 0; k < d; k++) {
@@ -182,10 +204,22 @@ export function bootstrapItemMeans(
         sum += c * masked[cell]!;
         weight += c * weights[cell]!;
       }
-      means[m] = weight > 0 ? sum / weight : NaN;
+      computed[t]![r] = weight > 0 ? sum / weight : NaN;
     }
+    for (let m = 0; m < models; m++) means[m] = known[m]![r]!;
     visit(means, r);
   }
+  lastMeans = { id, rows };
+}
+
+/** the replicate means of the last call's rows, by row digest, and the draws they come from */
+let lastMeans: { id: string; rows: Map<string, Float64Array> } | undefined;
+
+function rowDigest(masked: Float64Array, weights: Float64Array, from: number, items: number): string {
+  return createHash('sha256')
+    .update(new Uint8Array(masked.buffer, masked.byteOffset + from * 8, items * 8))
+    .update(new Uint8Array(weights.buffer, weights.byteOffset + from * 8, items * 8))
+    .digest('hex');
 }
 
 /**

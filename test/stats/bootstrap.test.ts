@@ -90,3 +90,32 @@ describe('resamplePlan', () => {
     expect(resamplePlan(13, options)).toBe(plan);
   });
 });
+
+describe('bootstrapItemMeans reuses the replicate means of rows it saw with the same draws', () => {
+  const items = 40;
+  const row = (seed: number) => {
+    const rng = createRng(seed);
+    return Array.from({ length: items }, () => Math.floor(rng() * 10) + 1);
+  };
+  const matrix = (rows: number[][], invalid: number) => ({
+    models: rows.length,
+    items,
+    values: Float64Array.from(rows.flat()),
+    valid: Uint8Array.from(rows.flat(), (_, c) => (c % items === invalid ? 0 : 1)),
+  });
+  const run = (m: ReturnType<typeof matrix>, seed: number) => {
+    const out: number[][] = [];
+    bootstrapItemMeans(m, (means) => out.push(Array.from(means)), { resamples: 30, seed });
+    return out;
+  };
+  it('gives a superset of the previous rows exactly what a fresh computation gives', () => {
+    const rows = [row(1), row(2), row(3), row(4)];
+    run(matrix([rows[1]!, rows[2]!], 5), 9); // the correlations' rows first
+    const reused = run(matrix(rows, 5), 9); // then every row, as the intervals ask
+    run(matrix(rows, 5), 10); // other draws: nothing to reuse
+    const fresh = run(matrix(rows, 5), 9);
+    expect(reused).toEqual(fresh);
+    // a row differing only in which cells are valid is not taken for another
+    expect(run(matrix(rows, 6), 9)).not.toEqual(fresh);
+  });
+});
