@@ -95,7 +95,7 @@ interface JudgedModel {
  */
 export const MODELS_PER_WINDOW = 8;
 /** submissions read and decoded ahead of the window being cut (I/O and gunzip overlap the rest) */
-const LOADS_AHEAD = 4;
+const LOADS_AHEAD = 3;
 
 /** A window of models: its tasks in instruction-major order, and where each one goes back. */
 interface ModelWindow extends JudgingWindow {
@@ -276,7 +276,8 @@ export async function judgeAlpacaEval(
       (skip) => skipped.push(skip),
       set.instructions,
       selected,
-      MODELS_PER_WINDOW,
+      // a local judge gains nothing from judging several models together
+      options.judge.mode === 'local' ? 1 : MODELS_PER_WINDOW,
     ),
     {
       ...options.run,

@@ -1,4 +1,5 @@
 import llamaTokenizer from 'llama-tokenizer-js';
+import { ownString } from '../../core/own-string.js';
 
 /**
  * Token counting for context fitting. No tokenizer can be downloaded at run time, so:
@@ -97,7 +98,7 @@ const CACHED_CHUNK = 64;
  * chunk cache: open addressing, at most half full: it starts small (a table of a million
  * slots takes ~50 ms to build, a fifth of the counter's set-up) and doubles up to
  * CACHE_MAX_SLOTS, then is cleared when half full (at most ~40 MB with its keys, which are
- * copies: see `ownCopy`)
+ * copies: see `ownString`)
  */
 const CACHE_MIN_SLOTS = 1 << 14;
 const CACHE_MAX_SLOTS = 1 << 20;
@@ -276,7 +277,7 @@ export class Llama2Counter implements TokenCounter {
       }
       slot = (slot + 1) & mask;
     }
-    const key = ownCopy(s, i, j);
+    const key = ownString(s.slice(i, j));
     const count = this.bpe(key); // >= 1: a chunk is never empty
     if (this.cached >= (mask + 1) >> 1) {
       this.makeRoom();
@@ -430,16 +431,6 @@ function packedStrings(n: number): string[] {
   const out: string[] = [];
   for (let k = 0; k < n; k++) out.push('');
   return out;
-}
-
-/**
- * s[i, j) as a string of its own, for a cache key: `slice` may give a view into s, which
- * keeps all of s alive (a whole prompt per cached word: ~60 MB of prompts after 50k of them).
- */
-function ownCopy(s: string, i: number, j: number): string {
-  const codes = new Array<number>(j - i);
-  for (let k = i; k < j; k++) codes[k - i] = s.charCodeAt(k);
-  return String.fromCharCode(...codes);
 }
 
 function sameChars(key: string, s: string, at: number): boolean {
