@@ -32,15 +32,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { flagValues } from './args.js';
 
 const args = process.argv.slice(2);
-const listAfter = (name: string): string[] => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return [];
-  const out: string[] = [];
-  for (let k = i + 1; k < args.length && !args[k]!.startsWith('--'); k++) out.push(args[k]!);
-  return out;
-};
+const listAfter = (name: string): string[] => flagValues(args, name);
 const source = resolve(listAfter('source')[0] ?? '../shared/data/alpaca_eval');
 const models = listAfter('models');
 const timeScale = listAfter('time-scale')[0] ?? '2000';
@@ -85,7 +80,7 @@ async function measure(label: string, argv: readonly string[]): Promise<Measured
   const timeFile = join(work, 'time.txt');
   const before = await simRequests();
   const t0 = performance.now();
-  const child = spawn(TIME, ['-f', '%M', '-o', timeFile, process.execPath, bench, ...argv], {
+  const child = spawn(TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, bench, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BENCH_HOME: join(work, 'home') },
   });
@@ -96,12 +91,19 @@ async function measure(label: string, argv: readonly string[]): Promise<Measured
   const code = await new Promise<number | null>((ok) => child.once('exit', ok));
   const wallS = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${label}: bench exited ${code}: ${stderr.slice(-2000)}`);
-  const peakMB = Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)) / 1024;
+  const [maxRssKb, user, system] = readFileSync(timeFile, 'utf8')
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(' ')
+    .map(Number);
+  const peakMB = maxRssKb! / 1024;
+  const cpuS = user! + system!;
   const result = JSON.parse(stdout) as Measured['result'];
   const requests = (await simRequests()) - before;
   const j = result.manifest?.judgments ?? {};
   console.log(
-    `${label.padEnd(28)} wall ${wallS.toFixed(2).padStart(7)} s   peak RSS ${peakMB.toFixed(0).padStart(5)} MB   ` +
+    `${label.padEnd(28)} wall ${wallS.toFixed(2).padStart(7)} s   cpu ${cpuS.toFixed(2).padStart(7)} s   peak RSS ${peakMB.toFixed(0).padStart(5)} MB   ` +
       `judgments ${j.requested ?? 0} (sent ${j.sent ?? 0}, stored ${j.cached ?? 0})   requests to the server ${requests}`,
   );
   return { wallS, peakMB, result, requests };
@@ -149,7 +151,7 @@ const check = (what: string, ok: boolean): void => console.log(`  ${ok ? 'ok  ' 
 
 try {
   console.log(`vllm-sim ${origin} --time-scale ${timeScale}; source ${source}; scratch ${work}`);
-  console.log('peak RSS: the CLI process\'s "Maximum resident set size" from /usr/bin/time -f %M');
+  console.log('peak RSS and cpu (user + system): the CLI process\'s, from /usr/bin/time -f "%M %U %S"');
   const cold = await measure('cold (all models)', autoj(source, join(work, 'one.sqlite')));
   const warm = await measure('warm rerun', autoj(source, join(work, 'one.sqlite')));
   check('the warm rerun sent 0 requests', warm.requests === 0);
