@@ -31,6 +31,8 @@ export interface JudgmentCache {
    * query. A judgment found so needs no prompt rendered, counted or hashed.
    */
   lookupTasks?(identity: string, digests: readonly string[]): Map<string, CachedJudgment & { key: string }>;
+  /** the keys these subjects are tagged with already: suite -> subject -> keys (one query) */
+  tagged?(subjects: readonly Subject[]): Map<string, Map<string, Set<string>>>;
   /** records task digest -> key for judgments stored already (found by key, not by the index) */
   index?(identity: string, rows: readonly TaskIndexRow[]): void;
   /** makes recorded judgments durable */
@@ -208,6 +210,8 @@ interface Segment<W> {
   /** task digests and what the task index holds of them (judges with a request identity) */
   readonly digests: readonly string[] | undefined;
   readonly indexed: Map<string, CachedJudgment & { key: string }> | undefined;
+  /** what the window's subjects are tagged with already (not tagged again) */
+  readonly tagged: Map<string, Map<string, Set<string>>> | undefined;
 }
 
 /** A task of a window. */
@@ -281,6 +285,13 @@ async function runRemote<W extends JudgingWindow>(
   let sent = 0;
 
   const subjectOf = (w: Waiter<W>): Subject | undefined => w.segment.window.subjects?.[w.index];
+  /** task w uses the stored judgment `key`: tagged, unless it is already */
+  const tagStored = (w: Waiter<W>, key: string, tags: { key: string; subject: Subject }[]): void => {
+    const subject = subjectOf(w);
+    if (!subject) return;
+    if (w.segment.tagged?.get(subject.suite)?.get(subject.subject)?.has(key)) return;
+    tags.push({ key, subject });
+  };
 
   const count = (entry: Entry<W>, n: number): void => {
     const j = entry.judgment as Judgment;
@@ -343,8 +354,7 @@ async function runRemote<W extends JudgingWindow>(
     }
     count(entry, 1);
     if (entry.stored) {
-      const subject = subjectOf(w);
-      if (subject) tags.push({ key: entry.key, subject });
+      tagStored(w, entry.key, tags);
       if (digest !== undefined && identity !== undefined)
         cache?.index?.(identity, [{ digest, key: entry.key }]);
     }
@@ -363,6 +373,7 @@ async function runRemote<W extends JudgingWindow>(
         const window = next.value;
         const digests = byIndex ? window.tasks.map(taskDigest) : undefined;
         const indexed = digests && digests.length > 0 ? cache!.lookupTasks!(identity!, digests) : undefined;
+        const subjects = window.subjects ? distinctSubjects(window.subjects) : [];
         const segment: Segment<W> = {
           window,
           judgments: new Array<Judgment>(window.tasks.length),
@@ -370,6 +381,7 @@ async function runRemote<W extends JudgingWindow>(
           opened: [],
           digests,
           indexed,
+          tagged: subjects.length > 0 && cache?.tagged ? cache.tagged(subjects) : undefined,
         };
         requested += window.tasks.length;
         admittedTasks += window.tasks.length;
@@ -403,8 +415,7 @@ async function runRemote<W extends JudgingWindow>(
         }
         const entry = openEntry(hit.key, w, undefined, false);
         segment.opened.push(entry);
-        const subject = subjectOf(w);
-        if (subject) tags.push({ key: hit.key, subject });
+        tagStored(w, hit.key, tags);
         settle(entry, hit.parsed, true, true);
         continue;
       }
@@ -426,10 +437,7 @@ async function runRemote<W extends JudgingWindow>(
         queue.push(entry);
         continue;
       }
-      for (const w of entry.waiters) {
-        const subject = subjectOf(w);
-        if (subject) tags.push({ key: entry.key, subject });
-      }
+      for (const w of entry.waiters) tagStored(w, entry.key, tags);
       settle(entry, withTruncation(entry, hit.parsed), true, true);
     }
     if (tags.length > 0 && cache?.tag) cache.tag(tags);
@@ -636,6 +644,12 @@ async function runRemote<W extends JudgingWindow>(
     unparsed: counters.unparsed,
     errors: counters.errors,
   };
+}
+
+function distinctSubjects(subjects: readonly Subject[]): Subject[] {
+  const seen = new Map<string, Subject>();
+  for (const s of subjects) seen.set(`${s.suite}\u0000${s.subject}`, s);
+  return [...seen.values()];
 }
 
 function withTruncation<W>(entry: Entry<W>, j: ParsedCompletion): Judgment {

@@ -50,6 +50,13 @@ export function storeJudgmentCache(
         found.set(digest, { key: outcome.key, parsed: storedJudgment(outcome) });
       return found;
     },
+    tagged(subjects) {
+      const bySuite = new Map<string, string[]>();
+      for (const s of subjects) bySuite.set(s.suite, [...(bySuite.get(s.suite) ?? []), s.subject]);
+      const out = new Map<string, Map<string, Set<string>>>();
+      for (const [suite, names] of bySuite) out.set(suite, store.usedKeys(suite, names));
+      return out;
+    },
     index(identity, rows) {
       writer.indexTasks(rows.map((r) => ({ identity, digest: r.digest, key: r.key })));
     },

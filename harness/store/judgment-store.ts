@@ -125,6 +125,7 @@ export class JudgmentStore {
   private readonly outcomeColumns: string;
   private readonly version: number;
   private taskLookup: Database.Statement | undefined;
+  private usageLookup: Database.Statement | undefined;
 
   private constructor(file: string, db: Database.Database, readonly: boolean, version: number) {
     this.file = file;
@@ -219,6 +220,31 @@ export class JudgmentStore {
         .raw();
       for (const row of this.taskLookup.all(identity, JSON.stringify(digests)) as Row[]) {
         found.set(row[0] as string, outcomeFromRow(row.slice(1)));
+      }
+      return found;
+    });
+  }
+
+  /**
+   * The keys a suite's subjects are tagged with already, by subject, in one query: a rerun
+   * tags only what is new (a warm rerun of every model would otherwise rewrite 182k tags).
+   */
+  usedKeys(suite: string, subjects: readonly string[]): Map<string, Set<string>> {
+    const found = new Map<string, Set<string>>();
+    if (subjects.length === 0) return found;
+    return this.guard(() => {
+      this.usageLookup ??= this.db
+        .prepare(
+          'SELECT subject, key FROM usages WHERE suite = ? AND subject IN (SELECT value FROM json_each(?))',
+        )
+        .raw();
+      for (const [subject, key] of this.usageLookup.all(suite, JSON.stringify(subjects)) as [
+        string,
+        string,
+      ][]) {
+        let keys = found.get(subject);
+        if (!keys) found.set(subject, (keys = new Set()));
+        keys.add(key);
       }
       return found;
     });

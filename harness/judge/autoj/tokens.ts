@@ -97,11 +97,11 @@ const CACHED_CHUNK = 64;
 /**
  * chunk cache: open addressing, at most half full: it starts small (a table of a million
  * slots takes ~50 ms to build, a fifth of the counter's set-up) and doubles up to
- * CACHE_MAX_SLOTS, then is cleared when half full (at most ~40 MB with its keys, which are
- * copies: see `ownString`)
+ * CACHE_MAX_SLOTS, then is cleared when half full (128k words: ~10 MB with its keys, which
+ * are copies: see `ownString`; a million slots kept ~40 MB live through a whole run)
  */
 const CACHE_MIN_SLOTS = 1 << 14;
-const CACHE_MAX_SLOTS = 1 << 20;
+const CACHE_MAX_SLOTS = 1 << 18;
 /** merge-pair table: open addressing, at most half full */
 const PAIR_BITS = 17;
 const PAIR_SLOTS = 1 << PAIR_BITS;
