@@ -223,8 +223,8 @@ interface Waiter<W> {
 /** One distinct request (key) and the tasks that share it. */
 interface Entry<W> {
   readonly key: string;
-  /** the tasks answered by this key, in order; the first one is parsed against */
-  readonly waiters: Waiter<W>[];
+  /** the tasks waiting for this key's judgment, in order; the first one is parsed against */
+  waiters: Waiter<W>[];
   readonly truncated: boolean;
   /** held from preparation until sent, then dropped (prompts are large) */
   request: PreparedRequest | undefined;
@@ -337,7 +337,11 @@ async function runRemote<W extends JudgingWindow>(
     }
     entry.unindexed = undefined;
     count(entry, entry.waiters.length);
-    for (const w of entry.waiters) answer(w, judgment);
+    const waiters = entry.waiters;
+    // answered: the entry lets go of its tasks, or a settled entry kept for later joiners
+    // (its window still pending) would keep every window that joined it in memory
+    entry.waiters = [];
+    for (const w of waiters) answer(w, judgment);
   };
 
   /** Another task with a key already seen: answered now if known, else when it is. */
@@ -347,8 +351,8 @@ async function runRemote<W extends JudgingWindow>(
     digest: string | undefined,
     tags: { key: string; subject: Subject }[],
   ): void => {
-    entry.waiters.push(w);
     if (entry.judgment === undefined) {
+      entry.waiters.push(w);
       if (digest !== undefined) (entry.unindexed ??= []).push(digest);
       return;
     }
