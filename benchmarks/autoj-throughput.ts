@@ -24,15 +24,10 @@ import { benchCommands } from '../harness/cli/commands/index.js';
 import { runCli } from '../harness/cli/program.js';
 import { judgingChannel, type RunSummary, type RunTiming } from '../harness/runner/run-judgments.js';
 import { builtInSuites } from '../suites/index.js';
+import { flagValues } from './args.js';
 
 const args = process.argv.slice(2);
-const listAfter = (name: string): string[] => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return [];
-  const out: string[] = [];
-  for (let k = i + 1; k < args.length && !args[k]!.startsWith('--'); k++) out.push(args[k]!);
-  return out;
-};
+const listAfter = (name: string): string[] => flagValues(args, name);
 const models = listAfter('models').length ? listAfter('models') : ['gemma-2b-it', 'phi-2', 'alpaca-7b'];
 const concurrency = listAfter('concurrency')[0];
 /** prompts per request: 8 (the CLI's default, see DEFAULT_BATCH_SIZE) unless given */

@@ -84,6 +84,13 @@ export interface RemoteJudge {
   readonly topLogprobs?: number;
   /** Builds the request; pure and deterministic (same task, same key). */
   prepare(task: JudgeTask): PreparedRequest;
+  /**
+   * A digest of everything besides the task that decides what `prepare` returns (model,
+   * template, sampling, context fitting): two judges with the same identity prepare the
+   * same request for the same task, so the store's task index (task digest -> key) holds
+   * for it. A judge without one is looked up by key only.
+   */
+  readonly requestIdentity?: string;
   /** Never throws. */
   parse(completion: Completion, task: JudgeTask): ParsedCompletion;
   /**

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Sampling } from '../core/types.js';
+import { createHash, hash } from 'node:crypto';
+import type { JudgeTask, Sampling } from '../core/types.js';
 
 /**
  * Judgment keys and template versions.
@@ -128,4 +128,21 @@ export function sameSampling(a: Sampling | OpenSampling, b: Sampling | OpenSampl
     if (canonicalJson(u as JsonValue) !== canonicalJson(v as JsonValue)) return false;
   }
   return true;
+}
+
+/**
+ * The digest of what a task asks to judge (sha256 hex of its protocol and texts, each
+ * framed by its length; a pair in its order), for the store's task index: with the judge's
+ * `requestIdentity` it stands for the request the judge would prepare, so that a stored
+ * judgment is found without rendering, counting and hashing the prompt.
+ */
+export function taskDigest(task: JudgeTask): string {
+  // one string, hashed in one call: it runs for every task of a run (182k in a full one)
+  const text = (t: string | null | undefined): string =>
+    t === null || t === undefined ? '-\n' : `${t.length}\n${t}`;
+  const framed =
+    task.protocol === 'single'
+      ? `single\n${text(task.instruction)}${text(task.response)}`
+      : `pairwise\n${text(task.instruction)}${text(task.first)}${text(task.second)}${text(task.critiqued)}`;
+  return hash('sha256', framed, 'hex');
 }

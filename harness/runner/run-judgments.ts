@@ -2,7 +2,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { BenchError, InterruptedError, errorMessage } from '../core/errors.js';
 import type { JudgeTask, Judgment } from '../core/types.js';
 import type { Completion, Judge, ParsedCompletion, PreparedRequest, RemoteJudge } from '../judge/judge.js';
-import { ADMIT_CHUNK, admitTasks } from './admit.js';
+import { taskDigest } from '../judge/key.js';
+import { ADMIT_CHUNK } from './admit.js';
 import { silentProgress, type ProgressSink, type ProgressState } from './progress.js';
 import { RequestWaits } from './waits.js';
 
@@ -19,9 +20,21 @@ export interface JudgmentCache {
     completion: SentCompletion;
     parsed: ParsedCompletion;
     subjects: readonly Subject[];
+    /** the task index rows of this judgment, written with it (same transaction) */
+    index?: { readonly identity: string; readonly digests: readonly string[] };
   }): void;
   /** tags keys already stored with the subjects that used them in this run */
   tag?(entries: readonly { key: string; subject: Subject }[]): void;
+  /**
+   * The task index (store schema v4): what the store holds for these task digests under the
+   * judge's request identity (`RemoteJudge.requestIdentity`), with each one's key, in one
+   * query. A judgment found so needs no prompt rendered, counted or hashed.
+   */
+  lookupTasks?(identity: string, digests: readonly string[]): Map<string, CachedJudgment & { key: string }>;
+  /** the keys these subjects are tagged with already: suite -> subject -> keys (one query) */
+  tagged?(subjects: readonly Subject[]): Map<string, Map<string, Set<string>>>;
+  /** records task digest -> key for judgments stored already (found by key, not by the index) */
+  index?(identity: string, rows: readonly TaskIndexRow[]): void;
   /** makes recorded judgments durable */
   flush(): void;
   /**
@@ -32,6 +45,12 @@ export interface JudgmentCache {
   onFailure?(listener: (error: unknown) => void): () => void;
   /** judgments committed so far (over its life), for saying what a stopped run kept */
   readonly committed?: number;
+}
+
+/** One row of the task index: a task's digest (`taskDigest`) and the key of its judgment. */
+export interface TaskIndexRow {
+  readonly digest: string;
+  readonly key: string;
 }
 
 /** What the runner needs of the client: completions, retried and spread as it sees fit. */
@@ -75,6 +94,8 @@ export interface RunOptions {
   /** the run stops once more judgments than this failed with an error (not unparsed) */
   readonly maxFailures?: number;
   readonly subjects?: readonly Subject[];
+  /** tasks the whole run is expected to have (windows arrive one by one), for the progress display */
+  readonly expectedTasks?: number;
   /** the clock of request waits (ms); default performance.now */
   readonly now?: () => number;
 }
@@ -115,31 +136,95 @@ export async function runJudgments(
   tasks: readonly JudgeTask[],
   options: RunOptions,
 ): Promise<RunResult> {
+  let judgments: Judgment[] = [];
+  const { summary, timing } = await runJudgmentWindows(
+    judge,
+    oneWindow({ tasks, ...(options.subjects ? { subjects: options.subjects } : {}) }),
+    options,
+    (_window, answered) => {
+      judgments = answered;
+    },
+  );
+  return { judgments, summary, timing };
+}
+
+async function* oneWindow<W extends JudgingWindow>(window: W): AsyncGenerator<W> {
+  yield window;
+}
+
+/** A part of a run's tasks that is judged, handed back and dropped together (some models). */
+export interface JudgingWindow {
+  readonly tasks: readonly JudgeTask[];
+  /** `subjects[i]` is who `tasks[i]` is for */
+  readonly subjects?: readonly Subject[];
+}
+
+/**
+ * `runJudgments` over tasks that arrive a window at a time, so that memory holds a few
+ * windows, not the run: `done(window, judgments)` gets each window's judgments
+ * (`judgments[i]` answers `window.tasks[i]`) as soon as all of them are known, in any
+ * order, and the runner forgets them. Remote judges take the next window as soon as the
+ * requests of the current one are all sent, so the server's batch stays full across
+ * window boundaries; the producer should load ahead (see the alpacaeval suite).
+ * Identical requests are sent once within the windows in flight; a later window finds an
+ * earlier one's judgment in the store.
+ */
+export async function runJudgmentWindows<W extends JudgingWindow>(
+  judge: Judge,
+  windows: AsyncIterable<W>,
+  options: Omit<RunOptions, 'subjects'>,
+  done: (window: W, judgments: Judgment[]) => void,
+): Promise<{ summary: RunSummary; timing: RunTiming }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let judgments: Judgment[];
   let summary: RunSummary;
   if (judge.mode === 'local') {
-    judgments = tasks.map((t) => judge.evaluate(t));
-    const unparsed = judgments.filter((j) => j.kind === 'unparsed').length;
-    summary = { requested: tasks.length, cached: 0, sent: 0, unparsed, errors: 0 };
+    const totals = { requested: 0, cached: 0, sent: 0, unparsed: 0, errors: 0 };
+    for await (const window of windows) {
+      const judgments = window.tasks.map((t) => judge.evaluate(t));
+      totals.requested += judgments.length;
+      totals.unparsed += judgments.filter((j) => j.kind === 'unparsed').length;
+      done(window, judgments);
+    }
+    summary = totals;
   } else {
-    ({ judgments, summary } = await runRemote(judge, tasks, options));
+    summary = await runRemote(judge, windows, options, done);
   }
   const cpu = process.cpuUsage(cpu0);
   const timing: RunTiming = { cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0 };
   if (judgingChannel.hasSubscribers) judgingChannel.publish({ label: options.label, summary, timing });
-  return { judgments, summary, timing };
+  return { summary, timing };
 }
 
 /** Tasks prepared (prompt and key) and looked up in the store at a time. */
 const CHUNK = ADMIT_CHUNK;
 
+/** A window being judged: its judgments so far and the entries it opened. */
+interface Segment<W> {
+  readonly window: W;
+  readonly judgments: Judgment[];
+  /** tasks not answered yet */
+  remaining: number;
+  /** the entries whose first task is in this window (forgotten when it is done) */
+  readonly opened: Entry<W>[];
+  /** task digests and what the task index holds of them (judges with a request identity) */
+  readonly digests: readonly string[] | undefined;
+  readonly indexed: Map<string, CachedJudgment & { key: string }> | undefined;
+  /** what the window's subjects are tagged with already (not tagged again) */
+  readonly tagged: Map<string, Map<string, Set<string>>> | undefined;
+}
+
+/** A task of a window. */
+interface Waiter<W> {
+  readonly segment: Segment<W>;
+  readonly index: number;
+}
+
 /** One distinct request (key) and the tasks that share it. */
-interface Entry {
+interface Entry<W> {
   readonly key: string;
-  /** the tasks answered by this key, in order; the first one is parsed against */
-  readonly indices: number[];
+  /** the tasks waiting for this key's judgment, in order; the first one is parsed against */
+  waiters: Waiter<W>[];
   readonly truncated: boolean;
   /** held from preparation until sent, then dropped (prompts are large) */
   request: PreparedRequest | undefined;
@@ -147,50 +232,68 @@ interface Entry {
   fromStore: boolean;
   /** the judgment is in the store: later tasks with this key are tagged with it */
   stored: boolean;
+  /** digests of its tasks that the task index lacks, written once the judgment is stored */
+  unindexed: string[] | undefined;
 }
 
 /**
  * Remote judging, streamed: tasks are prepared (prompt, key) and looked up in the store a
  * chunk at a time, just ahead of sending, so each prompt is built once and only the
- * prompts of the next chunk and of the requests in flight are held in memory (a cold run
- * over every model would need ~0.5 GB to hold them all). Workers send what the store
- * lacks, in order (prompts that share a prefix go together), `batchSize` prompts per
- * request, `concurrency` prompts in flight.
+ * prompts of the next chunk and of the requests in flight are held in memory. With a
+ * judge that has a request identity and a store with the task index, a window's tasks
+ * are first looked up by digest in one query: a stored one is answered without preparing
+ * its prompt at all (the warm rerun), and a task found by key only gets its index row.
+ * Workers send what the store lacks, in order (prompts that share a prefix go together),
+ * `batchSize` prompts per request, `concurrency` prompts in flight.
  */
-async function runRemote(
+async function runRemote<W extends JudgingWindow>(
   judge: RemoteJudge,
-  tasks: readonly JudgeTask[],
-  options: RunOptions,
-): Promise<{ judgments: Judgment[]; summary: RunSummary }> {
-  const { cache, client, subjects } = options;
+  windows: AsyncIterable<W>,
+  options: Omit<RunOptions, 'subjects'>,
+  done: (window: W, judgments: Judgment[]) => void,
+): Promise<RunSummary> {
+  const { cache, client } = options;
   if (!client) throw new BenchError(`judge "${judge.info.name}" needs a judge server (--endpoint)`);
   const progress = options.progress ?? silentProgress;
-  const judgments: Judgment[] = new Array(tasks.length);
   const counters = { done: 0, cached: 0, unparsed: 0, errors: 0, inFlight: 0 };
   const maxFailures = options.maxFailures ?? Infinity;
   const concurrency = Math.max(1, options.concurrency ?? 256);
   const batchSize = client.completeBatch
     ? Math.min(concurrency, Math.max(1, Math.floor(options.batchSize ?? 1)))
     : 1;
+  const identity = judge.requestIdentity;
+  const byIndex = identity !== undefined && cache?.lookupTasks !== undefined;
   const waits = new RequestWaits(options.now ?? (() => performance.now()));
+  let admittedTasks = 0;
   const state = (): ProgressState => ({
     label: options.label,
-    total: tasks.length,
+    total: Math.max(admittedTasks, options.expectedTasks ?? 0),
     retries: client.retries ?? 0,
     ...counters,
     ...waits.snapshot(),
   });
 
-  const byKey = new Map<string, Entry>();
-  let queue: Entry[] = [];
+  const byKey = new Map<string, Entry<W>>();
+  let queue: Entry<W>[] = [];
   let head = 0;
+  const source = windows[Symbol.asyncIterator]();
+  let current: Segment<W> | undefined;
   let cursor = 0;
+  let exhausted = false;
+  let opening: Promise<void> | undefined;
+  let requested = 0;
   let sent = 0;
 
-  const withTruncation = (entry: Entry, j: ParsedCompletion): Judgment =>
-    entry.truncated ? { ...j, truncated: true, key: entry.key } : { ...j, key: entry.key };
+  const subjectOf = (w: Waiter<W>): Subject | undefined => w.segment.window.subjects?.[w.index];
+  /** task w uses the stored judgment `key`: tagged, unless it is already */
+  const tagStored = (w: Waiter<W>, key: string, tags: { key: string; subject: Subject }[]): void => {
+    const subject = subjectOf(w);
+    if (!subject) return;
+    if (w.segment.tagged?.get(subject.suite)?.get(subject.subject)?.has(key)) return;
+    tags.push({ key, subject });
+  };
 
-  const count = (entry: Entry, n: number): void => {
+  const count = (entry: Entry<W>, n: number): void => {
     const j = entry.judgment as Judgment;
     counters.done += n;
     if (entry.fromStore) counters.cached += n;
@@ -198,66 +301,180 @@ async function runRemote(
     else if (j.kind === 'error') counters.errors += n;
   };
 
+  /** A window whose tasks are all answered: handed over, and its entries forgotten. */
+  const complete = (segment: Segment<W>): void => {
+    // what it stored is committed first, so that a later window finds it in the store
+    try {
+      cache?.flush();
+    } catch (e) {
+      storeFailed(e);
+    }
+    for (const entry of segment.opened) if (byKey.get(entry.key) === entry) byKey.delete(entry.key);
+    try {
+      done(segment.window, segment.judgments);
+    } catch (e) {
+      broken ??= { error: e };
+      local.abort(e);
+    }
+  };
+
+  const answer = (w: Waiter<W>, judgment: Judgment): void => {
+    w.segment.judgments[w.index] = judgment;
+    if (--w.segment.remaining === 0) complete(w.segment);
+  };
+
   /** The entry's judgment is known: it answers every task that has the key so far. */
-  const settle = (entry: Entry, judgment: Judgment, fromStore: boolean, stored: boolean): void => {
+  const settle = (entry: Entry<W>, judgment: Judgment, fromStore: boolean, stored: boolean): void => {
     entry.judgment = judgment;
     entry.fromStore = fromStore;
     entry.stored = stored;
     entry.request = undefined;
-    for (const i of entry.indices) judgments[i] = judgment;
-    count(entry, entry.indices.length);
+    if (stored && entry.unindexed && identity !== undefined && fromStore) {
+      cache?.index?.(
+        identity,
+        entry.unindexed.map((digest) => ({ digest, key: entry.key })),
+      );
+    }
+    entry.unindexed = undefined;
+    count(entry, entry.waiters.length);
+    const waiters = entry.waiters;
+    // answered: the entry lets go of its tasks, or a settled entry kept for later joiners
+    // (its window still pending) would keep every window that joined it in memory
+    entry.waiters = [];
+    for (const w of waiters) answer(w, judgment);
   };
 
   /** Another task with a key already seen: answered now if known, else when it is. */
-  const join = (entry: Entry, i: number, tags: { key: string; subject: Subject }[]): void => {
-    entry.indices.push(i);
-    if (entry.judgment === undefined) return;
-    judgments[i] = entry.judgment;
+  const join = (
+    entry: Entry<W>,
+    w: Waiter<W>,
+    digest: string | undefined,
+    tags: { key: string; subject: Subject }[],
+  ): void => {
+    if (entry.judgment === undefined) {
+      entry.waiters.push(w);
+      if (digest !== undefined) (entry.unindexed ??= []).push(digest);
+      return;
+    }
     count(entry, 1);
-    if (entry.stored && subjects) tags.push({ key: entry.key, subject: subjects[i]! });
+    if (entry.stored) {
+      tagStored(w, entry.key, tags);
+      if (digest !== undefined && identity !== undefined)
+        cache?.index?.(identity, [{ digest, key: entry.key }]);
+    }
+    answer(w, entry.judgment);
   };
 
-  /** Prepares and looks up the next chunk of tasks; what the store lacks joins the queue. */
+  /** Opens the next window (its digests looked up in the task index), or marks the end. */
+  const openNext = (): Promise<void> =>
+    (opening ??= (async () => {
+      try {
+        const next = await source.next();
+        if (next.done) {
+          exhausted = true;
+          return;
+        }
+        const window = next.value;
+        const digests = byIndex ? window.tasks.map(taskDigest) : undefined;
+        const indexed = digests && digests.length > 0 ? cache!.lookupTasks!(identity!, digests) : undefined;
+        const subjects = window.subjects ? distinctSubjects(window.subjects) : [];
+        const segment: Segment<W> = {
+          window,
+          judgments: new Array<Judgment>(window.tasks.length),
+          remaining: window.tasks.length,
+          opened: [],
+          digests,
+          indexed,
+          tagged: subjects.length > 0 && cache?.tagged ? cache.tagged(subjects) : undefined,
+        };
+        requested += window.tasks.length;
+        admittedTasks += window.tasks.length;
+        current = segment;
+        cursor = 0;
+        if (window.tasks.length === 0) complete(segment);
+      } finally {
+        opening = undefined;
+      }
+    })());
+
+  /** Prepares and looks up the next chunk of the current window; what the store lacks joins the queue. */
   const admitChunk = (): void => {
+    const segment = current!;
+    const { tasks } = segment.window;
     const end = Math.min(tasks.length, cursor + CHUNK);
     const tags: { key: string; subject: Subject }[] = [];
-    const { fresh, hits } = admitTasks<Entry>(
-      judge,
-      tasks,
-      cursor,
-      end,
-      byKey,
-      {
-        open: (request, i) => ({
-          key: request.key,
-          indices: [i],
-          truncated: request.truncation !== undefined,
-          request,
-          judgment: undefined,
-          fromStore: false,
-          stored: false,
-        }),
-        join: (entry, i) => join(entry, i, tags),
-      },
-      cache,
-    );
+    const fresh: Entry<W>[] = [];
+    const from = cursor;
     cursor = end;
+    for (let i = from; i < end; i++) {
+      const w: Waiter<W> = { segment, index: i };
+      const digest = segment.digests?.[i];
+      const hit = digest !== undefined ? segment.indexed?.get(digest) : undefined;
+      if (hit) {
+        // stored, found by the task index: no prompt built
+        const known = byKey.get(hit.key);
+        if (known) {
+          join(known, w, undefined, tags);
+          continue;
+        }
+        const entry = openEntry(hit.key, w, undefined, false);
+        segment.opened.push(entry);
+        tagStored(w, hit.key, tags);
+        settle(entry, hit.parsed, true, true);
+        continue;
+      }
+      const request = judge.prepare(tasks[i]!);
+      const known = byKey.get(request.key);
+      if (known) {
+        join(known, w, digest, tags);
+        continue;
+      }
+      const entry = openEntry(request.key, w, request, request.truncation !== undefined);
+      if (digest !== undefined) entry.unindexed = [digest];
+      segment.opened.push(entry);
+      fresh.push(entry);
+    }
+    const hits = cache && fresh.length > 0 ? cache.lookup(fresh.map((e) => e.key)) : undefined;
     for (const entry of fresh) {
       const hit = hits?.get(entry.key);
       if (!hit) {
         queue.push(entry);
         continue;
       }
+      for (const w of entry.waiters) tagStored(w, entry.key, tags);
       settle(entry, withTruncation(entry, hit.parsed), true, true);
-      if (subjects) for (const i of entry.indices) tags.push({ key: entry.key, subject: subjects[i]! });
     }
     if (tags.length > 0 && cache?.tag) cache.tag(tags);
     progress.update(state());
   };
 
-  /** The next `n` requests to send (fewer at the end), preparing more tasks as needed. */
-  const take = (n: number): Entry[] => {
-    while (queue.length - head < n && cursor < tasks.length) admitChunk();
+  const openEntry = (
+    key: string,
+    w: Waiter<W>,
+    request: PreparedRequest | undefined,
+    truncated: boolean,
+  ): Entry<W> => {
+    const entry: Entry<W> = {
+      key,
+      waiters: [w],
+      truncated,
+      request,
+      judgment: undefined,
+      fromStore: false,
+      stored: false,
+      unindexed: undefined,
+    };
+    byKey.set(key, entry);
+    return entry;
+  };
+
+  /** The next `n` requests to send (fewer at the end), preparing more tasks (and windows) as needed. */
+  const take = async (n: number): Promise<Entry<W>[]> => {
+    while (queue.length - head < n && !local.signal.aborted) {
+      if (current && cursor < current.window.tasks.length) admitChunk();
+      else if (!exhausted) await openNext();
+      else break;
+    }
     const end = Math.min(queue.length, head + n);
     const batch = queue.slice(head, end);
     head = end;
@@ -286,15 +503,24 @@ async function runRemote(
   const committedBefore = cache?.committed ?? 0;
   let recorded = 0;
 
-  const finish = (entry: Entry, request: PreparedRequest, outcome: BatchOutcome): void => {
+  const finish = (entry: Entry<W>, request: PreparedRequest, outcome: BatchOutcome): void => {
     if (outcome.ok) {
       try {
-        const parsed = judge.parse(outcome.completion, tasks[entry.indices[0]!]!);
+        const first = entry.waiters[0]!;
+        const parsed = judge.parse(outcome.completion, first.segment.window.tasks[first.index]!);
+        const subjects: Subject[] = [];
+        for (const w of entry.waiters) {
+          const subject = subjectOf(w);
+          if (subject) subjects.push(subject);
+        }
         cache?.record({
           request,
           completion: withTokenCounts(judge, request, outcome.completion),
           parsed,
-          subjects: subjects ? entry.indices.map((i) => subjects[i]!) : [],
+          subjects,
+          ...(identity !== undefined && entry.unindexed
+            ? { index: { identity, digests: entry.unindexed } }
+            : {}),
         });
         recorded++;
         settle(entry, withTruncation(entry, parsed), false, true);
@@ -325,11 +551,12 @@ async function runRemote(
 
   const worker = async (): Promise<void> => {
     while (!local.signal.aborted) {
-      let batch: Entry[];
+      let batch: Entry<W>[];
       try {
-        batch = take(batchSize);
+        batch = await take(batchSize);
       } catch (e) {
-        // a task the judge cannot prepare: a bug or a wrong input, not a judgment
+        // a task the judge cannot prepare, a window that cannot be loaded: a bug or a
+        // wrong input, not a judgment
         broken ??= { error: e };
         local.abort(e);
         return;
@@ -375,6 +602,9 @@ async function runRemote(
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     options.signal.removeEventListener('abort', onAbort);
+    // a window still loading is waited for, then the producer is told to stop
+    await opening?.catch(() => {});
+    if (!exhausted) await source.return?.().catch(() => {});
     try {
       cache?.flush();
     } catch (e) {
@@ -412,15 +642,22 @@ async function runRemote(
     );
   }
   return {
-    judgments,
-    summary: {
-      requested: tasks.length,
-      cached: counters.cached,
-      sent,
-      unparsed: counters.unparsed,
-      errors: counters.errors,
-    },
+    requested,
+    cached: counters.cached,
+    sent,
+    unparsed: counters.unparsed,
+    errors: counters.errors,
   };
+}
+
+function distinctSubjects(subjects: readonly Subject[]): Subject[] {
+  const seen = new Map<string, Subject>();
+  for (const s of subjects) seen.set(`${s.suite}\u0000${s.subject}`, s);
+  return [...seen.values()];
+}
+
+function withTruncation<W>(entry: Entry<W>, j: ParsedCompletion): Judgment {
+  return entry.truncated ? { ...j, truncated: true, key: entry.key } : { ...j, key: entry.key };
 }
 
 /**

@@ -44,7 +44,23 @@ export function storeJudgmentCache(
         found.set(key, { parsed: storedJudgment(outcome) });
       return found;
     },
-    record({ request, completion, parsed, subjects }) {
+    lookupTasks(identity, digests) {
+      const found = new Map<string, { key: string; parsed: ReturnType<typeof storedJudgment> }>();
+      for (const [digest, outcome] of store.getOutcomesByTask(identity, digests))
+        found.set(digest, { key: outcome.key, parsed: storedJudgment(outcome) });
+      return found;
+    },
+    tagged(subjects) {
+      const bySuite = new Map<string, string[]>();
+      for (const s of subjects) bySuite.set(s.suite, [...(bySuite.get(s.suite) ?? []), s.subject]);
+      const out = new Map<string, Map<string, Set<string>>>();
+      for (const [suite, names] of bySuite) out.set(suite, store.usedKeys(suite, names));
+      return out;
+    },
+    index(identity, rows) {
+      writer.indexTasks(rows.map((r) => ({ identity, digest: r.digest, key: r.key })));
+    },
+    record({ request, completion, parsed, subjects, index }) {
       writer.add(
         judgmentRecord({
           judge,
@@ -56,6 +72,7 @@ export function storeJudgmentCache(
           createdAt: new Date(),
         }),
         subjects,
+        index ? index.digests.map((digest) => ({ identity: index.identity, digest })) : [],
       );
     },
     tag(entries) {

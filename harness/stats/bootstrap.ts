@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRng, randomIndex } from './rng.js';
 
 /** A 95% (or other) percentile interval, or null when too few resamples were defined. */
@@ -50,6 +51,81 @@ export function bootstrapUnits(
 }
 
 /**
+ * The resamples `bootstrapUnits` draws for `n` units (the same seed gives the same draws),
+ * as counts: replicate r drew unit `units[k]` `counts[k]` times, for k in
+ * [offsets[r], offsets[r + 1]), units ascending. Statistics that run over many inputs of the
+ * same size (the length-controlled fit of every model) share one plan instead of drawing
+ * n x resamples numbers each, and visit each drawn unit once (about 63% of them).
+ */
+export interface ResamplePlan {
+  readonly n: number;
+  readonly resamples: number;
+  readonly offsets: Uint32Array;
+  readonly units: Uint32Array;
+  readonly counts: Uint32Array;
+}
+
+/** the last plans made, by (n, seed, resamples): a run asks for a few sizes, many times */
+const plans = new Map<string, ResamplePlan>();
+const MAX_PLANS = 8;
+
+export function resamplePlan(n: number, options: BootstrapOptions): ResamplePlan {
+  const id = `${n}/${options.seed}/${options.resamples}`;
+  const known = plans.get(id);
+  if (known) {
+    plans.delete(id);
+    plans.set(id, known);
+    return known;
+  }
+  const rng = createRng(options.seed);
+  const tally = new Uint32Array(n);
+  const offsets = new Uint32Array(options.resamples + 1);
+  let units = new Uint32Array(Math.max(1, Math.ceil(n * 0.7)) * Math.max(1, options.resamples));
+  let counts = new Uint32Array(units.length);
+  let size = 0;
+  for (let r = 0; r < options.resamples; r++) {
+    tally.fill(0);
+    for (let i = 0; i < n; i++) tally[randomIndex(rng, n)]! += 1;
+    if (size + n > units.length) {
+      const grown = Math.max(units.length * 2, size + n);
+      const u = new Uint32Array(grown);
+      u.set(units.subarray(0, size));
+      units = u;
+      const c = new Uint32Array(grown);
+      c.set(counts.subarray(0, size));
+      counts = c;
+    }
+    for (let i = 0; i < n; i++) {
+      if (tally[i] === 0) continue;
+      units[size] = i;
+      counts[size] = tally[i]!;
+      size++;
+    }
+    offsets[r + 1] = size;
+  }
+  const plan: ResamplePlan = {
+    n,
+    resamples: options.resamples,
+    offsets,
+    units: units.slice(0, size),
+    counts: counts.slice(0, size),
+  };
+  plans.set(id, plan);
+  if (plans.size > MAX_PLANS) plans.delete(plans.keys().next().value!);
+  return plan;
+}
+
+/** Replicate r of a plan as `bootstrapUnits` hands it over: the drawn indices (ascending). */
+export function planIndices(plan: ResamplePlan, r: number): Uint32Array {
+  const out = new Uint32Array(plan.n);
+  let i = 0;
+  for (let k = plan.offsets[r]!; k < plan.offsets[r + 1]!; k++) {
+    for (let c = 0; c < plan.counts[k]!; c++) out[i++] = plan.units[k]!;
+  }
+  return out;
+}
+
+/**
  * Per-model scores over a shared set of items (instructions), dense: `values[m * items + i]`
  * is model m's score on item i, valid when `valid[...]` is 1 (parsed, present).
  */
@@ -80,6 +156,27 @@ export function bootstrapItemMeans(
       weights[c] = 1;
     }
   }
+  // A row's replicate means depend on the row and the draws only: rows of the previous
+  // call with the same draws (the correlations, then the intervals, of one run) are reused.
+  const id = `${items}/${options.seed}/${options.resamples}`;
+  const previous = lastMeans?.id === id ? lastMeans.rows : undefined;
+  const rows = new Map<string, Float64Array>();
+  const known: (Float64Array | undefined)[] = new Array(models);
+  const todo: number[] = [];
+  for (let m = 0; m < models; m++) {
+    const digest = rowDigest(masked, weights, m * items, items);
+    const reused = rows.get(digest) ?? previous?.get(digest);
+    if (reused) {
+      known[m] = reused;
+      rows.set(digest, reused);
+      continue;
+    }
+    const fresh = new Float64Array(options.resamples);
+    known[m] = fresh;
+    rows.set(digest, fresh);
+    todo.push(m);
+  }
+  const computed = todo.map((m) => known[m]!);
   const rng = createRng(options.seed);
   const counts = new Float64Array(items);
   const drawn = new Uint32Array(items);
@@ -97,8 +194,8 @@ export function bootstrapItemMeans(
         d++;
       }
     }
-    for (let m = 0; m < models; m++) {
-      const base = m * items;
+    for (let t = 0; t < todo.length; t++) {
+      const base = todo[t]! * items;
       let sum = 0;
       let weight = 0;
       for (let k = 0; k < d; k++) {
@@ -107,10 +204,22 @@ export function bootstrapItemMeans(
         sum += c * masked[cell]!;
         weight += c * weights[cell]!;
       }
-      means[m] = weight > 0 ? sum / weight : NaN;
+      computed[t]![r] = weight > 0 ? sum / weight : NaN;
     }
+    for (let m = 0; m < models; m++) means[m] = known[m]![r]!;
     visit(means, r);
   }
+  lastMeans = { id, rows };
+}
+
+/** the replicate means of the last call's rows, by row digest, and the draws they come from */
+let lastMeans: { id: string; rows: Map<string, Float64Array> } | undefined;
+
+function rowDigest(masked: Float64Array, weights: Float64Array, from: number, items: number): string {
+  return createHash('sha256')
+    .update(new Uint8Array(masked.buffer, masked.byteOffset + from * 8, items * 8))
+    .update(new Uint8Array(weights.buffer, weights.byteOffset + from * 8, items * 8))
+    .digest('hex');
 }
 
 /**

@@ -1,4 +1,11 @@
-import { bootstrapUnits, percentileInterval, type BootstrapOptions, type Interval } from './bootstrap.js';
+import {
+  percentileInterval,
+  planIndices,
+  resamplePlan,
+  type BootstrapOptions,
+  type Interval,
+  type ResamplePlan,
+} from './bootstrap.js';
 
 /**
  * A length-controlled score for single ratings, after AlpacaEval 2's length-controlled win
@@ -88,7 +95,10 @@ export function lengthControlledScore(
   if (options.bootstrap && options.bootstrap.resamples > 0 && Number.isFinite(point.value)) {
     const ys = Float64Array.from(y);
     const dsArr = Float64Array.from(d);
-    const replicates = bootstrapUnits(n, (idx) => replicateIntercept(ys, dsArr, idx), options.bootstrap);
+    // the draws of bootstrapUnits, shared by every model with as many items (resamplePlan)
+    const plan = resamplePlan(n, options.bootstrap);
+    const replicates = new Array<number>(plan.resamples);
+    for (let r = 0; r < plan.resamples; r++) replicates[r] = replicateIntercept(ys, dsArr, plan, r);
     ci95 = percentileInterval(replicates, options.bootstrap.level);
   }
   return { ...point, n, raw, ci95 };
@@ -148,40 +158,48 @@ function fit(
 }
 
 /**
- * `fit(...).value` for one bootstrap replicate, in two passes and without allocating: it runs
- * once per model and resample (227 x 1,000 fits of 805 items in a full run), where the full
- * fit's standard error and its extra passes are not needed. The length differences' spread
- * is summed in one pass (their squares stay far inside double precision: |d| < 1e6).
+ * `fit(...).value` for replicate `r` of a resample plan, in two passes over the units drawn
+ * (each once, weighted by how often it was drawn) and without allocating: it runs once per
+ * model and resample (227 x 1,000 fits of 805 items in a full run), where the full fit's
+ * standard error and its extra passes are not needed. The length differences' spread is
+ * summed in one pass (their squares stay far inside double precision: |d| < 1e6).
  * Degenerate replicates (fewer than 3 items, no spread) take the full fit's rules.
  */
-function replicateIntercept(ys: Float64Array, ds: Float64Array, idx: Uint32Array): number {
-  const n = idx.length;
+function replicateIntercept(ys: Float64Array, ds: Float64Array, plan: ResamplePlan, r: number): number {
+  const n = plan.n;
   if (n < 3) return NaN;
+  const { units, counts } = plan;
+  const from = plan.offsets[r]!;
+  const to = plan.offsets[r + 1]!;
   let dSum = 0;
   let dSq = 0;
   let ySum = 0;
-  for (let k = 0; k < n; k++) {
-    const j = idx[k]!;
+  for (let k = from; k < to; k++) {
+    const j = units[k]!;
+    const c = counts[k]!;
     const dj = ds[j]!;
-    dSum += dj;
-    dSq += dj * dj;
-    ySum += ys[j]!;
+    dSum += c * dj;
+    dSq += c * dj * dj;
+    ySum += c * ys[j]!;
   }
   const dMean = dSum / n;
   const sd = Math.sqrt(Math.max(0, (dSq - n * dMean * dMean) / (n - 1)));
   // no spread, or only the rounding of the one-pass sum: the full fit decides (exactly)
-  if (!(sd > 1e-9 * (Math.abs(dMean) + 1)))
+  if (!(sd > 1e-9 * (Math.abs(dMean) + 1))) {
+    const idx = planIndices(plan, r);
     return fit(ys as unknown as readonly number[], ds as unknown as readonly number[], idx).value;
+  }
   const yMean = ySum / n;
   let xSum = 0;
   let xx = 0;
   let xy = 0;
-  for (let k = 0; k < n; k++) {
-    const j = idx[k]!;
+  for (let k = from; k < to; k++) {
+    const j = units[k]!;
+    const c = counts[k]!;
     const x = Math.tanh(ds[j]! / sd);
-    xSum += x;
-    xx += x * x;
-    xy += x * ys[j]!;
+    xSum += c * x;
+    xx += c * x * x;
+    xy += c * x * ys[j]!;
   }
   const xMean = xSum / n;
   const sxx = xx - n * xMean * xMean;

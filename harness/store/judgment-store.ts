@@ -13,6 +13,7 @@ import {
   type Reparsed,
   type StoredJudgment,
   type StoredOutcome,
+  type TaskIndexEntry,
   type Usage,
 } from './record.js';
 import { createSchema, inspectSchema, migrateSchema, SCHEMA_VERSION } from './schema.js';
@@ -128,11 +129,15 @@ export class JudgmentStore {
   /** the columns of a full judgment and of an outcome in this store's schema version */
   private readonly allColumns: string;
   private readonly outcomeColumns: string;
+  private readonly version: number;
+  private taskLookup: Database.Statement | undefined;
+  private usageLookup: Database.Statement | undefined;
 
   private constructor(file: string, db: Database.Database, readonly: boolean, version: number) {
     this.file = file;
     this.db = db;
     this.readonly = readonly;
+    this.version = version;
     this.writes = readonly ? undefined : prepareWrites(db);
     this.allColumns = allColumns(version);
     this.outcomeColumns = outcomeColumns(version);
@@ -158,8 +163,10 @@ export class JudgmentStore {
     try {
       db = new Database(file, { readonly, fileMustExist: !create, timeout: options.busyTimeoutMs ?? 10_000 });
       const { state, version } = inspectSchema(db, file);
-      // Memory-mapped reads: a lookup of a whole run's keys costs no system call per page.
-      db.pragma('mmap_size = 1073741824');
+      // No memory-mapped reads: mapped pages count as the process's resident memory and
+      // grow with the store (a rerun over all of AlpacaEval touched ~100 MB of them); reads
+      // go through SQLite's page cache, bounded below.
+      db.pragma('mmap_size = 0');
       db.pragma('cache_size = -32768');
       if (readonly) {
         if (state === 'empty') throw new InputError(file, 'an empty database, not a judgment store');
@@ -202,6 +209,53 @@ export class JudgmentStore {
     return this.lookup(keys, `SELECT ${this.outcomeColumns} FROM ${FROM_OUTCOMES}`, outcomeFromRow);
   }
 
+  /**
+   * What the task index holds for these task digests under a judge's request identity: the
+   * outcome of each one's judgment (key included), by digest, in one query. A store before
+   * version 4 (read without migrating it) has no index: nothing is found, the run goes by key.
+   */
+  getOutcomesByTask(identity: string, digests: readonly string[]): Map<string, StoredOutcome> {
+    const found = new Map<string, StoredOutcome>();
+    if (digests.length === 0 || this.version < 4) return found;
+    return this.guard(() => {
+      this.taskLookup ??= this.db
+        .prepare(
+          `SELECT t.task, ${this.outcomeColumns} FROM task_index t JOIN ${FROM_OUTCOMES} ON j.key = t.key ` +
+            'WHERE t.identity = ? AND t.task IN (SELECT value FROM json_each(?))',
+        )
+        .raw();
+      for (const row of this.taskLookup.all(identity, JSON.stringify(digests)) as Row[]) {
+        found.set(row[0] as string, outcomeFromRow(row.slice(1)));
+      }
+      return found;
+    });
+  }
+
+  /**
+   * The keys a suite's subjects are tagged with already, by subject, in one query: a rerun
+   * tags only what is new (a warm rerun of every model would otherwise rewrite 182k tags).
+   */
+  usedKeys(suite: string, subjects: readonly string[]): Map<string, Set<string>> {
+    const found = new Map<string, Set<string>>();
+    if (subjects.length === 0) return found;
+    return this.guard(() => {
+      this.usageLookup ??= this.db
+        .prepare(
+          'SELECT subject, key FROM usages WHERE suite = ? AND subject IN (SELECT value FROM json_each(?))',
+        )
+        .raw();
+      for (const [subject, key] of this.usageLookup.all(suite, JSON.stringify(subjects)) as [
+        string,
+        string,
+      ][]) {
+        let keys = found.get(subject);
+        if (!keys) found.set(subject, (keys = new Set()));
+        keys.add(key);
+      }
+      return found;
+    });
+  }
+
   get(key: string): StoredJudgment | undefined {
     return this.getMany([key]).get(key);
   }
@@ -234,12 +288,15 @@ export class JudgmentStore {
   commit(batch: {
     readonly records: readonly JudgmentRecord[];
     readonly usages: readonly Usage[];
+    /** task index rows (of these records or of judgments stored before) */
+    readonly index?: readonly TaskIndexEntry[];
     readonly replace?: boolean;
   }): number {
     const w = this.writes;
     if (!w) throw new BenchError(`${this.file}: opened read-only`);
     for (const r of batch.records) validateRecord(r);
-    if (batch.records.length === 0 && batch.usages.length === 0) return 0;
+    const index = batch.index ?? [];
+    if (batch.records.length === 0 && batch.usages.length === 0 && index.length === 0) return 0;
     return this.guard(() =>
       this.db
         .transaction(() => {
@@ -269,6 +326,7 @@ export class JudgmentStore {
             }
           }
           for (const u of batch.usages) w.insertUsage.run(u.suite, u.subject, u.key);
+          for (const t of index) w.insertTask.run(t.identity, t.digest, t.key);
           return written;
         })
         .immediate(),
@@ -550,6 +608,7 @@ interface ReparseUpdate {
 
 interface Writes {
   insert: Database.Statement;
+  insertTask: Database.Statement;
   insertText: Database.Statement;
   insertUsage: Database.Statement;
   findId: Database.Statement;
@@ -571,6 +630,8 @@ function prepareWrites(db: Database.Database): Writes {
     insert: db.prepare(`INSERT INTO judgments (${columns}) VALUES (${values}) ON CONFLICT (key) DO NOTHING`),
     insertText: db.prepare('INSERT INTO completions (id, text) VALUES (?, ?)'),
     insertUsage: db.prepare('INSERT OR IGNORE INTO usages (suite, subject, key) VALUES (?, ?, ?)'),
+    // the latest key a task was judged under wins (its judgment may have been replaced)
+    insertTask: db.prepare('INSERT OR REPLACE INTO task_index (identity, task, key) VALUES (?, ?, ?)'),
     findId: db.prepare('SELECT id FROM judgments WHERE key = ?').pluck(),
     deleteJudgment: db.prepare('DELETE FROM judgments WHERE id = ?'),
     deleteText: db.prepare('DELETE FROM completions WHERE id = ?'),

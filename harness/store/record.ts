@@ -81,6 +81,13 @@ export interface Usage {
   readonly subject: string;
 }
 
+/** A row of the task index: under a judge's request identity, a task's digest -> its judgment's key. */
+export interface TaskIndexEntry {
+  readonly identity: string;
+  readonly digest: string;
+  readonly key: string;
+}
+
 /** The result of applying a parser to stored raw text (see `JudgmentStore.reparse`). */
 export type Reparsed =
   | {

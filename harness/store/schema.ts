@@ -10,10 +10,10 @@ import { capText, MAX_STORED_TEXT_CHARS } from './record.js';
  *
  * Versions: 1, the first; 2 (issue 9) records where token counts come from and the
  * length of a capped raw text; 3 (issue 11) the label of a classifier's judgment; 4
- * (issue 12) the expected rating from the judge's logprobs.
+ * (issue 12) the expected rating from the judge's logprobs; 5 (issue 13) the task index.
  */
 export const APPLICATION_ID = 0x414a4253; // 'AJBS': Auto-J bench store
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** the oldest version this harness reads and migrates */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -97,6 +97,23 @@ ALTER TABLE judgments ADD COLUMN expected_rating REAL;
 ALTER TABLE judgments ADD COLUMN expected_status TEXT CHECK (expected_status IN ('exact', 'approximated', 'missing'));
 `;
 
+/**
+ * Version 5 (issue 13): the task index, from a judge's request identity and the digest of
+ * a task (its instruction and response(s): `taskDigest`) to the key of its judgment,
+ * written in the transaction that writes the judgment (or, for a judgment stored before,
+ * the first time a run finds it by key). A rerun looks its tasks up here in one query per
+ * window instead of rendering, counting and hashing every prompt to learn its key. Rows
+ * whose judgment is gone do not count (lookups join the judgments).
+ */
+const V4_TO_V5 = `
+CREATE TABLE IF NOT EXISTS task_index (
+  identity TEXT NOT NULL,
+  task     TEXT NOT NULL,
+  key      TEXT NOT NULL,
+  PRIMARY KEY (identity, task)
+) WITHOUT ROWID;
+`;
+
 export type SchemaState = 'current' | 'empty' | 'older';
 
 /**
@@ -149,6 +166,7 @@ export function migrateSchema(db: Database.Database, from: number): void {
   }
   if (from < 3) db.exec(V2_TO_V3);
   if (from < 4) db.exec(V3_TO_V4);
+  if (from < 5) db.exec(V4_TO_V5);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 

@@ -1,5 +1,5 @@
 import type { JudgmentStore } from './judgment-store.js';
-import { validateRecord, type JudgmentRecord, type Usage } from './record.js';
+import { validateRecord, type JudgmentRecord, type TaskIndexEntry, type Usage } from './record.js';
 
 export interface WriterOptions {
   /** Longest time a judgment waits in memory before it is committed. Default 100 ms. */
@@ -32,6 +32,7 @@ export class JudgmentWriter {
   private readonly onError: WriterOptions['onError'];
   private records: JudgmentRecord[] = [];
   private usages: Usage[] = [];
+  private index: TaskIndexEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failure: { error: unknown } | undefined;
   private closed = false;
@@ -47,7 +48,7 @@ export class JudgmentWriter {
 
   /** Judgments and usages waiting to be committed. */
   get pending(): number {
-    return this.records.length + this.usages.length;
+    return this.records.length + this.usages.length + this.index.length;
   }
 
   /** Judgment rows written so far (a key already in the store is not written again). */
@@ -59,11 +60,24 @@ export class JudgmentWriter {
    * Queues a judgment (checked now, so a bad record fails at the call site) and, when
    * given, the suites/subjects that use it.
    */
-  add(record: JudgmentRecord, usedBy: readonly Omit<Usage, 'key'>[] = []): void {
+  add(
+    record: JudgmentRecord,
+    usedBy: readonly Omit<Usage, 'key'>[] = [],
+    indexedBy: readonly Omit<TaskIndexEntry, 'key'>[] = [],
+  ): void {
     this.ensureUsable();
     validateRecord(record);
     this.records.push(record);
     for (const u of usedBy) this.usages.push({ key: record.key, suite: u.suite, subject: u.subject });
+    // in the record's commit: an index row never points at a judgment that was not written
+    for (const t of indexedBy) this.index.push({ identity: t.identity, digest: t.digest, key: record.key });
+    this.scheduled();
+  }
+
+  /** Queues task index rows of judgments already stored (found by key). */
+  indexTasks(rows: readonly TaskIndexEntry[]): void {
+    this.ensureUsable();
+    for (const t of rows) this.index.push(t);
     this.scheduled();
   }
 
@@ -93,7 +107,11 @@ export class JudgmentWriter {
   }
 
   private scheduled(): void {
-    if (this.records.length >= this.maxPending || this.usages.length >= this.maxPending * 4) {
+    if (
+      this.records.length >= this.maxPending ||
+      this.usages.length >= this.maxPending * 4 ||
+      this.index.length >= this.maxPending * 4
+    ) {
       this.commit();
       this.throwIfFailed();
       return;
@@ -110,12 +128,13 @@ export class JudgmentWriter {
 
   private commit(): void {
     this.clearTimer();
-    if (this.failure || (this.records.length === 0 && this.usages.length === 0)) return;
+    if (this.failure || this.pending === 0) return;
     const records = this.records;
     const usages = this.usages;
+    const index = this.index;
     let written: number;
     try {
-      written = this.store.commit({ records, usages });
+      written = this.store.commit({ records, usages, index });
     } catch (error) {
       this.failure = { error };
       this.onError?.(error);
@@ -123,6 +142,7 @@ export class JudgmentWriter {
     }
     this.records = [];
     this.usages = [];
+    this.index = [];
     this.total += written;
     this.onFlush?.(written, this.total);
   }

@@ -13,7 +13,12 @@ import {
   type ModelAggregate,
   type ModelScoreVector,
 } from '../../harness/aggregate/model-aggregate.js';
-import { runJudgments, type RunOptions, type RunSummary } from '../../harness/runner/run-judgments.js';
+import {
+  runJudgmentWindows,
+  type JudgingWindow,
+  type RunOptions,
+  type RunSummary,
+} from '../../harness/runner/run-judgments.js';
 import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
@@ -65,17 +70,23 @@ export const DEFAULT_MIN_COVERAGE = 0.95;
 
 interface LoadedModel {
   readonly model: string;
-  readonly submission: Submission;
+  /** sha256 of the submission file */
+  readonly contentHash: string;
+  /** the distinct `generator` names of its outputs (instance-level agreement checks them) */
+  readonly generators: readonly string[];
   readonly coverage: Coverage;
   /** outputs of the selected instructions; undefined where the model has none */
   readonly outputs: readonly (string | undefined)[];
 }
 
+/** A model that is not judged, and why. */
+interface Skip {
+  readonly skip: SkippedModel;
+}
+
+/** What is kept of a judged model: no outputs, no judgments. */
 interface JudgedModel {
-  readonly loaded: Omit<LoadedModel, 'outputs' | 'submission'> & {
-    contentHash: string;
-    generators: readonly string[];
-  };
+  readonly loaded: Omit<LoadedModel, 'outputs'>;
   /** best, worst and failed items (judges that rate on a scale), with the judged responses' hashes */
   readonly details: Pick<ModelResult, 'histogram' | 'best' | 'worst' | 'failures'> | undefined;
   readonly aggregate: ModelAggregate;
@@ -85,8 +96,75 @@ interface JudgedModel {
   readonly meanLength: number;
   /** output length per selected instruction, NaN where missing */
   readonly lengths: Float64Array;
-  readonly judgments: readonly Judgment[];
-  readonly positions: readonly number[];
+}
+
+/**
+ * Models judged together: enough tasks to keep a server's batch full many times over
+ * (8 x 805), few enough that a window's outputs, the next one's and those loading stay a
+ * few tens of megabytes whatever the size of the leaderboard.
+ */
+export const MODELS_PER_WINDOW = 8;
+/** submissions read and decoded ahead of the window being cut (I/O and gunzip overlap the rest) */
+const LOADS_AHEAD = 3;
+
+/** A window of models: its tasks in instruction-major order, and where each one goes back. */
+interface ModelWindow extends JudgingWindow {
+  readonly models: readonly {
+    /** position in the run's model list */
+    readonly at: number;
+    readonly m: LoadedModel;
+    /** the selected-instruction position of each of the model's tasks */
+    readonly positions: readonly number[];
+  }[];
+  /** task t of the window is task `k` of window model `model` */
+  readonly order: readonly { readonly model: number; readonly k: number }[];
+}
+
+/**
+ * The models in windows of `size`, loaded LOADS_AHEAD ahead (I/O and gunzip overlap the
+ * judging of the window before). Within a window the tasks go instruction-major: the
+ * prompts of one instruction share their prefix, so they go to the server together.
+ */
+async function* judgingWindows(
+  models: readonly string[],
+  load: (model: string) => Promise<LoadedModel | Skip>,
+  onSkip: (skip: SkippedModel) => void,
+  instructions: readonly string[],
+  selected: readonly number[],
+  size: number,
+): AsyncGenerator<ModelWindow> {
+  let batch: { at: number; m: LoadedModel }[] = [];
+  const cut = (): ModelWindow => {
+    const windowModels = batch.map(({ at, m }) => {
+      const positions: number[] = [];
+      m.outputs.forEach((output, k) => {
+        if (output !== undefined) positions.push(k);
+      });
+      return { at, m, positions };
+    });
+    const order: { model: number; k: number }[] = [];
+    windowModels.forEach((l, model) => l.positions.forEach((_, k) => order.push({ model, k })));
+    order.sort(
+      (a, b) =>
+        windowModels[a.model]!.positions[a.k]! - windowModels[b.model]!.positions[b.k]! || a.model - b.model,
+    );
+    const tasks: JudgeTask[] = order.map((o) => {
+      const l = windowModels[o.model]!;
+      const k = l.positions[o.k]!;
+      return { protocol: 'single', instruction: instructions[selected[k]!]!, response: l.m.outputs[k]! };
+    });
+    const subjects = order.map((o) => ({ suite: 'alpacaeval', subject: windowModels[o.model]!.m.model }));
+    batch = [];
+    return { tasks, subjects, models: windowModels, order };
+  };
+  let at = 0;
+  for await (const m of prefetch(models, load, LOADS_AHEAD)) {
+    if ('skip' in m) onSkip(m.skip);
+    else batch.push({ at, m });
+    at++;
+    if (batch.length === size) yield cut();
+  }
+  if (batch.length > 0) yield cut();
 }
 
 /**
@@ -142,28 +220,22 @@ export async function judgeAlpacaEval(
   const extraBaselines = new Set(missingBaselines(annotations, new Set(models)));
   const toJudge = [...models, ...extraBaselines];
 
-  const judged: JudgedModel[] = [];
   const totals = { requested: 0, cached: 0, sent: 0, unparsed: 0, errors: 0 };
   const addSummary = (s: RunSummary) => {
     for (const k of Object.keys(totals) as (keyof RunSummary)[]) totals[k] += s[k];
   };
 
-  // Local judges: load, judge and drop one model at a time (memory stays flat).
-  // Remote judges: all models' tasks go to the runner together, so the server's batch
-  // stays full across model boundaries and requests sharing a prefix go together.
-  const loadModel = async (model: string): Promise<LoadedModel | null> => {
+  const loadModel = async (model: string): Promise<LoadedModel | Skip> => {
     let submission: Submission | null;
     try {
       submission = await readSubmission(options.files, model);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       options.warn(`${e.message} (model skipped)`);
-      skipped.push(withRefs({ model, reason: e.message }, referencesOf(model)));
-      return null;
+      return { skip: withRefs({ model, reason: e.message }, referencesOf(model)) };
     }
     if (!submission) {
-      skipped.push(withRefs({ model, reason: 'no outputs in the source' }, referencesOf(model)));
-      return null;
+      return { skip: withRefs({ model, reason: 'no outputs in the source' }, referencesOf(model)) };
     }
     const aligned = alignOutputs(index, submission.entries);
     const outputs = selected.map((i) => aligned.outputs[i]);
@@ -171,21 +243,16 @@ export async function judgeAlpacaEval(
     if (coverage.share < minCoverage) {
       const reason = `coverage ${coverage.answered}/${coverage.instructions} (${formatShare(coverage.share)}) below --min-coverage ${formatShare(minCoverage)}`;
       options.warn(`${model}: ${reason} (model skipped)`);
-      skipped.push(withRefs({ model, reason }, referencesOf(model)));
-      return null;
+      return { skip: withRefs({ model, reason }, referencesOf(model)) };
     }
-    return { model, submission, coverage, outputs };
-  };
-
-  const tasksOf = (m: LoadedModel) => {
-    const tasks: JudgeTask[] = [];
-    const positions: number[] = [];
-    m.outputs.forEach((output, k) => {
-      if (output === undefined) return;
-      tasks.push({ protocol: 'single', instruction: set.instructions[selected[k]!]!, response: output });
-      positions.push(k);
-    });
-    return { tasks, positions };
+    // only the aligned outputs are kept: the entries (and their instructions) are dropped here
+    return {
+      model,
+      contentHash: submission.contentHash,
+      generators: submission.generators,
+      coverage,
+      outputs,
+    };
   };
 
   const finish = (
@@ -203,12 +270,7 @@ export async function judgeAlpacaEval(
       present++;
     }
     return {
-      loaded: {
-        model: m.model,
-        coverage: m.coverage,
-        contentHash: m.submission.contentHash,
-        generators: m.submission.generators,
-      },
+      loaded: { model: m.model, coverage: m.coverage, contentHash: m.contentHash, generators: m.generators },
       details:
         options.judge.info.scale !== undefined
           ? itemDetails(judgments, positions, selected, m.outputs)
@@ -218,45 +280,44 @@ export async function judgeAlpacaEval(
       expected: aggregateExpected(judgments, positions, selected.length),
       meanLength: present > 0 ? lengthSum / present : 0,
       lengths,
-      judgments,
-      positions,
     };
   };
 
-  if (options.judge.mode === 'local') {
-    for await (const m of prefetch(toJudge, loadModel, 3)) {
-      if (!m) continue;
-      const { tasks, positions } = tasksOf(m);
-      const { judgments, summary } = await runJudgments(options.judge, tasks, {
-        ...options.run,
-        label: m.model,
-      });
-      addSummary(summary);
-      judged.push(finish(m, judgments, positions));
-    }
-  } else {
-    const loaded: { m: LoadedModel; tasks: JudgeTask[]; positions: number[] }[] = [];
-    for await (const m of prefetch(toJudge, loadModel, 3)) if (m) loaded.push({ m, ...tasksOf(m) });
-    // Instruction-major order: the same instruction's prompts share their prefix.
-    const order: { model: number; k: number }[] = [];
-    loaded.forEach((l, model) => l.tasks.forEach((_, k) => order.push({ model, k })));
-    order.sort(
-      (a, b) => loaded[a.model]!.positions[a.k]! - loaded[b.model]!.positions[b.k]! || a.model - b.model,
-    );
-    const tasks = order.map((o) => loaded[o.model]!.tasks[o.k]!);
-    const subjects = order.map((o) => ({ suite: 'alpacaeval', subject: loaded[o.model]!.m.model }));
-    const { judgments, summary } = await runJudgments(options.judge, tasks, {
+  // Models are loaded, judged and reduced to what aggregation and statistics need (a
+  // score vector, lengths, the few items a report shows) a window at a time, so memory
+  // does not grow with the leaderboard; the next window loads while the current one is
+  // judged, and the runner takes its tasks as soon as the current one's are all sent, so
+  // a remote judge's batch stays full across windows.
+  const reduced = new Array<JudgedModel | undefined>(toJudge.length);
+  const { summary } = await runJudgmentWindows(
+    options.judge,
+    // skipped models are listed in the models' order, however their loads interleave
+    judgingWindows(
+      toJudge,
+      loadModel,
+      (skip) => skipped.push(skip),
+      set.instructions,
+      selected,
+      // a local judge gains nothing from judging several models together
+      options.judge.mode === 'local' ? 1 : MODELS_PER_WINDOW,
+    ),
+    {
       ...options.run,
-      label: `${options.judge.info.name} on ${loaded.length} models`,
-      subjects,
-    });
-    addSummary(summary);
-    const perModel = loaded.map((l) => new Array<Judgment>(l.tasks.length));
-    order.forEach((o, t) => {
-      perModel[o.model]![o.k] = judgments[t]!;
-    });
-    loaded.forEach((l, i) => judged.push(finish(l.m, perModel[i]!, l.positions)));
-  }
+      label: `${options.judge.info.name} on ${models.length} models`,
+      expectedTasks: toJudge.length * selected.length,
+    },
+    (window, judgments) => {
+      const perModel = window.models.map((l) => new Array<Judgment>(l.positions.length));
+      window.order.forEach((o, t) => {
+        perModel[o.model]![o.k] = judgments[t]!;
+      });
+      window.models.forEach((l, i) => {
+        reduced[l.at] = finish(l.m, perModel[i]!, l.positions);
+      });
+    },
+  );
+  addSummary(summary);
+  const judged = reduced.filter((j): j is JudgedModel => j !== undefined);
 
   const baselineRatings = new Map<string, ModelScoreVector | string>();
   for (const model of extraBaselines) {

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import llamaTokenizer from 'llama-tokenizer-js';
@@ -142,5 +144,25 @@ describe('counter combinators', () => {
     const l = new Llama2Counter();
     expect(b.name).toBe('1.1xllama2');
     for (const text of EDGE_CASES) expect(b.count(text)).toBe(Math.ceil(1.1 * l.count(text)));
+  });
+});
+
+describe('Llama2Counter chunk cache', () => {
+  it('keeps its words, not the texts they were cut from', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const counter = new Llama2Counter();
+    const heap = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const before = heap();
+    for (let i = 0; i < 100; i++) {
+      // a 200 kB text whose one new word (cached) comes from a slice of it
+      const text = `${'the '.repeat(50_000)}distinctiveword${i}x${'y'.repeat(20)} end`;
+      counter.count(text);
+    }
+    // 100 texts of 200 kB would be 20 MB if the cached words kept them alive
+    expect(heap() - before).toBeLessThan(5_000_000);
   });
 });

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointPool } from '../../harness/client/endpoint-pool.js';
@@ -14,6 +16,7 @@ import type {
 } from '../../harness/judge/judge.js';
 import {
   judgingChannel,
+  runJudgmentWindows,
   runJudgments,
   type BatchOutcome,
   type CachedJudgment,
@@ -576,5 +579,59 @@ describe('runJudgments with the endpoint pool against vllm-sim, 8 prompts per re
     } finally {
       p.close();
     }
+  });
+});
+
+describe('runJudgmentWindows', () => {
+  it('lets go of a finished window while an earlier one still waits for an answer', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const judge = fakeJudge();
+    // every task is stored but window 0's first one; each window repeats a task of window 0
+    const shared = task(1);
+    const stored: Record<string, ParsedCompletion> = {};
+    for (let w = 0; w < 6; w++)
+      for (let i = 1; i < 10; i++) stored[judge.prepare(task(w * 100 + i)).key] = { kind: 'ok', rating: 5 };
+    const windows = Array.from({ length: 6 }, (_, w) => ({
+      tasks: [w === 0 ? task(0) : shared, ...Array.from({ length: 9 }, (_, i) => task(w * 100 + i + 1))],
+      payload: 'x'.repeat(1_000_000 + w), // what a window holds: the models' outputs
+    }));
+    const refs = windows.map((w) => new WeakRef(w));
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let released: boolean[] = [];
+    const client: CompletionClient = {
+      async complete() {
+        // window 0's request is answered once every other window is done and collected
+        await held;
+        return { text: 'Rating: [[7]]', finishReason: 'stop', endpoint: 'e', latencyMs: 1 };
+      },
+    };
+    const done: number[] = [];
+    async function* produce() {
+      while (windows.length > 0) yield windows.shift()!;
+    }
+    const run = runJudgmentWindows(
+      judge,
+      produce(),
+      { label: 't', signal: never, cache: memoryCache(stored), client, concurrency: 4 },
+      (window) => {
+        done.push(window.payload.length - 1_000_000);
+        if (done.length === 5) {
+          setTimeout(() => {
+            gc();
+            released = refs.map((r) => r.deref() === undefined);
+            release();
+          }, 10);
+        }
+      },
+    );
+    const { summary } = await run;
+    expect(done).toEqual([1, 2, 3, 4, 5, 0]);
+    expect(summary).toMatchObject({ requested: 60, sent: 1, errors: 0 });
+    // windows 1-5 were answered from the store, their repeated task by window 0's settled
+    // entry: none is kept alive by the entries of window 0, which still waits (the last one
+    // is the runner's current window until the run ends)
+    expect(released.slice(1, 5)).toEqual([true, true, true, true]);
   });
 });

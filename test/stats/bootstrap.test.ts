@@ -3,7 +3,9 @@ import {
   bootstrapItemMeans,
   bootstrapUnits,
   percentileInterval,
+  planIndices,
   quantileSorted,
+  resamplePlan,
 } from '../../harness/stats/bootstrap.js';
 import { createRng, sampleIndices } from '../../harness/stats/rng.js';
 
@@ -73,5 +75,47 @@ describe('bootstrap over items', () => {
     expect(bootstrapUnits(10, stat, { resamples: 5, seed: 1 })).toEqual(
       bootstrapUnits(10, stat, { resamples: 5, seed: 1 }),
     );
+  });
+});
+
+describe('resamplePlan', () => {
+  it('holds the draws of bootstrapUnits (same seed), as counts per unit', () => {
+    const options = { resamples: 50, seed: 7 };
+    const drawn: number[][] = [];
+    bootstrapUnits(13, (idx) => (drawn.push(Array.from(idx).sort((a, b) => a - b)), 0), options);
+    const plan = resamplePlan(13, options);
+    expect(plan.resamples).toBe(50);
+    for (let r = 0; r < 50; r++) expect(Array.from(planIndices(plan, r))).toEqual(drawn[r]);
+    // asked again: the same plan, not drawn anew
+    expect(resamplePlan(13, options)).toBe(plan);
+  });
+});
+
+describe('bootstrapItemMeans reuses the replicate means of rows it saw with the same draws', () => {
+  const items = 40;
+  const row = (seed: number) => {
+    const rng = createRng(seed);
+    return Array.from({ length: items }, () => Math.floor(rng() * 10) + 1);
+  };
+  const matrix = (rows: number[][], invalid: number) => ({
+    models: rows.length,
+    items,
+    values: Float64Array.from(rows.flat()),
+    valid: Uint8Array.from(rows.flat(), (_, c) => (c % items === invalid ? 0 : 1)),
+  });
+  const run = (m: ReturnType<typeof matrix>, seed: number) => {
+    const out: number[][] = [];
+    bootstrapItemMeans(m, (means) => out.push(Array.from(means)), { resamples: 30, seed });
+    return out;
+  };
+  it('gives a superset of the previous rows exactly what a fresh computation gives', () => {
+    const rows = [row(1), row(2), row(3), row(4)];
+    run(matrix([rows[1]!, rows[2]!], 5), 9); // the correlations' rows first
+    const reused = run(matrix(rows, 5), 9); // then every row, as the intervals ask
+    run(matrix(rows, 5), 10); // other draws: nothing to reuse
+    const fresh = run(matrix(rows, 5), 9);
+    expect(reused).toEqual(fresh);
+    // a row differing only in which cells are valid is not taken for another
+    expect(run(matrix(rows, 6), 9)).not.toEqual(fresh);
   });
 });

@@ -1,4 +1,5 @@
 import llamaTokenizer from 'llama-tokenizer-js';
+import { ownString } from '../../core/own-string.js';
 
 /**
  * Token counting for context fitting. No tokenizer can be downloaded at run time, so:
@@ -96,10 +97,11 @@ const CACHED_CHUNK = 64;
 /**
  * chunk cache: open addressing, at most half full: it starts small (a table of a million
  * slots takes ~50 ms to build, a fifth of the counter's set-up) and doubles up to
- * CACHE_MAX_SLOTS, then is cleared when half full (at most ~40 MB with its keys)
+ * CACHE_MAX_SLOTS, then is cleared when half full (128k words: ~10 MB with its keys, which
+ * are copies: see `ownString`; a million slots kept ~40 MB live through a whole run)
  */
 const CACHE_MIN_SLOTS = 1 << 14;
-const CACHE_MAX_SLOTS = 1 << 20;
+const CACHE_MAX_SLOTS = 1 << 18;
 /** merge-pair table: open addressing, at most half full */
 const PAIR_BITS = 17;
 const PAIR_SLOTS = 1 << PAIR_BITS;
@@ -275,7 +277,7 @@ export class Llama2Counter implements TokenCounter {
       }
       slot = (slot + 1) & mask;
     }
-    const key = s.slice(i, j);
+    const key = ownString(s.slice(i, j));
     const count = this.bpe(key); // >= 1: a chunk is never empty
     if (this.cached >= (mask + 1) >> 1) {
       this.makeRoom();

@@ -9,7 +9,7 @@ import type {
   RemoteJudge,
   TokenCounts,
 } from '../judge.js';
-import { canonicalJson, judgmentKey, templateVersion, type OpenSampling } from '../key.js';
+import { canonicalJson, judgmentKey, sha256Hex, templateVersion, type OpenSampling } from '../key.js';
 import { expectedRating } from './expected-rating.js';
 import { parseCompletionWithSpec } from './parse.js';
 import type { JudgeProfile, Protocol, TemplateVariant, TokenizerSpec } from './profile.js';
@@ -31,6 +31,13 @@ import { bindSlots, fillSlots, planSlots, planText, type SlotPlan } from './temp
  * server's own quirks, e.g. a newer tokenizer version).
  */
 export const DEFAULT_SAFETY_MARGIN = 16;
+
+/**
+ * The version of how a task becomes a prompt (slots filled, fitPrompt's cutting policy),
+ * part of `requestIdentity`: change it with either, so that the store's task index is not
+ * trusted for requests this code would now prepare differently.
+ */
+const FIT_VERSION = 'fit-v1';
 
 export interface GenerativeJudgeOptions {
   /** `single` (default) or `pairwise` */
@@ -167,6 +174,20 @@ export function createGenerativeJudge(
     tokenCounter: counter,
     maxModelLen,
     promptTokenLimit,
+    requestIdentity: sha256Hex(
+      canonicalJson({
+        fit: FIT_VERSION,
+        model,
+        servedModelName,
+        templateVersion: shape.version,
+        protocol,
+        chat: shape.chat,
+        critiques,
+        sampling,
+        promptTokenLimit,
+        counter: counter.name,
+      }),
+    ),
 
     prepare(task: JudgeTask): PreparedRequest {
       if (task.protocol !== protocol)
