@@ -86,7 +86,9 @@ describe('bench runs list', () => {
     expect(runs[0]).toMatchObject({
       suite: 'alpacaeval',
       judge: 'length',
-      size: MODELS.length * 12,
+      // the judgments asked for: the models' and the two annotators' baselines' (instance-level
+      // agreement judges them too)
+      size: (MODELS.length + 2) * 12,
       complete: false,
       settings: '4 models, 12 of 805 instructions, seed 1, bootstrap 40, references ae1 ae2 ae2-lc',
     });
