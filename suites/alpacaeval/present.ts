@@ -3,6 +3,23 @@ import { terminalText } from '../../harness/core/terminal-text.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { AlpacaEvalResult } from './result.js';
 
+/** Correlations with the references and their intervals, one row per reference. */
+function correlationTable(correlations: AlpacaEvalResult['correlations']): string {
+  return formatTable(
+    ['reference', 'n', 'spearman', '95% CI', 'kendall tau-b', '95% CI', 'pearson', '95% CI'],
+    correlations.map((c) => [
+      c.reference,
+      String(c.n),
+      fixed(c.spearman.value, 4),
+      interval(c.spearman.ci95, 3),
+      fixed(c.kendall.value, 4),
+      interval(c.kendall.ci95, 3),
+      fixed(c.pearson.value, 4),
+      interval(c.pearson.ci95, 3),
+    ]),
+  );
+}
+
 /** The result as terminal tables: correlations first (the headline), then the ranking. */
 export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   const { judge, settings } = result;
@@ -16,23 +33,16 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
     '',
     `Correlation with the reference leaderboards (95% intervals: ${settings.bootstrap} bootstrap resamples over instructions, seed ${settings.seed})`,
   );
-  lines.push(
-    formatTable(
-      ['reference', 'n', 'spearman', '95% CI', 'kendall tau-b', '95% CI', 'pearson', '95% CI'],
-      result.correlations.map((c) => [
-        c.reference,
-        String(c.n),
-        fixed(c.spearman.value, 4),
-        interval(c.spearman.ci95, 3),
-        fixed(c.kendall.value, 4),
-        interval(c.kendall.ci95, 3),
-        fixed(c.pearson.value, 4),
-        interval(c.pearson.ci95, 3),
-      ]),
-    ),
-  );
+  lines.push(correlationTable(result.correlations));
   for (const c of result.correlations) {
     if (c.warning) lines.push(terminalText(`warning: ${c.reference} correlation ${c.warning}`));
+  }
+  const ruler = result.lengthRuler;
+  if (ruler && ruler.correlations.length > 0) {
+    lines.push(
+      'Beside it, the length ruler (mean output length) on the same models, instructions and resamples',
+      correlationTable(ruler.correlations),
+    );
   }
   lines.push(...scoreComparisonLines(result));
   const sep = result.significance?.separability;

@@ -306,6 +306,12 @@ export interface AlpacaEvalResult {
   readonly referenceAgreement?: readonly ReferenceAgreementResult[];
   /** length-controlled scores' correlations; absent in results archived before them */
   readonly lengthControlled?: LengthControlledResult;
+  /**
+   * The length ruler (mean output length) on the same models, instructions and resamples,
+   * correlated with the same references: a trivial judge beside this one. Absent when the
+   * judge is the ruler, and in results archived before it.
+   */
+  readonly lengthRuler?: { readonly judge: string; readonly correlations: readonly CorrelationResult[] };
   /** where the model of `--model-outputs` landed in the stored leaderboard (place.ts); absent otherwise */
   readonly placement?: Placement;
   /** a rating judge's two rankings' correlations side by side; absent for other judges and archived results */

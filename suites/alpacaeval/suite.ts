@@ -21,6 +21,7 @@ import {
 } from '../../harness/runner/run-judgments.js';
 import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
+import { lengthJudgeInfo } from '../../harness/judge/length.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { aggregateExpected, chooseScores, compareScores, type ScoreKind } from './expected-score.js';
@@ -360,6 +361,21 @@ export async function judgeAlpacaEval(
   const scoredModels = scores.scored;
   const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
   const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
+  // The length ruler on the same models, instructions and resamples (issue 12 item 5): what
+  // a trivial judge reaches here, beside every judge's figures. A judge that is the ruler
+  // has no ruler beside it.
+  const lengthRuler =
+    options.judge.info.name === lengthJudgeInfo.name
+      ? undefined
+      : correlateWithBootstrap(
+          judged.map((j, i) => ({
+            model: j.loaded.model,
+            score: scoredModels[i]!.score === null ? null : j.meanLength,
+            vector: lengthVector(j.lengths),
+          })),
+          references,
+          bootstrap,
+        );
   // The same resamples (seed, count, instructions) as the correlations.
   const significance = modelSignificance(scoredModels, references, bootstrap);
   const controlled = lengthControlled(
@@ -419,6 +435,7 @@ export async function judgeAlpacaEval(
     significance: significance.significance,
     referenceAgreement: significance.referenceAgreement,
     lengthControlled: controlled.summary,
+    ...(lengthRuler ? { lengthRuler: { judge: lengthJudgeInfo.name, correlations: lengthRuler } } : {}),
     ...(options.judge.info.scale !== undefined
       ? {
           scoreComparison: compareScores(
@@ -587,4 +604,19 @@ function itemDetails(
     worst: sorted.slice(-EXTREMES).reverse().map(shown),
     failures,
   };
+}
+
+/**
+ * What the length judge's vector would be over the same items: the output length where the
+ * model has an output (an empty one counts 0), nothing where it has none.
+ */
+function lengthVector(lengths: Float64Array): ModelScoreVector {
+  const values = new Float64Array(lengths.length);
+  const valid = new Uint8Array(lengths.length);
+  lengths.forEach((len, k) => {
+    if (Number.isNaN(len)) return;
+    values[k] = len;
+    valid[k] = 1;
+  });
+  return { values, valid };
 }

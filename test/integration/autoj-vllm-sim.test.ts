@@ -15,6 +15,14 @@ import {
 } from '../helpers/vllm-sim.js';
 
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b'];
+
+interface Correlation {
+  reference: string;
+  n: number;
+  spearman: { value: number | null; ci95: [number, number] | null };
+  kendall: { value: number | null; ci95: [number, number] | null };
+  pearson: { value: number | null; ci95: [number, number] | null };
+}
 const sims: VllmSim[] = [];
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop()));
@@ -183,6 +191,45 @@ describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
     } finally {
       after.close();
     }
+  });
+
+  it('reports the length ruler on the same models, instructions and resamples, as --judge length does', async () => {
+    const dir = home();
+    const s = await sim([]);
+    const r = await run(s, dir);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as Doc & { lengthRuler: { judge: string; correlations: Correlation[] } };
+    const ruler = await runBench(
+      [
+        'run',
+        'alpacaeval',
+        '--judge',
+        'length',
+        '--models',
+        ...MODELS,
+        '--instructions',
+        '200',
+        '--bootstrap',
+        '50',
+        '--json',
+      ],
+      { env: { BENCH_HOME: home() } },
+    );
+    expect(ruler.code, ruler.stderr).toBe(0);
+    const lengthDoc = JSON.parse(ruler.stdout) as { correlations: Correlation[]; lengthRuler?: unknown };
+    expect(lengthDoc.lengthRuler).toBeUndefined(); // the ruler has no ruler beside it
+    expect(doc.lengthRuler.judge).toBe('length');
+    expect(doc.lengthRuler.correlations.map((c) => c.reference)).toEqual(
+      lengthDoc.correlations.map((c) => c.reference),
+    );
+    doc.lengthRuler.correlations.forEach((c, i) => {
+      const expected = lengthDoc.correlations[i]!;
+      expect(c.n).toBe(expected.n);
+      for (const k of ['spearman', 'kendall', 'pearson'] as const) {
+        expect(c[k].value).toBeCloseTo(expected[k].value!, 12);
+        expect(c[k].ci95).toEqual(expected[k].ci95);
+      }
+    });
   });
 
   it('fails fast with a hint when no server answers', async () => {
