@@ -37,7 +37,8 @@ export function pairwiseJudgeSummary(result: PairwiseResult): JudgeSummary {
     },
   ];
   const vs = result.versusLength;
-  if (vs) {
+  // the ruler against itself says nothing: its column says "not run"
+  if (vs && result.judge.name !== 'length') {
     figures.push({
       key: 'pairwise.mcnemar-length',
       label: 'McNemar p vs length',

@@ -82,10 +82,13 @@ export function formatPairwiseTable(result: PairwiseResult): string {
   ]);
   lines.push(...table(['ruler', 'agreement', '95% interval', 'kappa'], baseRows).map((l) => `  ${l}`));
   const v = result.versusLength;
-  lines.push(
-    `judge vs length ruler, pair by pair (McNemar exact): judge only right on ${count(v.judgeOnly)}, ruler only on ${count(v.rulerOnly)} of ${count(v.n)} pairs; p = ${v.p === null ? 'n/a' : pValue(v.p)}`,
-    '',
-  );
+  // the ruler against itself says nothing
+  if (result.judge.name !== 'length') {
+    lines.push(
+      `judge vs length ruler, pair by pair (McNemar exact): judge only right on ${count(v.judgeOnly)}, ruler only on ${count(v.rulerOnly)} of ${count(v.n)} pairs; p = ${v.p === null ? 'n/a' : pValue(v.p)}`,
+    );
+  }
+  lines.push('');
 
   lines.push('published results on the same pairs (agreement / consistency):');
   const refRows = result.references.map((r) => [

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pairwiseJudgeSummary } from '../../suites/pairwise/judge-summary.js';
 import type { PairwiseResult } from '../../suites/pairwise/result.js';
 import { AUTOJ, PREDICTIONS, runPairwiseCli, SWAPPED, TEST_SET } from './helpers.js';
 
@@ -81,6 +82,13 @@ describe('bench run pairwise --judge length', () => {
     expect(byName.get('tie')!.kappa).toBe(0);
     // the judge is the ruler: no discordant pair
     expect(r.versusLength).toMatchObject({ n: 1392, judgeOnly: 0, rulerOnly: 0, p: 1 });
+  });
+
+  it('says nothing of the ruler against itself: no McNemar line, no McNemar figure for the judge table', async () => {
+    expect(pairwiseJudgeSummary(r).figures.map((f) => f.key)).not.toContain('pairwise.mcnemar-length');
+    const run = await runPairwiseCli(['--judge', 'length', '--data', AUTOJ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(/McNemar/);
   });
 });
 
