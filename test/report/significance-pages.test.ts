@@ -5,6 +5,7 @@
  * correlations and the <10-model warning; the pairwise page's kappa with its interval, the
  * baselines beside the judge and McNemar's p. Hostile text stays text.
  */
+import { rankInterval } from '../../suites/alpacaeval/report/significance-view.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,5 +166,15 @@ describe('pairwise page: kappa, baselines, McNemar', () => {
       `<div class="label">McNemar p vs length ruler</div><div class="value">${pValue(v.p)}</div>`,
     );
     expect(pairwisePage).toContain(`wrong on ${v.judgeOnly} pairs, the reverse on ${v.rulerOnly}`);
+  });
+});
+
+describe('rank intervals as printed', () => {
+  it('shows whole ranks without decimals and an interpolated end to two decimals at most', () => {
+    expect(rankInterval([1, 2])).toBe('1 – 2');
+    // a percentile of bootstrap ranks between 11 and 12: was shown as "4.0 – 11.0"
+    expect(rankInterval([4, 11.024999999999977])).toBe('4 – 11.02');
+    expect(rankInterval([2.5, 7])).toBe('2.5 – 7');
+    expect(rankInterval(null)).toBe('–');
   });
 });

@@ -1,4 +1,4 @@
-import { int, interval, isNumber, num, plural } from '../../../harness/report/format.js';
+import { int, isNumber, num, plural } from '../../../harness/report/format.js';
 import { fact, type Fact } from '../../../harness/report/views/page.js';
 import type { AlpacaEvalResult, PairShareResult } from '../result.js';
 import { referenceShort } from './common.js';
@@ -100,9 +100,11 @@ const DEFINITION_LABELS: Readonly<Record<string, string>> = {
   strictPairs: 'Strict pairs',
 };
 
-/** A model's rank interval as printed: `2 – 5` (ranks are averaged over ties: one decimal when not whole). */
+/** A model's rank interval as printed: `2 – 5`, `4 – 11.03` (percentiles of ranks may fall between two). */
 export function rankInterval(ci: readonly [number, number] | null | undefined): string {
-  if (!ci) return '–';
-  const digits = Number.isInteger(ci[0]) && Number.isInteger(ci[1]) ? 0 : 1;
-  return interval(ci, digits);
+  if (!ci || !isNumber(ci[0]) || !isNumber(ci[1])) return '–';
+  // each end as it is: a whole rank without decimals, an interpolated one (between tied or
+  // neighbouring ranks) to two at most, so 4 – 11.03 is not shown as 4.0 – 11.0
+  const end = (x: number) => (Number.isInteger(x) ? String(x) : String(Number(x.toFixed(2))));
+  return `${end(ci[0])} – ${end(ci[1])}`;
 }
