@@ -26,6 +26,8 @@ export interface JudgeFigure {
   readonly note?: string;
   /** a caution the reader must see beside the value (a correlation on fewer than 10 models) */
   readonly warning?: string;
+  /** shown in a table of its own within the suite's, with this title */
+  readonly table?: string;
 }
 
 /** What one run of a suite says of its judge. */
@@ -93,6 +95,8 @@ export interface JudgeColumn {
   readonly key: string;
   readonly label: string;
   readonly kind: JudgeFigure['kind'];
+  /** a table of its own within the suite's (too many columns for one), by its title */
+  readonly table?: string;
 }
 
 export interface JudgeTable {
@@ -197,7 +201,8 @@ export function assembleJudgeTable(
 }
 
 function addColumn(columns: Map<string, JudgeColumn>, f: JudgeColumn): void {
-  if (!columns.has(f.key)) columns.set(f.key, { key: f.key, label: f.label, kind: f.kind });
+  if (!columns.has(f.key))
+    columns.set(f.key, { key: f.key, label: f.label, kind: f.kind, ...(f.table ? { table: f.table } : {}) });
 }
 
 function source(run: SummarisedRun): RowSource {
@@ -214,4 +219,22 @@ export function speedOf(t: JudgeTiming | undefined): JudgeSpeed | null {
     gpuSecondsPer1000: t.busyMs > 0 ? (1000 * t.busyMs) / 1000 / t.judgments : null,
     meanLatencySeconds: t.latencyMs / 1000 / t.judgments,
   };
+}
+
+/**
+ * The columns as the tables show them: one table per suite, in the order the columns come,
+ * and one more for each sub-table a suite names (`JudgeColumn.table`).
+ */
+export function columnGroups(
+  columns: readonly JudgeColumn[],
+): { readonly suite: string; readonly table?: string; readonly columns: readonly JudgeColumn[] }[] {
+  const groups = new Map<string, { suite: string; table?: string; columns: JudgeColumn[] }>();
+  for (const c of columns) {
+    const suite = c.key.split('.')[0]!;
+    const id = c.table ? `${suite}\u0000${c.table}` : suite;
+    const group = groups.get(id) ?? { suite, ...(c.table ? { table: c.table } : {}), columns: [] };
+    group.columns.push(c);
+    groups.set(id, group);
+  }
+  return [...groups.values()];
 }

@@ -2,8 +2,16 @@ import type { JudgeFigure, JudgeSummary } from '../../harness/leaderboard/judges
 import { ANNOTATORS, type AnnotatorName } from '../../harness/source/annotations.js';
 import { isCompleteRun, type AlpacaEvalResult } from './result.js';
 
+/** Instance-level agreement's columns get a table of their own: the re-rank's are many. */
+const INSTANCE_TABLE = "instance-level agreement with GPT-4's own judgments";
+
 /** The column instance-level agreement fills, "not run" for a run without it. */
-const INSTANCE_COLUMN = { key: 'alpacaeval.instance', label: 'Instance agr.', kind: 'percent' } as const;
+const INSTANCE_COLUMN = {
+  key: 'alpacaeval.instance',
+  label: 'Instance agr.',
+  kind: 'percent',
+  table: INSTANCE_TABLE,
+} as const;
 
 /**
  * An AlpacaEval run for the judge leaderboard: the re-rank's Spearman and Kendall against
@@ -63,6 +71,7 @@ function instanceFigures(value: AlpacaEvalResult['instanceAgreement']): JudgeFig
         key: `${INSTANCE_COLUMN.key}.${a.annotator}`,
         label: `Instance agr. ${short}`,
         kind: 'percent',
+        table: INSTANCE_TABLE,
         value: overall.agreement,
         ci95: overall.agreementCi95,
         n: overall.n,
@@ -72,6 +81,7 @@ function instanceFigures(value: AlpacaEvalResult['instanceAgreement']): JudgeFig
         key: `alpacaeval.instance-kappa.${a.annotator}`,
         label: `Instance kappa ${short}`,
         kind: 'coefficient',
+        table: INSTANCE_TABLE,
         value: overall.kappa,
         ci95: overall.kappaCi95,
         n: overall.n,

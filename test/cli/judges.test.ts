@@ -148,6 +148,7 @@ describe('bench judges', () => {
   });
 
   it("instance-level agreement per annotator, from the run's instanceAgreement", () => {
+    expect(text).toMatch(/^alpacaeval: instance-level agreement with GPT-4's own judgments$/m);
     const doc = alpacaDoc('autoj');
     const annotators = (doc.instanceAgreement?.annotators ?? []).filter((a) => a.overall);
     expect(annotators.length).toBeGreaterThan(0);

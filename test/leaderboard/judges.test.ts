@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   assembleJudgeTable,
+  columnGroups,
   type JudgeFigure,
   type JudgeSummary,
   type SummarisedRun,
@@ -113,6 +114,28 @@ describe('assembleJudgeTable', () => {
       [],
     );
     expect(table.rows[0]!.parseFailure).toEqual({ rate: 1, unparsed: 4, requested: 400 });
+  });
+});
+
+describe('columnGroups', () => {
+  it('one table per suite in column order, and one more per sub-table a suite names', () => {
+    const groups = columnGroups([
+      { key: 'alpacaeval.spearman.ae2', label: 'Spearman ae2', kind: 'coefficient' },
+      { key: 'alpacaeval.instance.x', label: 'Instance agr. ae2', kind: 'percent', table: 'instance' },
+      { key: 'pairwise.agreement', label: 'Agreement', kind: 'percent' },
+      { key: 'alpacaeval.kendall.ae2', label: 'Kendall ae2', kind: 'coefficient' },
+      {
+        key: 'alpacaeval.instance-kappa.x',
+        label: 'Instance kappa ae2',
+        kind: 'coefficient',
+        table: 'instance',
+      },
+    ]);
+    expect(groups.map((g) => [g.suite, g.table, g.columns.map((c) => c.label)])).toEqual([
+      ['alpacaeval', undefined, ['Spearman ae2', 'Kendall ae2']],
+      ['alpacaeval', 'instance', ['Instance agr. ae2', 'Instance kappa ae2']],
+      ['pairwise', undefined, ['Agreement']],
+    ]);
   });
 });
 

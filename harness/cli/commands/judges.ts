@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { NOT_RUN, type JudgeFigure, type JudgeRow, type JudgeTable } from '../../leaderboard/judges.js';
+import {
+  columnGroups,
+  NOT_RUN,
+  type JudgeFigure,
+  type JudgeRow,
+  type JudgeTable,
+} from '../../leaderboard/judges.js';
 import type { SuiteRegistry } from '../../suite/registry.js';
 import { fixed, formatTable, pValue, toJson } from '../format.js';
 import { warningsTo } from '../io.js';
@@ -60,15 +66,10 @@ export function speedText(row: JudgeRow): { perSecond: string; gpuSeconds: strin
 /** One table per suite (a row per judge), then the runs, parse failures and speed of each. */
 export function judgesText(table: JudgeTable): string {
   if (table.rows.length === 0) return 'no stored run summarises a judge yet (bench run <suite> first)\n';
-  const groups = new Map<string, typeof table.columns>();
-  for (const c of table.columns) {
-    const suite = c.key.split('.')[0]!;
-    groups.set(suite, [...(groups.get(suite) ?? []), c]);
-  }
   const parts: string[] = [];
-  for (const [suite, columns] of groups) {
+  for (const { suite, table: subtable, columns } of columnGroups(table.columns)) {
     parts.push(
-      `${suite}\n` +
+      `${subtable ? `${suite}: ${subtable}` : suite}\n` +
         formatTable(
           ['judge', ...columns.map((c) => c.label)],
           table.rows.map((r) => [r.judge, ...columns.map((c) => figureText(r.figures[c.key]))]),

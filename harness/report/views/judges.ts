@@ -1,5 +1,5 @@
 import type { JudgeFigure, JudgeRow, JudgeTable } from '../../leaderboard/judges.js';
-import { NOT_RUN } from '../../leaderboard/judges.js';
+import { columnGroups, NOT_RUN } from '../../leaderboard/judges.js';
 import { pValue } from '../../core/text-table.js';
 import { dateTime, interval, num, sortKey } from '../format.js';
 import { cell, header, numCell, type CellView, type HeaderView, type RowView } from './table.js';
@@ -30,29 +30,26 @@ export interface JudgesView {
 }
 
 export function judgesView(table: JudgeTable): JudgesView {
-  const bySuite = new Map<string, JudgeTable['columns'][number][]>();
-  for (const c of table.columns) {
-    const suite = c.key.split('.')[0]!;
-    bySuite.set(suite, [...(bySuite.get(suite) ?? []), c]);
-  }
   const judgeCell = (r: JudgeRow) => cell(r.judge, r.judge.toLowerCase(), { cls: 'model' });
   const judgeHeader = () => header('Judge', 'text', 'the judge profile', { sorted: true });
   const count = `${table.rows.length} judge${table.rows.length === 1 ? '' : 's'}`;
-  const groups = [...bySuite].map(([suite, columns]) => ({
-    title: suite,
-    description: table.suites?.find((s) => s.name === suite)?.description ?? '',
-    table: {
-      id: `judges-${suite}`,
-      filter: '',
-      count,
-      headers: [judgeHeader(), ...columns.map((c) => header(c.label, 'num', columnTitle(c.kind)))],
-      rows: table.rows.map((r) => ({
-        cells: [judgeCell(r), ...columns.map((c) => figureCell(r.figures[c.key]))],
-        filter: r.judge.toLowerCase(),
-        cls: r.sources.some((s) => s.suite === suite) ? '' : 'muted',
-      })),
-    },
-  }));
+  const groups = columnGroups(table.columns).map(({ suite, table: subtable, columns }, n) => {
+    return {
+      title: subtable ? `${suite}: ${subtable}` : suite,
+      description: subtable ? '' : (table.suites?.find((s) => s.name === suite)?.description ?? ''),
+      table: {
+        id: subtable ? `judges-${suite}-${n}` : `judges-${suite}`,
+        filter: '',
+        count,
+        headers: [judgeHeader(), ...columns.map((c) => header(c.label, 'num', columnTitle(c.kind)))],
+        rows: table.rows.map((r) => ({
+          cells: [judgeCell(r), ...columns.map((c) => figureCell(r.figures[c.key]))],
+          filter: r.judge.toLowerCase(),
+          cls: r.sources.some((s) => s.suite === suite) ? '' : 'muted',
+        })),
+      },
+    };
+  });
   const summary: SortableTableView = {
     id: 'judges-summary',
     filter: '',
