@@ -62,6 +62,13 @@ function withSignificance(r: AlpacaEvalResult): AlpacaEvalResult {
         strictPairs: share(0.7142857, 15, 21),
       },
     ],
+    lengthRuler: {
+      judge: 'length',
+      correlations: r.correlations.map((c) => ({
+        ...c,
+        spearman: { ...c.spearman, value: 0.4321, ci95: [0.3012, 0.5567] },
+      })),
+    },
     lengthControlled: {
       baseline: 'gpt4_1106_preview',
       correlations: [
@@ -166,6 +173,16 @@ describe('pairwise page: kappa, baselines, McNemar', () => {
       `<div class="label">McNemar p vs length ruler</div><div class="value">${pValue(v.p)}</div>`,
     );
     expect(pairwisePage).toContain(`wrong on ${v.judgeOnly} pairs, the reverse on ${v.rulerOnly}`);
+  });
+});
+
+describe('the length ruler beside the judge', () => {
+  it("shows its correlations on the same items under the judge's", () => {
+    const at = leaderboard.indexOf('Beside it: the length ruler');
+    expect(at).toBeGreaterThan(leaderboard.indexOf('Agreement with the reference leaderboards'));
+    const section = leaderboard.slice(at, leaderboard.indexOf('</table>', at));
+    expect(section).toContain('>0.432<');
+    expect(section).toContain('0.301 – 0.557');
   });
 });
 

@@ -43,6 +43,8 @@ export interface LeaderboardView {
   readonly lede: string;
   readonly facts: readonly Fact[];
   readonly correlations: readonly CorrelationView[];
+  /** the length ruler's correlations on the same models, instructions and resamples */
+  readonly lengthRuler: readonly CorrelationView[];
   readonly correlationNote: string;
   readonly headers: readonly HeaderView[];
   readonly rows: readonly RowView[];
@@ -299,6 +301,7 @@ export function leaderboardView(
     lede: `${int(scored)} AlpacaEval models ranked by ${result.judge.name} over ${plural(result.settings.instructions, 'instruction')}, compared with ${refs.map(referenceShort).join(', ') || 'no reference'}.`,
     facts: factsList,
     correlations: result.correlations.map(correlationView),
+    lengthRuler: result.lengthRuler?.correlations.map(correlationView) ?? [],
     correlationNote: `95% intervals: ${int(result.settings.bootstrap)} bootstrap resamples over instructions, seed ${result.settings.seed}.`,
     headers,
     rows,
