@@ -101,6 +101,20 @@ describe('bench runs list', () => {
 });
 
 describe('bench runs diff', () => {
+  it('reads the outputs from the source the runs were made with when none is given', async () => {
+    const given = JSON.parse(
+      (await runBench(['runs', 'diff', ids.length!, ids.autoj!, '--json'], { env: env() })).stdout,
+    ) as Diff;
+    // no --source and no $ALPACA_EVAL_SOURCE: not the upstream default (a download), the manifests' source
+    const r = await runBench(['runs', 'diff', ids.length!, ids.autoj!, '--json'], {
+      env: { ...env(), ALPACA_EVAL_SOURCE: '' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout) as Diff;
+    expect(d.items.compared).toBe(given.items.compared);
+    expect(d.items.compared).toBeGreaterThan(0);
+  });
+
   it('compares a length run with an Auto-J run of the same models: rank deltas with significance, items from the store', async () => {
     const r = await runBench(['runs', 'diff', ids.length!, ids.autoj!, '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);

@@ -193,7 +193,9 @@ async function diffCommand(args: DiffArgs, io: CliIO, suites: SuiteRegistry): Pr
   const store = existsSync(storePath) ? JudgmentStore.open(storePath, { readonly: true }) : undefined;
   try {
     const diff = await differ.diff(docA, docB, {
-      ...(suite.source ? { source: openSource(args, io) } : {}),
+      ...(suite.source
+        ? { source: openSource({ ...args, source: diffSource(args, io, docA, docB) }, io) }
+        : {}),
       judge: judgeOfRecord,
       judgments: (keys) => {
         if (!store) return null;
@@ -220,4 +222,16 @@ function runFile(id: string, archive: string, io: CliIO): string {
   const file = resolve(io.cwd, id);
   if (existsSync(file)) return file;
   throw new InputError(id, `neither a run of ${archive} (bench runs list lists them) nor a result file`);
+}
+
+/**
+ * The outputs the two runs judged: `--source`, else `$ALPACA_EVAL_SOURCE`, else the source
+ * both runs' manifests name (where they were made), else the default.
+ */
+function diffSource(args: DiffArgs, io: CliIO, ...docs: readonly RunEnvelope[]): string | undefined {
+  if (args.source !== undefined || io.env.ALPACA_EVAL_SOURCE) return args.source;
+  const recorded = docs.map((d) => (d.manifest as { source?: unknown } | undefined)?.source);
+  return typeof recorded[0] === 'string' && recorded.every((r) => r === recorded[0])
+    ? recorded[0]
+    : undefined;
 }
