@@ -15,6 +15,8 @@ import {
 } from '../helpers/vllm-sim.js';
 
 const MODELS = ['gemma-2b-it', 'phi-2', 'alpaca-7b'];
+/** the models, instructions and resamples every run of this file judges */
+const SELECTION = ['--models', ...MODELS, '--instructions', '200', '--bootstrap', '50', '--json'];
 
 interface Correlation {
   reference: string;
@@ -55,23 +57,9 @@ interface Doc {
 
 const home = () => mkdtempSync(join(tmpdir(), 'bench-it-'));
 const run = (s: VllmSim, benchHome: string, extra: string[] = []) =>
-  runBench(
-    [
-      'run',
-      'alpacaeval',
-      '--endpoint',
-      s.url,
-      '--models',
-      ...MODELS,
-      '--instructions',
-      '200',
-      '--bootstrap',
-      '50',
-      '--json',
-      ...extra,
-    ],
-    { env: { BENCH_HOME: benchHome } },
-  );
+  runBench(['run', 'alpacaeval', '--endpoint', s.url, ...SELECTION, ...extra], {
+    env: { BENCH_HOME: benchHome },
+  });
 
 describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
   it("scores each model with the mean of the server's ratings, and a warm rerun sends nothing", async () => {
@@ -199,22 +187,9 @@ describe('bench run alpacaeval --judge autoj against vllm-sim', () => {
     const r = await run(s, dir);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc & { lengthRuler: { judge: string; correlations: Correlation[] } };
-    const ruler = await runBench(
-      [
-        'run',
-        'alpacaeval',
-        '--judge',
-        'length',
-        '--models',
-        ...MODELS,
-        '--instructions',
-        '200',
-        '--bootstrap',
-        '50',
-        '--json',
-      ],
-      { env: { BENCH_HOME: home() } },
-    );
+    const ruler = await runBench(['run', 'alpacaeval', '--judge', 'length', ...SELECTION], {
+      env: { BENCH_HOME: home() },
+    });
     expect(ruler.code, ruler.stderr).toBe(0);
     const lengthDoc = JSON.parse(ruler.stdout) as { correlations: Correlation[]; lengthRuler?: unknown };
     expect(lengthDoc.lengthRuler).toBeUndefined(); // the ruler has no ruler beside it
