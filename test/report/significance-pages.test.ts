@@ -30,6 +30,10 @@ function withSignificance(r: AlpacaEvalResult): AlpacaEvalResult {
     scoreCi95: [m.score! - 0.25 - i / 100, m.score! + 0.31],
     rankCi95: [Math.max(1, i), i + 3],
     tier: i < 2 ? 1 : i,
+    ratingScore: m.score!,
+    ratingRank: m.rank!,
+    expectedScore: m.score! + 0.0421,
+    expectedRank: m.rank! + 1,
     lengthControlled: {
       value: m.score! - 0.5,
       standardError: 0.1,
@@ -62,6 +66,13 @@ function withSignificance(r: AlpacaEvalResult): AlpacaEvalResult {
         strictPairs: share(0.7142857, 15, 21),
       },
     ],
+    scoreComparison: {
+      score: 'rating',
+      rating: r.correlations,
+      expected: r.correlations,
+      modelsWithExpected: r.models.length,
+      expectedMissing: 0,
+    },
     lengthRuler: {
       judge: 'length',
       correlations: r.correlations.map((c) => ({
@@ -183,6 +194,15 @@ describe('the length ruler beside the judge', () => {
     const section = leaderboard.slice(at, leaderboard.indexOf('</table>', at));
     expect(section).toContain('>0.432<');
     expect(section).toContain('0.301 – 0.557');
+  });
+});
+
+describe('the expected rating beside the rating that ranks', () => {
+  it("has an Expected column with each model's expected score and its rank by it", () => {
+    expect(leaderboard).toContain('>Expected<');
+    const m = result.models.find((x) => x.rank === 1)!;
+    const row = leaderboard.slice(leaderboard.indexOf(`>${m.model}<`));
+    expect(row).toContain(`#${m.expectedRank}`);
   });
 });
 

@@ -138,6 +138,12 @@ export function leaderboardView(
   // columns of results that have them (issue 12); older archived results have none
   const intervals = result.models.some((m) => m.scoreCi95 !== undefined);
   const lengthControlled = result.models.some((m) => m.lengthControlled !== undefined);
+  // The other ranking of a rating judge (`--score`): the expected rating beside the mean
+  // rating that ranks, or the mean rating beside the expected one.
+  const byExpected = result.settings.score === 'expected';
+  const otherScore =
+    result.scoreComparison !== undefined &&
+    result.models.some((m) => isNumber(byExpected ? m.ratingScore : m.expectedScore));
 
   const headers: HeaderView[] = [
     header('Rank', 'num', "the judge's rank (ties share a rank)", { first: 'ascending', sorted: true }),
@@ -160,6 +166,17 @@ export function leaderboardView(
             'LC score',
             'num',
             "length-controlled score: the model's rating at zero length difference to the baseline's output; the small numbers are its 95% bootstrap interval",
+          ),
+        ]
+      : []),
+    ...(otherScore
+      ? [
+          header(
+            byExpected ? 'By rating' : 'Expected',
+            'num',
+            byExpected
+              ? 'mean rating (the small number: the rank by it); this run ranks by the expected rating'
+              : "mean expected rating from the judge's logprobs (the small number: the rank by it); this run ranks by the mean rating",
           ),
         ]
       : []),
@@ -210,6 +227,17 @@ export function leaderboardView(
                 note: m.lengthControlled?.ci95 ? interval(m.lengthControlled.ci95, digits) : '',
                 title: m.lengthControlled?.reason ?? m.lengthControlled?.note ?? '',
               }),
+            ]
+          : []),
+        ...(otherScore
+          ? [
+              byExpected
+                ? numCell(num(m.ratingScore, digits), sortKey(m.ratingScore), {
+                    note: isNumber(m.ratingRank) ? `#${m.ratingRank}` : '',
+                  })
+                : numCell(num(m.expectedScore, digits), sortKey(m.expectedScore), {
+                    note: isNumber(m.expectedRank) ? `#${m.expectedRank}` : '',
+                  }),
             ]
           : []),
         ...refs.map((r) => {
