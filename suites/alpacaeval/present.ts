@@ -40,11 +40,15 @@ export function renderAlpacaEvalTable(result: AlpacaEvalResult): string {
   const ruler = result.lengthRuler;
   if (ruler && ruler.correlations.length > 0) {
     lines.push(
+      '',
       'Beside it, the length ruler (mean output length) on the same models, instructions and resamples',
       correlationTable(ruler.correlations),
     );
   }
-  lines.push(...scoreComparisonLines(result));
+  const comparison = scoreComparisonLines(result);
+  // a table already ends in a blank line: no second one before the next section
+  if (lines.at(-1)?.endsWith('\n') && comparison[0] === '') comparison.shift();
+  lines.push(...comparison);
   const sep = result.significance?.separability;
   if (sep) {
     lines.push(

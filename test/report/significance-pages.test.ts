@@ -197,6 +197,24 @@ describe('the length ruler beside the judge', () => {
   });
 });
 
+describe('a run ranked by the expected rating', () => {
+  it('names its score column so, and shows the mean rating beside it', async () => {
+    const byExpected: AlpacaEvalResult = {
+      ...result,
+      settings: { ...result.settings, score: 'expected' },
+      scoreComparison: { ...result.scoreComparison!, score: 'expected' },
+    };
+    const site = join(mkdtempSync(join(tmpdir(), 'report-expected-')), 'site');
+    await buildSite({ alpacaeval: [{ result: byExpected }], pairwise: [], history: [] }, site, {
+      now: () => new Date('2026-12-01T12:00:00Z'),
+    });
+    const page = readFileSync(join(site, 'alpacaeval', 'autoj', 'index.html'), 'utf8');
+    expect(page).toContain('>Expected rating<');
+    expect(page).toContain('>By rating<');
+    expect(page).not.toContain('>Mean rating<');
+  });
+});
+
 describe('the expected rating beside the rating that ranks', () => {
   it("has an Expected column with each model's expected score and its rank by it", () => {
     expect(leaderboard).toContain('>Expected<');

@@ -149,9 +149,9 @@ export function leaderboardView(
     header('Rank', 'num', "the judge's rank (ties share a rank)", { first: 'ascending', sorted: true }),
     header('Model', 'text', 'AlpacaEval submission (model id)'),
     header(
-      rated ? 'Mean rating' : 'Score',
+      !rated ? 'Score' : byExpected ? 'Expected rating' : 'Mean rating',
       'num',
-      `${rated ? 'mean rating over parsed judgments' : result.judge.description}; ± is the 95% normal interval (1.96 × standard error)`,
+      `${!rated ? result.judge.description : byExpected ? "mean expected rating from the judge's logprobs, which ranks this run" : 'mean rating over parsed judgments'}; ± is the 95% normal interval (1.96 × standard error)`,
     ),
     ...(intervals
       ? [
