@@ -11,7 +11,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledPaperFile, readPaperTable } from '../../suites/alpacaeval/paper-table.js';
 import { buildSite } from './build.js';
-import { CHROMIUM, fileUrl, launchBrowser, SCREENSHOTS, watchedPage, type Browser } from './browser.js';
+import {
+  CHROMIUM,
+  fileUrl,
+  launchBrowser,
+  saveScreenshot,
+  SCREENSHOTS,
+  watchedPage,
+  type Browser,
+} from './browser.js';
 import {
   EVIL_MODEL,
   fakeAutojRun,
@@ -82,7 +90,7 @@ describe('report site in Chromium', () => {
   it('overview: loads from disk with no failed request and no console error', async () => {
     const { page, problems } = await open('index.html');
     expect((await page.locator('h1').textContent())?.trim()).toBe('Judge benchmark results');
-    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
     expect(problems.errors).toEqual([]);
     await page.close();
   });
@@ -91,7 +99,7 @@ describe('report site in Chromium', () => {
     const { page, problems } = await open('alpacaeval/autoj/index.html');
     const rows = page.locator('#leaderboard tbody tr');
     expect(await rows.count()).toBe(MODELS.length);
-    await page.screenshot({ path: join(SCREENSHOTS, 'leaderboard.png'), fullPage: false });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'leaderboard.png'), fullPage: false });
 
     // Initially by rank (ascending).
     const ranks = (await columnValues(page, 0)).map(Number);
@@ -120,7 +128,7 @@ describe('report site in Chromium', () => {
     expect((await page.locator('[data-count-for="leaderboard"]').textContent())?.trim()).toBe(
       `9 of ${MODELS.length} shown`,
     );
-    await page.screenshot({ path: join(SCREENSHOTS, 'leaderboard-sorted-filtered.png') });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'leaderboard-sorted-filtered.png') });
     await page.fill('input[data-filter-for="leaderboard"]', '');
     expect(await page.locator('#leaderboard tbody tr:not([hidden])').count()).toBe(MODELS.length);
 
@@ -133,7 +141,7 @@ describe('report site in Chromium', () => {
     await page.waitForURL(/models\/model-002\.html$/);
     expect((await page.locator('h1').textContent())?.trim()).toBe('model-002');
     expect(await page.locator('article.item').count()).not.toBe(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'model.png'), fullPage: true });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'model.png'), fullPage: true });
     expect(problems.errors).toEqual([]);
     await page.close();
   });
@@ -154,7 +162,7 @@ describe('report site in Chromium', () => {
         const text = await page.locator('main').innerText();
         expect(text).toContain(SCRIPT_PAYLOAD);
         expect(text).toContain(ATTR_PAYLOAD);
-        await page.screenshot({ path: join(SCREENSHOTS, 'injection.png'), fullPage: false });
+        await saveScreenshot(page, { path: join(SCREENSHOTS, 'injection.png'), fullPage: false });
       }
       if (path.endsWith('autoj/index.html')) {
         // The id is a chart point's tooltip (SVG <title>) as plain text.
@@ -195,8 +203,8 @@ describe('report site in Chromium', () => {
       const { page, problems } = await open(path);
       expect((await page.locator('h1').textContent())?.trim()).toBe(heading);
       expect(await page.locator('svg').count()).toBeGreaterThan(0);
-      await page.screenshot({ path: join(SCREENSHOTS, shot), fullPage: true });
-      await page.screenshot({ path: join(SCREENSHOTS, shot.replace('.png', '-top.png')) });
+      await saveScreenshot(page, { path: join(SCREENSHOTS, shot), fullPage: true });
+      await saveScreenshot(page, { path: join(SCREENSHOTS, shot.replace('.png', '-top.png')) });
       expect(problems.errors).toEqual([]);
       await page.close();
     }
@@ -222,7 +230,7 @@ describe('report site in Chromium', () => {
       );
       if (path !== 'index.html') expect(scales.length, path).toBeGreaterThan(0);
       for (const scale of scales) expect(scale, path).toBeGreaterThanOrEqual(0.9);
-      await page.screenshot({
+      await saveScreenshot(page, {
         path: join(SCREENSHOTS, `${path.replace(/[/.]/g, '_')}-420.png`),
         fullPage: true,
       });

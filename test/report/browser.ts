@@ -72,3 +72,18 @@ export async function watchedPage(browser: Browser): Promise<{ page: Page; probl
 export function fileUrl(path: string): string {
   return pathToFileURL(path).href;
 }
+
+/**
+ * A screenshot for the record (test-results/), taken again once when headless Chromium
+ * fails to capture a tall page under load ("Unable to capture screenshot"): the pictures
+ * are for people to look at; whether the page rendered is what the tests assert.
+ */
+export async function saveScreenshot(page: Page, options: Parameters<Page['screenshot']>[0]): Promise<void> {
+  try {
+    await page.screenshot(options);
+  } catch (e) {
+    if (!/Unable to capture screenshot/.test(String(e))) throw e;
+    await page.waitForTimeout(250);
+    await page.screenshot(options);
+  }
+}

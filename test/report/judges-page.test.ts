@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleJudgeTable, type JudgeFigure } from '../../harness/leaderboard/judges.js';
 import { buildSite } from '../../harness/report/index.js';
-import { CHROMIUM, fileUrl, launchBrowser, SCREENSHOTS, watchedPage, type Browser } from './browser.js';
+import {
+  CHROMIUM,
+  fileUrl,
+  launchBrowser,
+  saveScreenshot,
+  SCREENSHOTS,
+  watchedPage,
+  type Browser,
+} from './browser.js';
 import { ATTR_PAYLOAD, SCRIPT_PAYLOAD } from './fixtures.js';
 
 const EVIL_JUDGE = `evil${SCRIPT_PAYLOAD}`;
@@ -129,7 +137,7 @@ describe('judge leaderboard page in Chromium', () => {
 
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.title()).not.toContain('pwned');
-    await page.screenshot({ path: join(SCREENSHOTS, 'judges.png'), fullPage: true });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'judges.png'), fullPage: true });
     expect(problems.errors).toEqual([]);
     await page.close();
   });

@@ -14,7 +14,15 @@ import { loadRecordedCritiques } from '../../suites/critique/recorded.js';
 import { critiqueReport } from '../../suites/critique/report/section.js';
 import { scoreCritiqueSuite } from '../../suites/critique/score.js';
 import { SHARED_DATA } from '../helpers/cli.js';
-import { CHROMIUM, fileUrl, launchBrowser, SCREENSHOTS, watchedPage, type Browser } from './browser.js';
+import {
+  CHROMIUM,
+  fileUrl,
+  launchBrowser,
+  saveScreenshot,
+  SCREENSHOTS,
+  watchedPage,
+  type Browser,
+} from './browser.js';
 
 const DATA = `${SHARED_DATA}/auto-j`;
 const PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
@@ -50,7 +58,7 @@ describe('the critique page in Chromium', () => {
   it('loads with no request and no error; markup in a critique is text; pairs side by side', async () => {
     const { page, problems } = await watchedPage(browser);
     await page.goto(fileUrl(join(site, 'critique/autoj.html')));
-    await page.screenshot({ path: join(SCREENSHOTS, 'critique.png') });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'critique.png') });
     expect(problems.errors).toEqual([]);
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('main img').count()).toBe(0);
@@ -66,6 +74,6 @@ describe('the critique page in Chromium', () => {
     const answer = await item.locator('.instruction').boundingBox();
     expect(answer!.y).toBeGreaterThanOrEqual(left!.y + left!.height - 2);
     await item.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SCREENSHOTS, 'critique-items.png') });
+    await saveScreenshot(page, { path: join(SCREENSHOTS, 'critique-items.png') });
   });
 });
