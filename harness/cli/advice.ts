@@ -10,12 +10,6 @@ import { ServeError } from '../serve/launcher.js';
  * the flags and commands that fix it are the CLI's, so they are named here only.
  */
 
-/** The advice for an error (a JudgeServerError, or one that wraps it as its cause); '' when none. */
-export function adviceFor(e: unknown): string {
-  const server = judgeServerError(e);
-  return server ? serverAdvice(server) : '';
-}
-
 /**
  * `message` (the error's, as the CLI prints it) with the advice for `e`: right after
  * the engine's own text when another error wraps it (`... is it still running? Check its

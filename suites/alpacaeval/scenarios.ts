@@ -22,7 +22,7 @@ import { fixed, formatTable, interval } from '../../harness/core/text-table.js';
 import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Reference } from '../../harness/source/references.js';
 import type { SuiteContext } from '../../harness/suite/contract.js';
-import { resolveAutojDataDir } from '../pairwise/data-dir.js';
+import { resolveAutojDataDir, autojDataOption } from '../pairwise/data-dir.js';
 import { CLASSIFIER_PROFILE, labelQueries, predictionsOf } from '../scenarios/classify.js';
 import { loadScenarioCriteria, type Criterion } from '../scenarios/criteria.js';
 import { loadLabelSet } from '../scenarios/data.js';
@@ -64,13 +64,7 @@ export const SCENARIO_OPTIONS = [
     describe:
       "with --scenarios: the classifier's API key [env CLASSIFIER_API_KEY; the judge's is never sent to it]",
   },
-  {
-    name: 'autoj-data',
-    type: 'string',
-    env: 'AUTOJ_DATA',
-    describe:
-      "with --scenarios: Auto-J data folder (the scenarios' groups) [env AUTOJ_DATA; default ../shared/data/auto-j]",
-  },
+  autojDataOption('autoj-data', "with --scenarios: the scenarios' groups, from the "),
 ] as const;
 
 /** Checks across the options of `--scenarios` (`Suite.check`). */

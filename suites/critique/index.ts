@@ -5,7 +5,7 @@ import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Suite, SuiteContext } from '../../harness/suite/contract.js';
-import { resolveAutojDataDir } from '../pairwise/data-dir.js';
+import { resolveAutojDataDir, autojDataOption } from '../pairwise/data-dir.js';
 import { COMPARATOR_PROFILE } from './compare.js';
 import { CRITIQUE_LANGUAGES, loadCritiqueData, type CritiqueData, type CritiqueLanguage } from './data.js';
 import { compareCritiques, critiqueSubjectKind, critiqueTexts, writeCritiques } from './live.js';
@@ -105,12 +105,7 @@ export const critiqueSuite: Suite<CritiqueSuiteOptions, CritiqueResult> = {
       describe:
         "live mode: the comparator's context length in tokens, for an endpoint that lists no max_model_len (a hosted model)",
     },
-    {
-      name: 'data',
-      type: 'string',
-      env: 'AUTOJ_DATA',
-      describe: 'Auto-J data folder [env AUTOJ_DATA; default ../shared/data/auto-j]',
-    },
+    autojDataOption(),
     {
       name: 'seed',
       type: 'number',

@@ -1,8 +1,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BenchError } from '../../harness/core/errors.js';
+import type { StringOption } from '../../harness/suite/options.js';
 
 export const DEFAULT_AUTOJ_DATA = '../shared/data/auto-j';
+
+/** The option that names Auto-J's data folder, the same in every suite that reads it. */
+export function autojDataOption(name = 'data', purpose = ''): StringOption {
+  return {
+    name,
+    type: 'string',
+    env: 'AUTOJ_DATA',
+    describe: `${purpose}Auto-J data folder [env AUTOJ_DATA; default ${DEFAULT_AUTOJ_DATA}]`,
+  };
+}
 
 /**
  * Auto-J's released data folder: the one given (--data, else $AUTOJ_DATA: `label` says

@@ -5,7 +5,7 @@ import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { RunSummary } from '../../harness/runner/run-judgments.js';
 import type { Suite } from '../../harness/suite/contract.js';
-import { resolveAutojDataDir } from './data-dir.js';
+import { resolveAutojDataDir, autojDataOption } from './data-dir.js';
 import { judgePairs, pairwiseSubjectKind } from './live.js';
 import { pairwiseReport } from './report/section.js';
 import type { PairwiseResult } from './result.js';
@@ -81,12 +81,7 @@ export const pairwiseSuite: Suite<PairwiseSuiteOptions, PairwiseResult> = {
       default: 'autoj',
       describe: 'recorded mode: the judge profile whose verdicts the files are (its row in bench judges)',
     },
-    {
-      name: 'data',
-      type: 'string',
-      env: 'AUTOJ_DATA',
-      describe: 'Auto-J data folder [env AUTOJ_DATA; default ../shared/data/auto-j]',
-    },
+    autojDataOption(),
     {
       name: 'seed',
       type: 'number',

@@ -1,7 +1,7 @@
 import { RESAMPLES, SEED } from '../../harness/core/number-rules.js';
 import { toCsv } from '../../harness/core/serialize.js';
 import type { Suite } from '../../harness/suite/contract.js';
-import { resolveAutojDataDir } from '../pairwise/data-dir.js';
+import { resolveAutojDataDir, autojDataOption } from '../pairwise/data-dir.js';
 import { CLASSIFIER_PROFILE, labelQueries, predictionsOf } from './classify.js';
 import { loadClassifierData } from './data.js';
 import type { ScenariosResult } from './result.js';
@@ -36,12 +36,7 @@ export const scenariosSuite: Suite<ScenariosSuiteOptions, ScenariosRunResult> = 
   judge: 'required',
   defaultJudge: CLASSIFIER_PROFILE,
   options: [
-    {
-      name: 'data',
-      type: 'string',
-      env: 'AUTOJ_DATA',
-      describe: 'Auto-J data folder [env AUTOJ_DATA; default ../shared/data/auto-j]',
-    },
+    autojDataOption(),
     { name: 'seed', type: 'number', ...SEED, default: SCENARIOS_DEFAULTS.seed, describe: 'bootstrap seed' },
     {
       name: 'bootstrap',
