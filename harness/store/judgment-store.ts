@@ -16,7 +16,7 @@ import {
   type TaskIndexEntry,
   type Usage,
 } from './record.js';
-import { createSchema, inspectSchema, migrateSchema, SCHEMA_VERSION } from './schema.js';
+import { createSchema, inspectSchema, migrateSchema, SCHEMA_VERSION, TASK_INDEX_VERSION } from './schema.js';
 
 export interface OpenOptions {
   /**
@@ -212,11 +212,11 @@ export class JudgmentStore {
   /**
    * What the task index holds for these task digests under a judge's request identity: the
    * outcome of each one's judgment (key included), by digest, in one query. A store before
-   * version 4 (read without migrating it) has no index: nothing is found, the run goes by key.
+   * the index's version (read without migrating it) has none: nothing is found, the run goes by key.
    */
   getOutcomesByTask(identity: string, digests: readonly string[]): Map<string, StoredOutcome> {
     const found = new Map<string, StoredOutcome>();
-    if (digests.length === 0 || this.version < 4) return found;
+    if (digests.length === 0 || this.version < TASK_INDEX_VERSION) return found;
     return this.guard(() => {
       this.taskLookup ??= this.db
         .prepare(

@@ -14,6 +14,8 @@ import { capText, MAX_STORED_TEXT_CHARS } from './record.js';
  */
 export const APPLICATION_ID = 0x414a4253; // 'AJBS': Auto-J bench store
 export const SCHEMA_VERSION = 5;
+/** the version that added the task index (V4_TO_V5) */
+export const TASK_INDEX_VERSION = 5;
 /** the oldest version this harness reads and migrates */
 export const OLDEST_SCHEMA_VERSION = 1;
 

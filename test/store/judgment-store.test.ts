@@ -159,6 +159,21 @@ describe('JudgmentStore: lookups', () => {
   });
 });
 
+describe('JudgmentStore: the task index of an older store', () => {
+  it('a store of version 4 (expected ratings, no task index yet) read without migrating finds nothing by task, and still by key', () => {
+    const store = openStore();
+    store.put(singleRecord(1));
+    store.close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE task_index');
+    raw.pragma('user_version = 4');
+    raw.close();
+    const reader = openStore({ readonly: true });
+    expect(reader.getOutcomesByTask('some identity', ['some digest']).size).toBe(0);
+    expect(reader.getOutcomes([singleRecord(1).key]).size).toBe(1);
+  });
+});
+
 describe('JudgmentStore: usages and stats', () => {
   it('counts per judge and per judge/suite/subject; a shared judgment counts for each subject', () => {
     const store = openStore();
