@@ -26,7 +26,7 @@ export interface JudgmentCache {
   /** tags keys already stored with the subjects that used them in this run */
   tag?(entries: readonly { key: string; subject: Subject }[]): void;
   /**
-   * The task index (store schema v4): what the store holds for these task digests under the
+   * The task index (store schema v5): what the store holds for these task digests under the
    * judge's request identity (`RemoteJudge.requestIdentity`), with each one's key, in one
    * query. A judgment found so needs no prompt rendered, counted or hashed.
    */
