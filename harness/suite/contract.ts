@@ -96,6 +96,11 @@ export interface RunDiffContext {
   judge(info: JudgeInfo): Judge | string;
   /** the store's parsed judgments by key; null without a store */
   judgments(keys: readonly string[]): ReadonlyMap<string, ParsedCompletion> | null;
+  /**
+   * The same through the store's task index (judge request identity + task digest), by
+   * digest: no prompt rendered to learn its key; null without a store.
+   */
+  judgmentsByTask(identity: string, digests: readonly string[]): ReadonlyMap<string, ParsedCompletion> | null;
   readonly warn: (message: string) => void;
 }
 

@@ -3,6 +3,7 @@ import { fixed, formatTable, interval } from '../../harness/core/text-table.js';
 import { terminalText } from '../../harness/core/terminal-text.js';
 import type { JudgeTask } from '../../harness/core/types.js';
 import type { Judge } from '../../harness/judge/judge.js';
+import { taskDigest } from '../../harness/judge/key.js';
 import { diffModels, type ModelsDiff } from '../../harness/leaderboard/run-diff.js';
 import { readSubmission } from '../../harness/source/alpacaeval.js';
 import { alignOutputs, InstructionIndex } from '../../harness/source/align.js';
@@ -195,12 +196,19 @@ function values(judge: Judge, tasks: readonly JudgeTask[], context: RunDiffConte
       return j.kind === 'ok' ? j.rating : undefined;
     });
   }
-  const keys = tasks.map((t) => judge.prepare(t).key);
-  const stored = context.judgments(keys);
-  return keys.map((k) => {
-    const j = stored?.get(k);
-    return j?.kind === 'ok' ? j.rating : undefined;
+  // Through the task index first, as a warm run does: only tasks it lacks (a store from
+  // before it) are rendered to learn their key.
+  const digests = judge.requestIdentity === undefined ? [] : tasks.map(taskDigest);
+  const byTask =
+    judge.requestIdentity === undefined ? null : context.judgmentsByTask(judge.requestIdentity, digests);
+  const rest = tasks.flatMap((t, i) => (byTask?.has(digests[i]!) ? [] : [i]));
+  const keys = rest.map((i) => judge.prepare(tasks[i]!).key);
+  const byKey = keys.length > 0 ? context.judgments(keys) : null;
+  const found = tasks.map((_, i) => byTask?.get(digests[i] ?? ''));
+  rest.forEach((i, k) => {
+    found[i] = byKey?.get(keys[k]!);
   });
+  return found.map((j) => (j?.kind === 'ok' ? j.rating : undefined));
 }
 
 const MODELS_SHOWN = 20;

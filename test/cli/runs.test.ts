@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +160,27 @@ describe('bench runs diff', () => {
       d.models.models.every((m) => m.rankDelta === 0 && m.scoreDelta === 0 && m.scoreSignificant === false),
     ).toBe(true);
     expect(d.items).toMatchObject({ changed: 0, missing: 0, from: { a: 'store', b: 'store' } });
+  });
+
+  it('reads the same items from a store without task-index rows (by key, rendering the prompts)', async () => {
+    const diff = async () =>
+      JSON.parse(
+        (await runBench(['runs', 'diff', ids.length!, ids.autoj!, '--json'], { env: env() })).stdout,
+      ) as Diff;
+    const indexed = await diff();
+    const db = new Database(join(home, 'judgments.sqlite'));
+    const rows = db.prepare('SELECT * FROM task_index').all();
+    db.exec('DELETE FROM task_index');
+    try {
+      const byKey = await diff();
+      expect(byKey.items).toEqual(indexed.items);
+      expect(byKey.models).toEqual(indexed.models);
+    } finally {
+      // put the rows back for the tests after this one
+      const put = db.prepare('INSERT INTO task_index (identity, task, key) VALUES (@identity, @task, @key)');
+      for (const row of rows) put.run(row);
+      db.close();
+    }
   });
 
   it('says in one line which run it cannot find', async () => {

@@ -4,6 +4,7 @@ import { BenchError, InputError, errorMessage } from '../../core/errors.js';
 import type { ParsedCompletion } from '../../judge/judge.js';
 import { judgeOfRecord } from '../../runner/batch-judge.js';
 import { JudgmentStore } from '../../store/judgment-store.js';
+import type { StoredOutcome } from '../../store/record.js';
 import { storedJudgment } from '../../store/record.js';
 import { listRuns, readRun, type RunEnvelope } from '../../store/run-archive.js';
 import type { AnySuite } from '../../suite/contract.js';
@@ -197,10 +198,18 @@ async function diffCommand(args: DiffArgs, io: CliIO, suites: SuiteRegistry): Pr
         ? { source: openSource({ ...args, source: diffSource(args, io, docA, docB) }, io) }
         : {}),
       judge: judgeOfRecord,
-      judgments: (keys) => {
+      judgments: (keys) => (store ? parsedAll(store.getOutcomes(keys)) : null),
+      judgmentsByTask: (identity, digests) => {
         if (!store) return null;
+        // a window's worth per query, as a run looks them up: one query over all of a
+        // leaderboard's digests is slower than these together
         const found = new Map<string, ParsedCompletion>();
-        for (const [key, outcome] of store.getOutcomes(keys)) found.set(key, storedJudgment(outcome));
+        for (let i = 0; i < digests.length; i += TASK_LOOKUP_CHUNK)
+          for (const [digest, outcome] of store.getOutcomesByTask(
+            identity,
+            digests.slice(i, i + TASK_LOOKUP_CHUNK),
+          ))
+            found.set(digest, storedJudgment(outcome));
         return found;
       },
       warn: warningsTo(io),
@@ -234,4 +243,13 @@ function diffSource(args: DiffArgs, io: CliIO, ...docs: readonly RunEnvelope[]):
   return typeof recorded[0] === 'string' && recorded.every((r) => r === recorded[0])
     ? recorded[0]
     : undefined;
+}
+
+const TASK_LOOKUP_CHUNK = 8192;
+
+/** Stored outcomes as the judgments a suite reads, under the same keys (judgment keys or task digests). */
+function parsedAll(outcomes: ReadonlyMap<string, StoredOutcome>): Map<string, ParsedCompletion> {
+  const found = new Map<string, ParsedCompletion>();
+  for (const [key, outcome] of outcomes) found.set(key, storedJudgment(outcome));
+  return found;
 }
