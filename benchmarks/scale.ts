@@ -45,9 +45,15 @@ const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error(`${TIME} is needed to measure the peak RSS of the CLI's process`);
 
+// `--bytes-per-token 16`: the simulator checks the context with a lenient count (UTF-8
+// bytes / 6 by default) meant never to reject what a real Llama-2 server accepts. Six
+// AlpacaEval prompts break that promise: runs of repeated characters that Llama-2 packs into
+// few tokens (2,182 to 3,056 tokens by llama-tokenizer-js, within 4,096 - 1,024; 23 to 47 KB).
+// The default would fail them on every run, so the warm rerun would never be warm. Bytes / 16
+// still rejects a prompt that was not fitted at all.
 const sim = spawn(
   process.execPath,
-  [simScript, '--host', '127.0.0.1', '--port', '0', '--time-scale', timeScale],
+  [simScript, '--host', '127.0.0.1', '--port', '0', '--time-scale', timeScale, '--bytes-per-token', '16'],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
   },

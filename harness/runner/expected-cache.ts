@@ -28,5 +28,7 @@ export function askingForExpectedRatings(cache: JudgmentCache): JudgmentCache {
     get committed() {
       return cache.committed;
     },
+    // values derived from the store: the suite memoises only what this view does not change
+    ...(cache.memo ? { memo: cache.memo } : {}),
   };
 }

@@ -45,6 +45,17 @@ export interface JudgmentCache {
   onFailure?(listener: (error: unknown) => void): () => void;
   /** judgments committed so far (over its life), for saying what a stopped run kept */
   readonly committed?: number;
+  /** values derived from stored judgments and inputs, by a key naming all they come from */
+  readonly memo?: Memo;
+}
+
+/**
+ * A store's memo (schema v6): values recalled in one query; remembered through the store's
+ * writer, so a value derived from judgments commits with or after them, never before.
+ */
+export interface Memo {
+  recall(keys: readonly string[]): Map<string, Uint8Array>;
+  remember(key: string, value: Uint8Array): void;
 }
 
 /** One row of the task index: a task's digest (`taskDigest`) and the key of its judgment. */
@@ -96,6 +107,12 @@ export interface RunOptions {
   readonly subjects?: readonly Subject[];
   /** tasks the whole run is expected to have (windows arrive one by one), for the progress display */
   readonly expectedTasks?: number;
+  /**
+   * Tasks of the run settled before it from what the store holds (a suite's memoised
+   * reductions of subjects whose judgments are all stored): counted as done and stored, in
+   * the progress and the summary, though no window carries them.
+   */
+  readonly settled?: { readonly tasks: number; readonly unparsed: number };
   /** the clock of request waits (ms); default performance.now */
   readonly now?: () => number;
 }
@@ -255,7 +272,14 @@ async function runRemote<W extends JudgingWindow>(
   const { cache, client } = options;
   if (!client) throw new BenchError(`judge "${judge.info.name}" needs a judge server (--endpoint)`);
   const progress = options.progress ?? silentProgress;
-  const counters = { done: 0, cached: 0, unparsed: 0, errors: 0, inFlight: 0 };
+  const settled = options.settled ?? { tasks: 0, unparsed: 0 };
+  const counters = {
+    done: settled.tasks,
+    cached: settled.tasks,
+    unparsed: settled.unparsed,
+    errors: 0,
+    inFlight: 0,
+  };
   const maxFailures = options.maxFailures ?? Infinity;
   const concurrency = Math.max(1, options.concurrency ?? 256);
   const batchSize = client.completeBatch
@@ -264,7 +288,7 @@ async function runRemote<W extends JudgingWindow>(
   const identity = judge.requestIdentity;
   const byIndex = identity !== undefined && cache?.lookupTasks !== undefined;
   const waits = new RequestWaits(options.now ?? (() => performance.now()));
-  let admittedTasks = 0;
+  let admittedTasks = settled.tasks;
   const state = (): ProgressState => ({
     label: options.label,
     total: Math.max(admittedTasks, options.expectedTasks ?? 0),
@@ -281,7 +305,7 @@ async function runRemote<W extends JudgingWindow>(
   let cursor = 0;
   let exhausted = false;
   let opening: Promise<void> | undefined;
-  let requested = 0;
+  let requested = settled.tasks;
   let sent = 0;
 
   const subjectOf = (w: Waiter<W>): Subject | undefined => w.segment.window.subjects?.[w.index];

@@ -75,6 +75,10 @@ export function storeJudgmentCache(
         index ? index.digests.map((digest) => ({ identity: index.identity, digest })) : [],
       );
     },
+    memo: {
+      recall: (keys) => store.getMemos(keys),
+      remember: (key, value) => writer.remember([{ key, value }]),
+    },
     tag(entries) {
       writer.tag(entries.map((e) => ({ key: e.key, suite: e.subject.suite, subject: e.subject.subject })));
     },

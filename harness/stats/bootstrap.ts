@@ -1,6 +1,45 @@
 import { createHash } from 'node:crypto';
 import { createRng, randomIndex } from './rng.js';
 
+/**
+ * Bootstrap replicates computed before, by an id that names everything they come from (the
+ * statistic, the resample plan, a digest of the data), kept elsewhere (a judgment store's
+ * memo): a rerun over the same data recalls them instead of drawing them again.
+ */
+export interface ReplicateMemo {
+  recall(ids: readonly string[]): Map<string, Float64Array>;
+  remember(id: string, replicates: Float64Array): void;
+}
+
+let replicateMemo: ReplicateMemo | undefined;
+
+/**
+ * Runs `compute` with the bootstraps that have a memo id (bootstrapItemMeans' rows, the
+ * length-controlled fits) recalled from, and added to, `memo`. The replicates are the same
+ * either way: the id covers all they depend on.
+ */
+export function withReplicateMemo<T>(memo: ReplicateMemo | undefined, compute: () => T): T {
+  const outer = replicateMemo;
+  replicateMemo = memo;
+  try {
+    return compute();
+  } finally {
+    replicateMemo = outer;
+  }
+}
+
+/** The memo `withReplicateMemo` set, if any (for the statistics that use one). */
+export function activeReplicateMemo(): ReplicateMemo | undefined {
+  return replicateMemo;
+}
+
+/** A digest of typed arrays' bytes, for replicate ids. */
+export function arraysDigest(...arrays: readonly ArrayBufferView[]): string {
+  const hash = createHash('sha256');
+  for (const a of arrays) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return hash.digest('hex');
+}
+
 /** A 95% (or other) percentile interval, or null when too few resamples were defined. */
 export type Interval = readonly [number, number] | null;
 
@@ -160,12 +199,20 @@ export function bootstrapItemMeans(
   // call with the same draws (the correlations, then the intervals, of one run) are reused.
   const id = `${items}/${options.seed}/${options.resamples}`;
   const previous = lastMeans?.id === id ? lastMeans.rows : undefined;
+  const digests = Array.from({ length: models }, (_, m) => rowDigest(masked, weights, m * items, items));
+  const memo = replicateMemo;
+  const memoId = (digest: string) => `item-means/${id}/${digest}`;
+  const recalled = memo
+    ? memo.recall([...new Set(digests.filter((d) => !previous?.has(d)))].map(memoId))
+    : undefined;
   const rows = new Map<string, Float64Array>();
   const known: (Float64Array | undefined)[] = new Array(models);
   const todo: number[] = [];
   for (let m = 0; m < models; m++) {
-    const digest = rowDigest(masked, weights, m * items, items);
-    const reused = rows.get(digest) ?? previous?.get(digest);
+    const digest = digests[m]!;
+    const kept = recalled?.get(memoId(digest));
+    const reused =
+      rows.get(digest) ?? previous?.get(digest) ?? (kept?.length === options.resamples ? kept : undefined);
     if (reused) {
       known[m] = reused;
       rows.set(digest, reused);
@@ -209,6 +256,7 @@ export function bootstrapItemMeans(
     for (let m = 0; m < models; m++) means[m] = known[m]![r]!;
     visit(means, r);
   }
+  if (memo) for (const m of todo) memo.remember(memoId(digests[m]!), known[m]!);
   lastMeans = { id, rows };
 }
 

@@ -5,7 +5,14 @@
  * every group and for the pool, so a pooled interval takes every group's item of a drawn
  * instruction along, as the instructions are what the groups share.
  */
-import { bootstrapUnits, percentileInterval, type BootstrapOptions, type Interval } from './bootstrap.js';
+import {
+  activeReplicateMemo,
+  arraysDigest,
+  bootstrapUnits,
+  percentileInterval,
+  type BootstrapOptions,
+  type Interval,
+} from './bootstrap.js';
 
 export interface AgreementFigures {
   /** items both raters labelled (the others take no part) */
@@ -102,11 +109,26 @@ export function groupedAgreement<T extends string | number | boolean>(
     return n;
   }
 
-  const agreements = points.map(() => [] as number[]);
-  const kappas = points.map(() => [] as number[]);
   const bootstrap = options.bootstrap;
   const resampled = bootstrap !== undefined && bootstrap.resamples > 0 && units > 0;
-  if (resampled) {
+  // The intervals depend on the cells, the pooling and the draws only: a memo (bootstrap.ts
+  // withReplicateMemo) keeps them, four numbers per group (NaN for an undefined end).
+  const memo = resampled ? activeReplicateMemo() : undefined;
+  const memoId = memo
+    ? `grouped-agreement/${units}/${labels}/${bootstrap!.seed}/${bootstrap!.resamples}/${bootstrap!.level ?? 0.95}/` +
+      arraysDigest(
+        cell,
+        Uint8Array.from(groups, (g) => (g.pooled ? 1 : 0)),
+      )
+    : '';
+  const kept = memo?.recall([memoId]).get(memoId);
+  let intervals: { agreement: Interval; kappa: Interval }[] | undefined =
+    kept?.length === points.length * 4
+      ? points.map((_, g) => ({ agreement: decoded(kept, 4 * g), kappa: decoded(kept, 4 * g + 2) }))
+      : undefined;
+  if (resampled && !intervals) {
+    const agreements = points.map(() => [] as number[]);
+    const kappas = points.map(() => [] as number[]);
     const drawn = new Uint32Array(units);
     bootstrapUnits(
       units,
@@ -126,6 +148,17 @@ export function groupedAgreement<T extends string | number | boolean>(
       },
       bootstrap,
     );
+    intervals = points.map((_, g) => ({
+      agreement: percentileInterval(agreements[g]!, bootstrap.level),
+      kappa: percentileInterval(kappas[g]!, bootstrap.level),
+    }));
+    if (memo) {
+      const encoded = new Float64Array(points.length * 4);
+      intervals.forEach((iv, g) => {
+        encoded.set([...(iv.agreement ?? [NaN, NaN]), ...(iv.kappa ?? [NaN, NaN])], 4 * g);
+      });
+      memo.remember(memoId, encoded);
+    }
   }
   const figures = points.map((point, g): AgreementFigures => {
     const n = point.n;
@@ -133,10 +166,9 @@ export function groupedAgreement<T extends string | number | boolean>(
       n,
       units: unitCounts[g]!,
       agreement: 100 * point.observed,
-      agreementCi95: resampled && n > 0 ? percentileInterval(agreements[g]!, bootstrap.level) : null,
+      agreementCi95: intervals && n > 0 ? intervals[g]!.agreement : null,
       kappa: point.kappa,
-      kappaCi95:
-        resampled && Number.isFinite(point.kappa) ? percentileInterval(kappas[g]!, bootstrap.level) : null,
+      kappaCi95: intervals && Number.isFinite(point.kappa) ? intervals[g]!.kappa : null,
       observed: point.observed,
       expected: point.expected,
     };
@@ -150,6 +182,13 @@ export function groupedAgreement<T extends string | number | boolean>(
     return result;
   });
   return { groups: figures.slice(0, groups.length), pooled: figures[groups.length]! };
+}
+
+/** The interval stored at `at` of an encoded memo value (NaN ends: none). */
+function decoded(values: Float64Array, at: number): Interval {
+  const lo = values[at]!;
+  const hi = values[at + 1]!;
+  return Number.isNaN(lo) || Number.isNaN(hi) ? null : [lo, hi];
 }
 
 /** n, p_o, p_e and kappa from the labels x labels table at `offset` (rows: the first rater). */

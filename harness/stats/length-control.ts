@@ -1,4 +1,6 @@
 import {
+  activeReplicateMemo,
+  arraysDigest,
   percentileInterval,
   planIndices,
   resamplePlan,
@@ -95,11 +97,19 @@ export function lengthControlledScore(
   if (options.bootstrap && options.bootstrap.resamples > 0 && Number.isFinite(point.value)) {
     const ys = Float64Array.from(y);
     const dsArr = Float64Array.from(d);
-    // the draws of bootstrapUnits, shared by every model with as many items (resamplePlan)
-    const plan = resamplePlan(n, options.bootstrap);
-    const replicates = new Array<number>(plan.resamples);
-    for (let r = 0; r < plan.resamples; r++) replicates[r] = replicateIntercept(ys, dsArr, plan, r);
-    ci95 = percentileInterval(replicates, options.bootstrap.level);
+    const { resamples, seed } = options.bootstrap;
+    const memo = activeReplicateMemo();
+    const id = `length-controlled/${n}/${seed}/${resamples}/${arraysDigest(ys, dsArr)}`;
+    let replicates = memo?.recall([id]).get(id);
+    if (replicates?.length !== resamples) {
+      // the draws of bootstrapUnits, shared by every model with as many items (resamplePlan)
+      const plan = resamplePlan(n, options.bootstrap);
+      const computed = new Float64Array(plan.resamples);
+      for (let r = 0; r < plan.resamples; r++) computed[r] = replicateIntercept(ys, dsArr, plan, r);
+      memo?.remember(id, computed);
+      replicates = computed;
+    }
+    ci95 = percentileInterval(Array.from(replicates), options.bootstrap.level);
   }
   return { ...point, n, raw, ci95 };
 }

@@ -16,7 +16,14 @@ import {
   type TaskIndexEntry,
   type Usage,
 } from './record.js';
-import { createSchema, inspectSchema, migrateSchema, SCHEMA_VERSION, TASK_INDEX_VERSION } from './schema.js';
+import {
+  createSchema,
+  inspectSchema,
+  MEMO_VERSION,
+  migrateSchema,
+  SCHEMA_VERSION,
+  TASK_INDEX_VERSION,
+} from './schema.js';
 
 export interface OpenOptions {
   /**
@@ -106,6 +113,12 @@ function expectedColumns(version: number): string {
 const FROM_OUTCOMES = 'judgments j';
 
 type Value = string | number | null;
+
+/** A memo value (schema v6) by its key. */
+export interface MemoEntry {
+  readonly key: string;
+  readonly value: Uint8Array;
+}
 type Row = readonly Value[];
 
 /**
@@ -132,6 +145,7 @@ export class JudgmentStore {
   private readonly version: number;
   private taskLookup: Database.Statement | undefined;
   private usageLookup: Database.Statement | undefined;
+  private memoLookup: Database.Statement | undefined;
 
   private constructor(file: string, db: Database.Database, readonly: boolean, version: number) {
     this.file = file;
@@ -256,6 +270,24 @@ export class JudgmentStore {
     });
   }
 
+  /**
+   * The memo's values for these keys (schema v6), in one query; absent keys are missing
+   * from the map. A store before the memo's version (read without migrating) has none.
+   */
+  getMemos(keys: readonly string[]): Map<string, Uint8Array> {
+    const found = new Map<string, Uint8Array>();
+    if (keys.length === 0 || this.version < MEMO_VERSION) return found;
+    return this.guard(() => {
+      this.memoLookup ??= this.db
+        .prepare('SELECT key, value FROM memo WHERE key IN (SELECT value FROM json_each(?))')
+        .raw();
+      for (const [key, value] of this.memoLookup.all(JSON.stringify(keys)) as [string, Uint8Array][]) {
+        found.set(key, value);
+      }
+      return found;
+    });
+  }
+
   get(key: string): StoredJudgment | undefined {
     return this.getMany([key]).get(key);
   }
@@ -290,23 +322,30 @@ export class JudgmentStore {
     readonly usages: readonly Usage[];
     /** task index rows (of these records or of judgments stored before) */
     readonly index?: readonly TaskIndexEntry[];
+    /** memo values (derived from judgments committed before them or with them) */
+    readonly memos?: readonly MemoEntry[];
     readonly replace?: boolean;
   }): number {
     const w = this.writes;
     if (!w) throw new BenchError(`${this.file}: opened read-only`);
     for (const r of batch.records) validateRecord(r);
     const index = batch.index ?? [];
-    if (batch.records.length === 0 && batch.usages.length === 0 && index.length === 0) return 0;
+    const memos = batch.memos ?? [];
+    if (batch.records.length === 0 && batch.usages.length === 0 && index.length === 0 && memos.length === 0)
+      return 0;
     return this.guard(() =>
       this.db
         .transaction(() => {
           let written = 0;
+          /** a stored judgment changed: what was derived from it is gone with it */
+          let changedStored = false;
           for (const r of batch.records) {
             if (batch.replace) {
               const old = w.findId.get(r.key) as number | undefined;
               if (old !== undefined) {
                 w.deleteJudgment.run(old);
                 w.deleteText.run(old);
+                changedStored = true;
               }
             }
             const params = toParams(r);
@@ -316,17 +355,21 @@ export class JudgmentStore {
               written += 1;
             } else if (params.expectedStatus !== null) {
               // asked again for its expected rating (stored before logprobs were asked)
-              w.fillExpected.run({
-                key: r.key,
-                text: r.text,
-                rating: r.rating,
-                expectedRating: params.expectedRating,
-                expectedStatus: params.expectedStatus,
-              });
+              changedStored ||=
+                w.fillExpected.run({
+                  key: r.key,
+                  text: r.text,
+                  rating: r.rating,
+                  expectedRating: params.expectedRating,
+                  expectedStatus: params.expectedStatus,
+                }).changes > 0;
             }
           }
           for (const u of batch.usages) w.insertUsage.run(u.suite, u.subject, u.key);
           for (const t of index) w.insertTask.run(t.identity, t.digest, t.key);
+          if (changedStored) w.clearMemo.run();
+          const createdAt = new Date().toISOString();
+          for (const m of memos) w.insertMemo.run(m.key, m.value, createdAt);
           return written;
         })
         .immediate(),
@@ -523,6 +566,8 @@ export class JudgmentStore {
         this.db
           .transaction(() => {
             for (const u of updates) update.run(u);
+            // what was derived from the judgments changed here is gone with them
+            if (updates.length > 0) this.writes!.clearMemo.run();
           })
           .immediate(),
       );
@@ -615,6 +660,8 @@ interface Writes {
   deleteJudgment: Database.Statement;
   deleteText: Database.Statement;
   fillExpected: Database.Statement;
+  insertMemo: Database.Statement;
+  clearMemo: Database.Statement;
 }
 
 function prepareWrites(db: Database.Database): Writes {
@@ -635,6 +682,8 @@ function prepareWrites(db: Database.Database): Writes {
     findId: db.prepare('SELECT id FROM judgments WHERE key = ?').pluck(),
     deleteJudgment: db.prepare('DELETE FROM judgments WHERE id = ?'),
     deleteText: db.prepare('DELETE FROM completions WHERE id = ?'),
+    insertMemo: db.prepare('INSERT OR REPLACE INTO memo (key, value, created_at) VALUES (?, ?, ?)'),
+    clearMemo: db.prepare('DELETE FROM memo'),
     // The first answer stays: only a stored judgment without an expected rating gets one,
     // and only from an answer with the same text and rating (greedy decoding repeats
     // itself; one that did not is recorded as missing, never mixed with the stored rating).

@@ -13,9 +13,11 @@ import { capText, MAX_STORED_TEXT_CHARS } from './record.js';
  * (issue 12) the expected rating from the judge's logprobs; 5 (issue 13) the task index.
  */
 export const APPLICATION_ID = 0x414a4253; // 'AJBS': Auto-J bench store
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /** the version that added the task index (V4_TO_V5) */
 export const TASK_INDEX_VERSION = 5;
+/** the version that added the memo of derived values (V5_TO_V6) */
+export const MEMO_VERSION = 6;
 /** the oldest version this harness reads and migrates */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -116,6 +118,20 @@ CREATE TABLE IF NOT EXISTS task_index (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Version 6 (issue 13): `memo`, values derived from judgments and inputs (a model's
+ * reduction to what aggregation needs, a statistic's bootstrap replicates), by a key that
+ * names everything they are computed from (memo.ts). Derived, so it may be emptied at any
+ * time; whatever changes a stored judgment empties it in the same transaction.
+ */
+const V5_TO_V6 = `
+CREATE TABLE IF NOT EXISTS memo (
+  key        TEXT PRIMARY KEY,
+  value      BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+`;
+
 export type SchemaState = 'current' | 'empty' | 'older';
 
 /**
@@ -169,6 +185,7 @@ export function migrateSchema(db: Database.Database, from: number): void {
   if (from < 3) db.exec(V2_TO_V3);
   if (from < 4) db.exec(V3_TO_V4);
   if (from < 5) db.exec(V4_TO_V5);
+  if (from < 6) db.exec(V5_TO_V6);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 

@@ -1,4 +1,4 @@
-import type { JudgmentStore } from './judgment-store.js';
+import type { JudgmentStore, MemoEntry } from './judgment-store.js';
 import { validateRecord, type JudgmentRecord, type TaskIndexEntry, type Usage } from './record.js';
 
 export interface WriterOptions {
@@ -33,6 +33,7 @@ export class JudgmentWriter {
   private records: JudgmentRecord[] = [];
   private usages: Usage[] = [];
   private index: TaskIndexEntry[] = [];
+  private memos: MemoEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failure: { error: unknown } | undefined;
   private closed = false;
@@ -48,7 +49,7 @@ export class JudgmentWriter {
 
   /** Judgments and usages waiting to be committed. */
   get pending(): number {
-    return this.records.length + this.usages.length + this.index.length;
+    return this.records.length + this.usages.length + this.index.length + this.memos.length;
   }
 
   /** Judgment rows written so far (a key already in the store is not written again). */
@@ -88,6 +89,16 @@ export class JudgmentWriter {
     this.scheduled();
   }
 
+  /**
+   * Queues memo values. They commit with or after everything queued before them, so a value
+   * derived from judgments is never stored without them.
+   */
+  remember(entries: readonly MemoEntry[]): void {
+    this.ensureUsable();
+    for (const m of entries) this.memos.push(m);
+    this.scheduled();
+  }
+
   /** Commits everything pending now. */
   flush(): void {
     this.throwIfFailed();
@@ -110,7 +121,8 @@ export class JudgmentWriter {
     if (
       this.records.length >= this.maxPending ||
       this.usages.length >= this.maxPending * 4 ||
-      this.index.length >= this.maxPending * 4
+      this.index.length >= this.maxPending * 4 ||
+      this.memos.length >= this.maxPending
     ) {
       this.commit();
       this.throwIfFailed();
@@ -132,9 +144,10 @@ export class JudgmentWriter {
     const records = this.records;
     const usages = this.usages;
     const index = this.index;
+    const memos = this.memos;
     let written: number;
     try {
-      written = this.store.commit({ records, usages, index });
+      written = this.store.commit({ records, usages, index, memos });
     } catch (error) {
       this.failure = { error };
       this.onError?.(error);
@@ -143,6 +156,7 @@ export class JudgmentWriter {
     this.records = [];
     this.usages = [];
     this.index = [];
+    this.memos = [];
     this.total += written;
     this.onFlush?.(written, this.total);
   }

@@ -4,7 +4,12 @@ import { sha256Hex } from '../../harness/core/hash.js';
 import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import type { JudgeTask, Judgment } from '../../harness/core/types.js';
 import type { Judge } from '../../harness/judge/judge.js';
-import { listSubmissionIds, readSubmission, type Submission } from '../../harness/source/alpacaeval.js';
+import {
+  decodeSubmission,
+  listSubmissionIds,
+  readSubmissionFile,
+  type Submission,
+} from '../../harness/source/alpacaeval.js';
 import { alignOutputs, InstructionIndex, type AlignmentReport } from '../../harness/source/align.js';
 import type { SourceFiles } from '../../harness/source/files.js';
 import { loadReference, type Reference } from '../../harness/source/references.js';
@@ -19,6 +24,9 @@ import {
   type RunOptions,
   type RunSummary,
 } from '../../harness/runner/run-judgments.js';
+import { memoKey, recallMemo, rememberMemo } from '../../harness/runner/memo.js';
+import type { Memo } from '../../harness/runner/run-judgments.js';
+import { withReplicateMemo, type ReplicateMemo } from '../../harness/stats/bootstrap.js';
 import type { SuiteOutput } from '../../harness/suite/contract.js';
 import { withManifest } from '../../harness/suite/execute.js';
 import { lengthJudgeInfo } from '../../harness/judge/length.js';
@@ -127,7 +135,7 @@ interface ModelWindow extends JudgingWindow {
  * prompts of one instruction share their prefix, so they go to the server together.
  */
 async function* judgingWindows(
-  models: readonly string[],
+  models: readonly { readonly at: number; readonly model: string }[],
   load: (model: string) => Promise<LoadedModel | Skip>,
   onSkip: (skip: SkippedModel) => void,
   instructions: readonly string[],
@@ -158,11 +166,15 @@ async function* judgingWindows(
     batch = [];
     return { tasks, subjects, models: windowModels, order };
   };
-  let at = 0;
-  for await (const m of prefetch(models, load, LOADS_AHEAD)) {
+  let next = 0;
+  for await (const m of prefetch(
+    models.map((x) => x.model),
+    load,
+    LOADS_AHEAD,
+  )) {
+    const at = models[next++]!.at;
     if ('skip' in m) onSkip(m.skip);
     else batch.push({ at, m });
-    at++;
     if (batch.length === size) yield cut();
   }
   if (batch.length > 0) yield cut();
@@ -229,7 +241,8 @@ export async function judgeAlpacaEval(
   const loadModel = async (model: string): Promise<LoadedModel | Skip> => {
     let submission: Submission | null;
     try {
-      submission = await readSubmission(options.files, model);
+      const found = await readSubmissionFile(options.files, model);
+      submission = found ? await decodeSubmission(options.files, model, found) : null;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       options.warn(`${e.message} (model skipped)`);
@@ -290,11 +303,25 @@ export async function judgeAlpacaEval(
   // judged, and the runner takes its tasks as soon as the current one's are all sent, so
   // a remote judge's batch stays full across windows.
   const reduced = new Array<JudgedModel | undefined>(toJudge.length);
+  // A model whose judgments were all stored when it was last reduced, from the same file
+  // (same bytes), judge request identity, instructions and code, is reduced from the
+  // store's memo: neither its outputs nor its judgments are read again (the warm rerun).
+  const reductions = reductionMemo(options, set.sha256, selected);
+  const memoised = reductions
+    ? await reductions.recall(toJudge, minCoverage)
+    : new Map<number, JudgedModel>();
+  let settledTasks = 0;
+  let settledUnparsed = 0;
+  for (const [at, judged] of memoised) {
+    reduced[at] = judged;
+    settledTasks += judged.aggregate.n;
+    settledUnparsed += judged.aggregate.unparsed;
+  }
   const { summary } = await runJudgmentWindows(
     options.judge,
     // skipped models are listed in the models' order, however their loads interleave
     judgingWindows(
-      toJudge,
+      toJudge.map((model, at) => ({ at, model })).filter(({ at }) => !memoised.has(at)),
       loadModel,
       (skip) => skipped.push(skip),
       set.instructions,
@@ -306,6 +333,7 @@ export async function judgeAlpacaEval(
       ...options.run,
       label: `${options.judge.info.name} on ${models.length} models`,
       expectedTasks: toJudge.length * selected.length,
+      ...(memoised.size > 0 ? { settled: { tasks: settledTasks, unparsed: settledUnparsed } } : {}),
     },
     (window, judgments) => {
       const perModel = window.models.map((l) => new Array<Judgment>(l.positions.length));
@@ -313,7 +341,10 @@ export async function judgeAlpacaEval(
         perModel[o.model]![o.k] = judgments[t]!;
       });
       window.models.forEach((l, i) => {
-        reduced[l.at] = finish(l.m, perModel[i]!, l.positions);
+        const judged = finish(l.m, perModel[i]!, l.positions);
+        reduced[l.at] = judged;
+        // a failed judgment is asked again by the next run: only a whole model is memoised
+        if (judged.aggregate.errors === 0) reductions?.remember(judged);
       });
     },
   );
@@ -357,101 +388,109 @@ export async function judgeAlpacaEval(
     );
   }
 
-  const ranks = scores.ranks;
-  const scoredModels = scores.scored;
-  const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
-  const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
-  // The length ruler on the same models, instructions and resamples (issue 12 item 5): what
-  // a trivial judge reaches here, beside every judge's figures. A judge that is the ruler
-  // has no ruler beside it.
-  const lengthRuler =
-    options.judge.info.name === lengthJudgeInfo.name
-      ? undefined
-      : correlateWithBootstrap(
-          judged.map((j, i) => ({
-            model: j.loaded.model,
-            score: scoredModels[i]!.score === null ? null : j.meanLength,
-            vector: lengthVector(j.lengths),
-          })),
-          references,
-          bootstrap,
-        );
-  // The same resamples (seed, count, instructions) as the correlations.
-  const significance = modelSignificance(scoredModels, references, bootstrap);
-  const controlled = lengthControlled(
-    judged.map((j, i) => ({ ...scoredModels[i]!, lengths: j.lengths })),
-    await baselineLengths(options.files, index, selected),
-    references,
-    bootstrap,
-  );
-  const instances = instanceAgreement(
-    annotations,
-    judged.map((j) => ({ ...j.loaded, score: j.aggregate.score, vector: j.vector })),
-    baselineRatings,
-    { resamples: options.bootstrap, seed: options.seed, items: selected.length },
-  );
-  const modelResults: ModelResult[] = judged.map((j, i) => ({
-    model: j.loaded.model,
-    score: scoredModels[i]!.score,
-    se: scoredModels[i]!.se,
-    n: j.aggregate.n,
-    parsed: j.aggregate.parsed,
-    unparsed: j.aggregate.unparsed,
-    errors: j.aggregate.errors,
-    truncated: j.aggregate.truncated,
-    rank: ranks[i]!,
-    meanLength: j.meanLength,
-    coverage: j.loaded.coverage,
-    contentHash: j.loaded.contentHash,
-    references: Object.fromEntries(
-      references
-        .filter((r) => r.scores.has(j.loaded.model))
-        .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
-    ),
-    ...j.details,
-    ...significance.perModel[i],
-    ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
-    ...(options.judge.info.scale !== undefined ? scores.perModel[i] : {}),
-  }));
-  modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
-
-  const result: Omit<AlpacaEvalResult, 'manifest'> = {
-    suite: 'alpacaeval',
-    schemaVersion: 1,
-    judge: options.judge.info,
-    settings: {
-      instructions: selected.length,
-      instructionSetSize: set.instructions.length,
-      models: options.models && options.models.length > 0 ? [...new Set(options.models)] : 'all',
-      seed: options.seed,
-      bootstrap: options.bootstrap,
-      references: references.map((r) => r.name),
-      score,
-    },
-    instructionIndices: selected,
-    models: modelResults,
-    correlations,
-    skipped,
-    significance: significance.significance,
-    referenceAgreement: significance.referenceAgreement,
-    lengthControlled: controlled.summary,
-    ...(lengthRuler ? { lengthRuler: { judge: lengthJudgeInfo.name, correlations: lengthRuler } } : {}),
-    ...(options.judge.info.scale !== undefined
-      ? {
-          scoreComparison: compareScores(
-            judged.map((j) => ({ ...j, model: j.loaded.model })),
-            score,
-            correlations,
+  const baseline = await baselineLengths(options.files, index, selected);
+  // The bootstraps (rows of item means, length-controlled fits) recall what a run over the
+  // same data computed (the store's memo): a warm rerun draws none of them again.
+  const result = withReplicateMemo(replicateMemo(options.run.cache?.memo), () => {
+    const ranks = scores.ranks;
+    const scoredModels = scores.scored;
+    const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
+    const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
+    // The length ruler on the same models, instructions and resamples (issue 12 item 5): what
+    // a trivial judge reaches here, beside every judge's figures. A judge that is the ruler
+    // has no ruler beside it.
+    const lengthRuler =
+      options.judge.info.name === lengthJudgeInfo.name
+        ? undefined
+        : correlateWithBootstrap(
+            judged.map((j, i) => ({
+              model: j.loaded.model,
+              score: scoredModels[i]!.score === null ? null : j.meanLength,
+              vector: lengthVector(j.lengths),
+            })),
             references,
             bootstrap,
-          ),
-        }
-      : {}),
-    instanceAgreement: instances,
-    ...(options.scenarios
-      ? { scenarios: scenarioBreakdown(scoredModels, selected, options.scenarios, references, bootstrap) }
-      : {}),
-  };
+          );
+    // The same resamples (seed, count, instructions) as the correlations.
+    const significance = modelSignificance(scoredModels, references, bootstrap);
+    const controlled = lengthControlled(
+      judged.map((j, i) => ({ ...scoredModels[i]!, lengths: j.lengths })),
+      baseline,
+      references,
+      bootstrap,
+    );
+    const instances = instanceAgreement(
+      annotations,
+      judged.map((j) => ({ ...j.loaded, score: j.aggregate.score, vector: j.vector })),
+      baselineRatings,
+      { resamples: options.bootstrap, seed: options.seed, items: selected.length },
+    );
+    const modelResults: ModelResult[] = judged.map((j, i) => ({
+      model: j.loaded.model,
+      score: scoredModels[i]!.score,
+      se: scoredModels[i]!.se,
+      n: j.aggregate.n,
+      parsed: j.aggregate.parsed,
+      unparsed: j.aggregate.unparsed,
+      errors: j.aggregate.errors,
+      truncated: j.aggregate.truncated,
+      rank: ranks[i]!,
+      meanLength: j.meanLength,
+      coverage: j.loaded.coverage,
+      contentHash: j.loaded.contentHash,
+      references: Object.fromEntries(
+        references
+          .filter((r) => r.scores.has(j.loaded.model))
+          .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
+      ),
+      ...j.details,
+      ...significance.perModel[i],
+      ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
+      ...(options.judge.info.scale !== undefined ? scores.perModel[i] : {}),
+    }));
+    modelResults.sort(
+      (a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model),
+    );
+
+    const result: Omit<AlpacaEvalResult, 'manifest'> = {
+      suite: 'alpacaeval',
+      schemaVersion: 1,
+      judge: options.judge.info,
+      settings: {
+        instructions: selected.length,
+        instructionSetSize: set.instructions.length,
+        models: options.models && options.models.length > 0 ? [...new Set(options.models)] : 'all',
+        seed: options.seed,
+        bootstrap: options.bootstrap,
+        references: references.map((r) => r.name),
+        score,
+      },
+      instructionIndices: selected,
+      models: modelResults,
+      correlations,
+      skipped,
+      significance: significance.significance,
+      referenceAgreement: significance.referenceAgreement,
+      lengthControlled: controlled.summary,
+      ...(lengthRuler ? { lengthRuler: { judge: lengthJudgeInfo.name, correlations: lengthRuler } } : {}),
+      ...(options.judge.info.scale !== undefined
+        ? {
+            scoreComparison: compareScores(
+              judged.map((j) => ({ ...j, model: j.loaded.model })),
+              score,
+              correlations,
+              references,
+              bootstrap,
+            ),
+          }
+        : {}),
+      instanceAgreement: instances,
+      ...(options.scenarios
+        ? { scenarios: scenarioBreakdown(scoredModels, selected, options.scenarios, references, bootstrap) }
+        : {}),
+    };
+    return result;
+  });
   return {
     result,
     manifest: {
@@ -461,6 +500,96 @@ export async function judgeAlpacaEval(
       judgments: totals,
     },
     judgments: totals,
+  };
+}
+
+/** The store's memo as the bootstraps see it (bootstrap.ts ReplicateMemo). */
+function replicateMemo(memo: Memo | undefined): ReplicateMemo | undefined {
+  if (!memo) return undefined;
+  const keyOf = (id: string) => memoKey('bootstrap/replicates', [id]);
+  return {
+    recall(ids) {
+      const keys = ids.map(keyOf);
+      const found = recallMemo<Float64Array>(memo, keys);
+      const out = new Map<string, Float64Array>();
+      ids.forEach((id, i) => {
+        const replicates = found.get(keys[i]!);
+        if (replicates instanceof Float64Array) out.set(id, replicates);
+      });
+      return out;
+    },
+    remember: (id, replicates) => rememberMemo(memo, keyOf(id), replicates),
+  };
+}
+
+/** what keys a model's memoised reduction: the parts beside the model and its file's bytes */
+const REDUCTION_MEMO = 'alpacaeval/reduction';
+/** submissions read (and hashed) at once while looking the memo up */
+const HASHES_AHEAD = 4;
+
+/**
+ * The store's memo of model reductions (`JudgedModel`), for a remote judge with a request
+ * identity and a store that has a memo; undefined otherwise (a local judge, `--score
+ * expected`, whose store view asks some stored ratings again). A reduction is keyed by the
+ * model, the sha256 of its outputs file, the judge's request identity, the instruction set
+ * and selection, and the source's decoding limit (memoKey adds the code).
+ */
+function reductionMemo(
+  options: Pick<AlpacaEvalOptions, 'files' | 'judge' | 'run' | 'score'>,
+  instructionSetSha256: string,
+  selected: readonly number[],
+):
+  | {
+      recall(models: readonly string[], minCoverage: number): Promise<Map<number, JudgedModel>>;
+      remember(judged: JudgedModel): void;
+    }
+  | undefined {
+  const memo = options.run.cache?.memo;
+  const identity = options.judge.mode === 'remote' ? options.judge.requestIdentity : undefined;
+  if (!memo || identity === undefined || (options.score ?? 'rating') !== 'rating') return undefined;
+  const selection = sha256Hex(JSON.stringify(selected));
+  const keyOf = (model: string, contentHash: string) =>
+    memoKey(REDUCTION_MEMO, [
+      identity,
+      model,
+      contentHash,
+      instructionSetSha256,
+      selection,
+      options.files.limits.maxDecodedBytes,
+    ]);
+  return {
+    async recall(models, minCoverage) {
+      const keys: (string | undefined)[] = new Array(models.length);
+      let next = 0;
+      const hashNext = async (): Promise<void> => {
+        while (next < models.length) {
+          const at = next++;
+          try {
+            const found = await readSubmissionFile(options.files, models[at]!);
+            if (found) keys[at] = keyOf(models[at]!, sha256Hex(found.bytes));
+          } catch (e) {
+            // the run reads it again, and says what is wrong with it
+            if (!(e instanceof InputError)) throw e;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: HASHES_AHEAD }, hashNext));
+      const found = recallMemo<JudgedModel>(
+        memo,
+        keys.filter((k): k is string => k !== undefined),
+      );
+      const out = new Map<number, JudgedModel>();
+      keys.forEach((key, at) => {
+        const judged = key === undefined ? undefined : found.get(key);
+        // a model the run's --min-coverage skips goes the usual way, to be skipped with the reason
+        if (judged && judged.loaded.model === models[at] && judged.loaded.coverage.share >= minCoverage)
+          out.set(at, judged);
+      });
+      return out;
+    },
+    remember(judged) {
+      rememberMemo(memo, keyOf(judged.loaded.model, judged.loaded.contentHash), judged);
+    },
   };
 }
 

@@ -16,6 +16,23 @@ const expected = JSON.parse(
   }[];
 };
 
+/** Kendall's tau-b by its definition, pair by pair (what the O(n log n) count must equal exactly). */
+function tauByPairs(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  let untiedX = 0;
+  let untiedY = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j++) {
+      const dx = Math.sign(a[i]! - a[j]!);
+      const dy = Math.sign(b[i]! - b[j]!);
+      untiedX += dx === 0 ? 0 : 1;
+      untiedY += dy === 0 ? 0 : 1;
+      s += dx * dy;
+    }
+  }
+  return s / Math.sqrt(untiedX * untiedY);
+}
+
 describe('correlations against scipy', () => {
   for (const c of expected.cases) {
     it(c.name, () => {
@@ -41,6 +58,22 @@ describe('correlations against scipy', () => {
     expect(spearman(c.x, c.y).value!.toFixed(4)).toBe('0.9802');
     expect(kendallTauB(c.x, c.y).value!.toFixed(4)).toBe('0.8824');
     expect(pearson(c.x, c.y).value!.toFixed(4)).toBe('0.9815');
+  });
+
+  it("counts Kendall's tau-b exactly as the pairwise definition, ties in x, y and both included", () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let t = 0; t < 300; t++) {
+      const n = 3 + (t % 60);
+      // few distinct values on some inputs (many ties), continuous ones on others
+      const levels = t % 3 === 0 ? 4 : t % 3 === 1 ? 12 : 0;
+      const draw = () => (levels > 0 ? Math.floor(next() * levels) : next() * 10 - 5);
+      const x = Array.from({ length: n }, draw);
+      const y = x.map((v) => (t % 2 === 0 ? v + draw() : draw()));
+      const got = kendallTauB(x, y);
+      if (got.value === null) continue;
+      expect(got.value).toBe(tauByPairs(x, y));
+    }
   });
 
   it('is undefined, with a reason, below three pairs', () => {

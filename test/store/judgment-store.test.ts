@@ -522,3 +522,63 @@ describe('JudgmentStore: expected ratings (schema version 4)', () => {
     check.close();
   });
 });
+
+describe('JudgmentStore: the memo of derived values (schema version 6)', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const text = (value: Uint8Array | undefined) => (value ? new TextDecoder().decode(value) : undefined);
+
+  it('keeps values by key, the last one written winning, and finds only what it has', () => {
+    const store = openStore();
+    store.commit({ records: [], usages: [], memos: [{ key: 'a', value: bytes('one') }] });
+    store.commit({
+      records: [],
+      usages: [],
+      memos: [
+        { key: 'a', value: bytes('two') },
+        { key: 'b', value: bytes('b') },
+      ],
+    });
+    const found = store.getMemos(['a', 'b', 'c']);
+    expect(text(found.get('a'))).toBe('two');
+    expect(text(found.get('b'))).toBe('b');
+    expect(found.has('c')).toBe(false);
+  });
+
+  it('is emptied in the transaction that changes a stored judgment: an expected rating filled in, a replace, a reparse', () => {
+    const store = openStore();
+    const remember = () =>
+      store.commit({ records: [], usages: [], memos: [{ key: 'm', value: bytes('v') }] });
+    store.putMany([singleRecord(1), singleRecord(2)]);
+    remember();
+    // a new judgment changes nothing derived from the others
+    store.put(singleRecord(3));
+    expect(store.getMemos(['m']).size).toBe(1);
+    store.put(singleRecord(1, { expected: { value: 6.25, approximated: false } }));
+    expect(store.getMemos(['m']).size).toBe(0);
+    remember();
+    store.put(singleRecord(2, { rating: 3 }), { replace: true });
+    expect(store.getMemos(['m']).size).toBe(0);
+    remember();
+    // a reparse that changes nothing keeps it; one that changes a rating empties it
+    store.reparse((j) => ({ status: 'ok', rating: j.rating ?? undefined }));
+    expect(store.getMemos(['m']).size).toBe(1);
+    store.reparse(() => ({ status: 'unparsed', reason: 'a stricter parser' }));
+    expect(store.getMemos(['m']).size).toBe(0);
+  });
+
+  it('migrates a version 5 store (no memo table) when opened for writing; read without migrating it has none', () => {
+    openStore().putMany([singleRecord(1)]);
+    for (const s of open.splice(0)) s.close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE memo');
+    raw.pragma('user_version = 5');
+    raw.close();
+    const reader = openStore({ readonly: true });
+    expect(reader.getMemos(['m']).size).toBe(0);
+    reader.close();
+    const store = openStore();
+    store.commit({ records: [], usages: [], memos: [{ key: 'm', value: bytes('v') }] });
+    expect(text(store.getMemos(['m']).get('m'))).toBe('v');
+    expect(store.get(keyOf(1))).toEqual(singleRecord(1));
+  });
+});
