@@ -355,14 +355,14 @@ export class JudgmentStore {
               written += 1;
             } else if (params.expectedStatus !== null) {
               // asked again for its expected rating (stored before logprobs were asked)
-              changedStored ||=
-                w.fillExpected.run({
-                  key: r.key,
-                  text: r.text,
-                  rating: r.rating,
-                  expectedRating: params.expectedRating,
-                  expectedStatus: params.expectedStatus,
-                }).changes > 0;
+              const filled = w.fillExpected.run({
+                key: r.key,
+                text: r.text,
+                rating: r.rating,
+                expectedRating: params.expectedRating,
+                expectedStatus: params.expectedStatus,
+              }).changes;
+              if (filled > 0) changedStored = true;
             }
           }
           for (const u of batch.usages) w.insertUsage.run(u.suite, u.subject, u.key);

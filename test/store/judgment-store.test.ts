@@ -566,6 +566,14 @@ describe('JudgmentStore: the memo of derived values (schema version 6)', () => {
     expect(store.getMemos(['m']).size).toBe(0);
   });
 
+  it('fills in every expected rating of one commit, not only the first (the memo is emptied once)', () => {
+    const store = openStore();
+    store.putMany([singleRecord(1), singleRecord(2), singleRecord(3)]);
+    const exact = { value: 6.25, approximated: false };
+    store.putMany([1, 2, 3].map((i) => singleRecord(i, { expected: exact })));
+    for (const i of [1, 2, 3]) expect(store.get(keyOf(i))!.expected).toEqual(exact);
+  });
+
   it('migrates a version 5 store (no memo table) when opened for writing; read without migrating it has none', () => {
     openStore().putMany([singleRecord(1)]);
     for (const s of open.splice(0)) s.close();
