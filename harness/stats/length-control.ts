@@ -45,11 +45,11 @@ import {
 
 export interface LengthControlInput {
   /** the judge's rating of the model's output, per item (NaN: missing) */
-  readonly ratings: readonly number[];
+  readonly ratings: ArrayLike<number>;
   /** the model's output length per item, in characters (code points: codePointLength) */
-  readonly modelLengths: readonly number[];
+  readonly modelLengths: ArrayLike<number>;
   /** the baseline's output length for the same instruction */
-  readonly baselineLengths: readonly number[];
+  readonly baselineLengths: ArrayLike<number>;
 }
 
 export interface LengthControlled {
@@ -73,6 +73,33 @@ export function lengthControlledScore(
   input: LengthControlInput,
   options: { bootstrap?: BootstrapOptions } = {},
 ): LengthControlled {
+  const { y, d } = usedItems(input);
+  const n = y.length;
+  const raw = n > 0 ? mean(y) : NaN;
+  const point = fit(y, d, null);
+  let ci95: Interval = null;
+  if (options.bootstrap && options.bootstrap.resamples > 0 && Number.isFinite(point.value)) {
+    const ys = Float64Array.from(y);
+    const dsArr = Float64Array.from(d);
+    const { resamples } = options.bootstrap;
+    const memo = activeReplicateMemo();
+    const id = replicateId(ys, dsArr, options.bootstrap);
+    let replicates = memo?.recall([id]).get(id);
+    if (replicates?.length !== resamples) {
+      // the draws of bootstrapUnits, shared by every model with as many items (resamplePlan)
+      const plan = resamplePlan(n, options.bootstrap);
+      const computed = new Float64Array(plan.resamples);
+      for (let r = 0; r < plan.resamples; r++) computed[r] = replicateIntercept(ys, dsArr, plan, r);
+      memo?.remember(id, computed);
+      replicates = computed;
+    }
+    ci95 = percentileInterval(Array.from(replicates), options.bootstrap.level);
+  }
+  return { ...point, n, raw, ci95 };
+}
+
+/** The items with a finite rating and both lengths: ratings and length differences. */
+function usedItems(input: LengthControlInput): { y: number[]; d: number[] } {
   const { ratings, modelLengths, baselineLengths } = input;
   if (ratings.length !== modelLengths.length || ratings.length !== baselineLengths.length) {
     throw new RangeError(
@@ -90,28 +117,20 @@ export function lengthControlledScore(
       d.push(m - b);
     }
   }
-  const n = y.length;
-  const raw = n > 0 ? mean(y) : NaN;
-  const point = fit(y, d, null);
-  let ci95: Interval = null;
-  if (options.bootstrap && options.bootstrap.resamples > 0 && Number.isFinite(point.value)) {
-    const ys = Float64Array.from(y);
-    const dsArr = Float64Array.from(d);
-    const { resamples, seed } = options.bootstrap;
-    const memo = activeReplicateMemo();
-    const id = `length-controlled/${n}/${seed}/${resamples}/${arraysDigest(ys, dsArr)}`;
-    let replicates = memo?.recall([id]).get(id);
-    if (replicates?.length !== resamples) {
-      // the draws of bootstrapUnits, shared by every model with as many items (resamplePlan)
-      const plan = resamplePlan(n, options.bootstrap);
-      const computed = new Float64Array(plan.resamples);
-      for (let r = 0; r < plan.resamples; r++) computed[r] = replicateIntercept(ys, dsArr, plan, r);
-      memo?.remember(id, computed);
-      replicates = computed;
-    }
-    ci95 = percentileInterval(Array.from(replicates), options.bootstrap.level);
-  }
-  return { ...point, n, raw, ci95 };
+  return { y, d };
+}
+
+function replicateId(ys: Float64Array, ds: Float64Array, bootstrap: BootstrapOptions): string {
+  return `length-controlled/${ys.length}/${bootstrap.seed}/${bootstrap.resamples}/${arraysDigest(ys, ds)}`;
+}
+
+/**
+ * The id under which `lengthControlledScore` memoises the bootstrap of `input`
+ * (ReplicateMemo), so that a caller can look them all up at once before computing any.
+ */
+export function lengthControlReplicateId(input: LengthControlInput, bootstrap: BootstrapOptions): string {
+  const { y, d } = usedItems(input);
+  return replicateId(Float64Array.from(y), Float64Array.from(d), bootstrap);
 }
 
 function fit(
@@ -206,7 +225,7 @@ function replicateIntercept(ys: Float64Array, ds: Float64Array, plan: ResamplePl
   for (let k = from; k < to; k++) {
     const j = units[k]!;
     const c = counts[k]!;
-    const x = Math.tanh(ds[j]! / sd);
+    const x = tanh(ds[j]! / sd);
     xSum += c * x;
     xx += c * x * x;
     xy += c * x * ys[j]!;
@@ -215,6 +234,16 @@ function replicateIntercept(ys: Float64Array, ds: Float64Array, plan: ResamplePl
   const sxx = xx - n * xMean * xMean;
   const slope = (xy - n * xMean * yMean) / sxx;
   return yMean - slope * xMean;
+}
+
+/**
+ * tanh from expm1, within an ulp or two of Math.tanh and about 1.4 times faster in V8; the
+ * bootstrap evaluates it ~10^8 times in a full run (227 models x 1,000 refits x ~510 items).
+ */
+function tanh(x: number): number {
+  const e = Math.expm1(-2 * Math.abs(x));
+  const t = -e / (2 + e);
+  return x < 0 ? -t : t;
 }
 
 function undefinedFit(sd: number, reason: string): Omit<LengthControlled, 'n' | 'raw' | 'ci95'> {

@@ -12,7 +12,8 @@ import { alignOutputs, type InstructionIndex } from '../../harness/source/align.
 import type { SourceFiles } from '../../harness/source/files.js';
 import type { Reference } from '../../harness/source/references.js';
 import { CORRELATIONS } from '../../harness/stats/correlation.js';
-import { lengthControlledScore } from '../../harness/stats/length-control.js';
+import type { ReplicateMemo } from '../../harness/stats/bootstrap.js';
+import { lengthControlledScores } from '../../harness/stats/length-control-workers.js';
 import type { LengthControlledResult, ModelLengthControlled } from './result.js';
 
 /** AlpacaEval 2's baseline: its outputs are in the source like any submission's. */
@@ -47,25 +48,38 @@ interface Model {
   readonly lengths: Float64Array;
 }
 
-export function lengthControlled(
+/**
+ * Every model's length-controlled score and the correlations. The fits' bootstraps run in
+ * worker threads (lengthControlledScores): the work is handed over before this returns, so
+ * the caller computes the other statistics meanwhile; `memo` keeps their replicates.
+ */
+export async function lengthControlled(
   models: readonly Model[],
   baseline: Float64Array | string,
   references: readonly Reference[],
   bootstrap: { resamples: number; seed: number },
-): { perModel: (ModelLengthControlled | undefined)[]; summary: LengthControlledResult } {
+  memo?: ReplicateMemo,
+): Promise<{ perModel: (ModelLengthControlled | undefined)[]; summary: LengthControlledResult }> {
   if (typeof baseline === 'string') {
     return {
       perModel: models.map(() => undefined),
       summary: { baseline: LENGTH_CONTROL_BASELINE, reason: baseline, correlations: [] },
     };
   }
-  const perModel = models.map((m): ModelLengthControlled | undefined => {
-    if (m.score === null) return undefined;
-    const ratings = Array.from(m.vector.values, (v, i) => (m.vector.valid[i] === 1 ? v : NaN));
-    const lc = lengthControlledScore(
-      { ratings, modelLengths: Array.from(m.lengths), baselineLengths: Array.from(baseline) },
-      bootstrap.resamples > 0 ? { bootstrap } : {},
-    );
+  const scored = models.flatMap((m, i) => (m.score === null ? [] : [i]));
+  const fits = await lengthControlledScores(
+    scored.map((i) => {
+      const m = models[i]!;
+      const ratings = Float64Array.from(m.vector.values, (v, k) => (m.vector.valid[k] === 1 ? v : NaN));
+      return { ratings, modelLengths: m.lengths, baselineLengths: baseline };
+    }),
+    bootstrap.resamples > 0 ? { bootstrap } : {},
+    memo,
+  );
+  const fitOf = new Map(scored.map((i, k) => [i, fits[k]!]));
+  const perModel = models.map((m, i): ModelLengthControlled | undefined => {
+    const lc = fitOf.get(i);
+    if (lc === undefined) return undefined;
     return {
       value: finite(lc.value),
       standardError: finite(lc.standardError),
