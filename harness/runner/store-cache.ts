@@ -1,3 +1,4 @@
+import { codeIdentity } from '../core/code-identity.js';
 import type { JudgeInfo } from '../core/types.js';
 import type { JudgmentStore } from '../store/judgment-store.js';
 import { judgmentRecord, storedJudgment } from '../store/record.js';
@@ -77,7 +78,7 @@ export function storeJudgmentCache(
     },
     memo: {
       recall: (keys) => store.getMemos(keys),
-      remember: (key, value) => writer.remember([{ key, value }]),
+      remember: (key, value) => writer.remember([{ key, value, code: codeIdentity() }]),
     },
     tag(entries) {
       writer.tag(entries.map((e) => ({ key: e.key, suite: e.subject.suite, subject: e.subject.subject })));

@@ -114,10 +114,11 @@ const FROM_OUTCOMES = 'judgments j';
 
 type Value = string | number | null;
 
-/** A memo value (schema v6) by its key. */
+/** A memo value (schema v6) by its key, and the code that computed it (`codeIdentity`). */
 export interface MemoEntry {
   readonly key: string;
   readonly value: Uint8Array;
+  readonly code: string;
 }
 type Row = readonly Value[];
 
@@ -369,7 +370,8 @@ export class JudgmentStore {
           for (const t of index) w.insertTask.run(t.identity, t.digest, t.key);
           if (changedStored) w.clearMemo.run();
           const createdAt = new Date().toISOString();
-          for (const m of memos) w.insertMemo.run(m.key, m.value, createdAt);
+          for (const code of new Set(memos.map((m) => m.code))) w.pruneMemo.run(code);
+          for (const m of memos) w.insertMemo.run(m.key, m.value, m.code, createdAt);
           return written;
         })
         .immediate(),
@@ -661,6 +663,7 @@ interface Writes {
   deleteText: Database.Statement;
   fillExpected: Database.Statement;
   insertMemo: Database.Statement;
+  pruneMemo: Database.Statement;
   clearMemo: Database.Statement;
 }
 
@@ -682,7 +685,8 @@ function prepareWrites(db: Database.Database): Writes {
     findId: db.prepare('SELECT id FROM judgments WHERE key = ?').pluck(),
     deleteJudgment: db.prepare('DELETE FROM judgments WHERE id = ?'),
     deleteText: db.prepare('DELETE FROM completions WHERE id = ?'),
-    insertMemo: db.prepare('INSERT OR REPLACE INTO memo (key, value, created_at) VALUES (?, ?, ?)'),
+    insertMemo: db.prepare('INSERT OR REPLACE INTO memo (key, value, code, created_at) VALUES (?, ?, ?, ?)'),
+    pruneMemo: db.prepare('DELETE FROM memo WHERE code <> ?'),
     clearMemo: db.prepare('DELETE FROM memo'),
     // The first answer stays: only a stored judgment without an expected rating gets one,
     // and only from an answer with the same text and rating (greedy decoding repeats

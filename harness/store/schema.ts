@@ -122,12 +122,16 @@ CREATE TABLE IF NOT EXISTS task_index (
  * Version 6 (issue 13): `memo`, values derived from judgments and inputs (a model's
  * reduction to what aggregation needs, a statistic's bootstrap replicates), by a key that
  * names everything they are computed from (memo.ts). Derived, so it may be emptied at any
- * time; whatever changes a stored judgment empties it in the same transaction.
+ * time; whatever changes a stored judgment empties it in the same transaction, and values
+ * another build of the harness computed go as soon as this one stores its own (the memo
+ * holds one build's values, not every build's).
  */
 const V5_TO_V6 = `
 CREATE TABLE IF NOT EXISTS memo (
   key        TEXT PRIMARY KEY,
   value      BLOB NOT NULL,
+  -- the code that computed it (codeIdentity): values of other code are dropped as new ones come
+  code       TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
 `;

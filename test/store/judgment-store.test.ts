@@ -529,13 +529,13 @@ describe('JudgmentStore: the memo of derived values (schema version 6)', () => {
 
   it('keeps values by key, the last one written winning, and finds only what it has', () => {
     const store = openStore();
-    store.commit({ records: [], usages: [], memos: [{ key: 'a', value: bytes('one') }] });
+    store.commit({ records: [], usages: [], memos: [{ key: 'a', value: bytes('one'), code: 'c1' }] });
     store.commit({
       records: [],
       usages: [],
       memos: [
-        { key: 'a', value: bytes('two') },
-        { key: 'b', value: bytes('b') },
+        { key: 'a', value: bytes('two'), code: 'c1' },
+        { key: 'b', value: bytes('b'), code: 'c1' },
       ],
     });
     const found = store.getMemos(['a', 'b', 'c']);
@@ -544,10 +544,19 @@ describe('JudgmentStore: the memo of derived values (schema version 6)', () => {
     expect(found.has('c')).toBe(false);
   });
 
+  it("holds one build's values: another build's go as soon as this one stores its own", () => {
+    const store = openStore();
+    store.commit({ records: [], usages: [], memos: [{ key: 'old', value: bytes('o'), code: 'build-1' }] });
+    store.commit({ records: [], usages: [], memos: [{ key: 'same', value: bytes('s'), code: 'build-1' }] });
+    expect(store.getMemos(['old', 'same']).size).toBe(2);
+    store.commit({ records: [], usages: [], memos: [{ key: 'new', value: bytes('n'), code: 'build-2' }] });
+    expect([...store.getMemos(['old', 'same', 'new']).keys()]).toEqual(['new']);
+  });
+
   it('is emptied in the transaction that changes a stored judgment: an expected rating filled in, a replace, a reparse', () => {
     const store = openStore();
     const remember = () =>
-      store.commit({ records: [], usages: [], memos: [{ key: 'm', value: bytes('v') }] });
+      store.commit({ records: [], usages: [], memos: [{ key: 'm', value: bytes('v'), code: 'c1' }] });
     store.putMany([singleRecord(1), singleRecord(2)]);
     remember();
     // a new judgment changes nothing derived from the others
@@ -585,7 +594,7 @@ describe('JudgmentStore: the memo of derived values (schema version 6)', () => {
     expect(reader.getMemos(['m']).size).toBe(0);
     reader.close();
     const store = openStore();
-    store.commit({ records: [], usages: [], memos: [{ key: 'm', value: bytes('v') }] });
+    store.commit({ records: [], usages: [], memos: [{ key: 'm', value: bytes('v'), code: 'c1' }] });
     expect(text(store.getMemos(['m']).get('m'))).toBe('v');
     expect(store.get(keyOf(1))).toEqual(singleRecord(1));
   });
