@@ -392,19 +392,19 @@ export async function judgeAlpacaEval(
   // The bootstraps (rows of item means, length-controlled fits) recall what a run over the
   // same data computed (the store's memo): a warm rerun draws none of them again.
   const memo = replicateMemo(options.run.cache?.memo);
+  const ranks = scores.ranks;
+  const scoredModels = scores.scored;
   const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
   // handed to worker threads now, and fitted while this thread computes the rest
   const controlledPending = lengthControlled(
-    judged.map((j, i) => ({ ...scores.scored[i]!, lengths: j.lengths })),
+    judged.map((j, i) => ({ ...scoredModels[i]!, lengths: j.lengths })),
     baseline,
     references,
     bootstrap,
     memo,
   );
   controlledPending.catch(() => {}); // observed when awaited below; avoids an unhandled rejection meanwhile
-  const build = withReplicateMemo(memo, () => {
-    const ranks = scores.ranks;
-    const scoredModels = scores.scored;
+  const figures = withReplicateMemo(memo, () => {
     const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
     // The length ruler on the same models, instructions and resamples (issue 12 item 5): what
     // a trivial judge reaches here, beside every judge's figures. A judge that is the ruler
@@ -442,63 +442,67 @@ export async function judgeAlpacaEval(
     const scenarios = options.scenarios
       ? scenarioBreakdown(scoredModels, selected, options.scenarios, references, bootstrap)
       : undefined;
-    return (controlled: Awaited<typeof controlledPending>): Omit<AlpacaEvalResult, 'manifest'> => {
-      const modelResults: ModelResult[] = judged.map((j, i) => ({
-        model: j.loaded.model,
-        score: scoredModels[i]!.score,
-        se: scoredModels[i]!.se,
-        n: j.aggregate.n,
-        parsed: j.aggregate.parsed,
-        unparsed: j.aggregate.unparsed,
-        errors: j.aggregate.errors,
-        truncated: j.aggregate.truncated,
-        rank: ranks[i]!,
-        meanLength: j.meanLength,
-        coverage: j.loaded.coverage,
-        contentHash: j.loaded.contentHash,
-        references: Object.fromEntries(
-          references
-            .filter((r) => r.scores.has(j.loaded.model))
-            .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
-        ),
-        ...j.details,
-        ...significance.perModel[i],
-        ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
-        ...(options.judge.info.scale !== undefined ? scores.perModel[i] : {}),
-      }));
-      modelResults.sort(
-        (a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model),
-      );
-
-      const result: Omit<AlpacaEvalResult, 'manifest'> = {
-        suite: 'alpacaeval',
-        schemaVersion: 1,
-        judge: options.judge.info,
-        settings: {
-          instructions: selected.length,
-          instructionSetSize: set.instructions.length,
-          models: options.models && options.models.length > 0 ? [...new Set(options.models)] : 'all',
-          seed: options.seed,
-          bootstrap: options.bootstrap,
-          references: references.map((r) => r.name),
-          score,
-        },
-        instructionIndices: selected,
-        models: modelResults,
-        correlations,
-        skipped,
-        significance: significance.significance,
-        referenceAgreement: significance.referenceAgreement,
-        lengthControlled: controlled.summary,
-        ...(lengthRuler ? { lengthRuler: { judge: lengthJudgeInfo.name, correlations: lengthRuler } } : {}),
-        ...(scoreComparison ? { scoreComparison } : {}),
-        instanceAgreement: instances,
-        ...(scenarios ? { scenarios } : {}),
-      };
-      return result;
+    return {
+      correlations,
+      lengthRuler,
+      significance,
+      instances,
+      scoreComparison,
+      scenarios,
     };
   });
-  const result = build(await controlledPending);
+  const { correlations, lengthRuler, significance, instances, scoreComparison, scenarios } = figures;
+  const controlled = await controlledPending;
+  const modelResults: ModelResult[] = judged.map((j, i) => ({
+    model: j.loaded.model,
+    score: scoredModels[i]!.score,
+    se: scoredModels[i]!.se,
+    n: j.aggregate.n,
+    parsed: j.aggregate.parsed,
+    unparsed: j.aggregate.unparsed,
+    errors: j.aggregate.errors,
+    truncated: j.aggregate.truncated,
+    rank: ranks[i]!,
+    meanLength: j.meanLength,
+    coverage: j.loaded.coverage,
+    contentHash: j.loaded.contentHash,
+    references: Object.fromEntries(
+      references
+        .filter((r) => r.scores.has(j.loaded.model))
+        .map((r) => [r.name, r.scores.get(j.loaded.model)!]),
+    ),
+    ...j.details,
+    ...significance.perModel[i],
+    ...(controlled.perModel[i] ? { lengthControlled: controlled.perModel[i] } : {}),
+    ...(options.judge.info.scale !== undefined ? scores.perModel[i] : {}),
+  }));
+  modelResults.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.model.localeCompare(b.model));
+
+  const result: Omit<AlpacaEvalResult, 'manifest'> = {
+    suite: 'alpacaeval',
+    schemaVersion: 1,
+    judge: options.judge.info,
+    settings: {
+      instructions: selected.length,
+      instructionSetSize: set.instructions.length,
+      models: options.models && options.models.length > 0 ? [...new Set(options.models)] : 'all',
+      seed: options.seed,
+      bootstrap: options.bootstrap,
+      references: references.map((r) => r.name),
+      score,
+    },
+    instructionIndices: selected,
+    models: modelResults,
+    correlations,
+    skipped,
+    significance: significance.significance,
+    referenceAgreement: significance.referenceAgreement,
+    lengthControlled: controlled.summary,
+    ...(lengthRuler ? { lengthRuler: { judge: lengthJudgeInfo.name, correlations: lengthRuler } } : {}),
+    ...(scoreComparison ? { scoreComparison } : {}),
+    instanceAgreement: instances,
+    ...(scenarios ? { scenarios } : {}),
+  };
   return {
     result,
     manifest: {
