@@ -60,6 +60,8 @@ export interface StoreStats {
   })[];
   /** judgments that no suite/subject has tagged */
   readonly untagged: Counts;
+  /** the memo of derived values (schema v6): how many, and their bytes */
+  readonly memo: { readonly values: number; readonly bytes: number };
 }
 
 /** A judgment with the suites/subjects that use it, as `iterate` yields it for export. */
@@ -401,7 +403,16 @@ export class JudgmentStore {
           `SELECT ${counts} FROM judgments j WHERE NOT EXISTS (SELECT 1 FROM usages u WHERE u.key = j.key)`,
         )
         .get() as Counts;
-      return { totals, judges, usages, untagged };
+      const memo =
+        this.version < MEMO_VERSION
+          ? { values: 0, bytes: 0 }
+          : (this.db
+              .prepare('SELECT count(*) AS "values", total(length(value)) AS bytes FROM memo')
+              .get() as {
+              values: number;
+              bytes: number;
+            });
+      return { totals, judges, usages, untagged, memo };
     });
   }
 

@@ -57,6 +57,23 @@ describe('bench cache stats', () => {
     expect(r.stdout).toMatch(new RegExp(`store: ${escape(defaultStore)} \\(\\d+\\.\\d (kB|MB)\\)\\n$`));
   });
 
+  it("counts the memo's derived values, when the store has any", async () => {
+    fillStore(defaultStore);
+    const store = JudgmentStore.open(defaultStore);
+    store.commit({
+      records: [],
+      usages: [],
+      memos: [{ key: 'k', value: new Uint8Array(2500), code: 'c' }],
+    });
+    store.close();
+    const r = await runBench(['cache', 'stats'], { cwd: dir });
+    expect(r.stdout).toMatch(/\nmemo: 1 derived values \(2\.5 kB\): /);
+    const json = JSON.parse((await runBench(['cache', 'stats', '--json'], { cwd: dir })).stdout) as {
+      memo: unknown;
+    };
+    expect(json.memo).toEqual({ values: 1, bytes: 2500 });
+  });
+
   it('--json prints exactly one JSON document', async () => {
     fillStore(defaultStore);
     const r = await runBench(['cache', 'stats', '--json'], { cwd: dir });
@@ -67,6 +84,7 @@ describe('bench cache stats', () => {
       totals: { judgments: 6, ok: 5, unparsed: 1 },
       judges: [{ judge: 'autoj', model: 'GAIR/autoj-13b', judgments: 6, ok: 5, unparsed: 1 }],
       untagged: { judgments: 1, ok: 1, unparsed: 0 },
+      memo: { values: 0, bytes: 0 },
     });
     expect(result.bytes).toBeGreaterThan(0);
     expect(result.usages).toContainEqual({

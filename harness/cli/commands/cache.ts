@@ -218,6 +218,9 @@ function statsTable(file: string, bytes: number, stats: ReturnType<typeof groupU
   judges.push(['total', '', ...counts(stats.totals)]);
   text += formatTable(['judge', 'judge model', 'judgments', 'parsed', 'unparsed'], judges) + '\n';
   text += `store: ${file} (${megabytes(bytes)})\n`;
+  if (stats.memo.values > 0) {
+    text += `memo: ${stats.memo.values} derived values (${megabytes(stats.memo.bytes)}): model reductions and bootstrap replicates a rerun reuses\n`;
+  }
   return text;
 }
 
