@@ -9,7 +9,8 @@ import type { BatchOutcome, JudgmentCache, RunOptions, Subject } from './run-jud
  * that looks up the real store but, instead of recording those answers, adds their
  * requests to the export. So the export holds exactly the requests the same `bench run`
  * would send, each key once, in its order, with every subject and task digest that uses
- * them (for the task index rows import writes), and the store is not written. The suite's result (every judged item unparsed) is thrown away.
+ * them (the task index rows import writes), and the store is not written. The suite's
+ * result (every judged item unparsed) is thrown away.
  */
 export interface ExportingRun {
   readonly run: Pick<RunOptions, 'cache' | 'client' | 'concurrency' | 'batchSize'>;
@@ -61,7 +62,7 @@ export function exportingRun(
         }
       : {}),
     index(_identity, rows) {
-      // rows of a judgment the store holds are the next live run's to write: the export writes nothing
+      // a task joining an exported request; rows of a judgment the store holds are left to the next run
       for (const { digest, key } of rows) exported.get(key)?.digests.push(digest);
     },
     record({ request, subjects, index }) {
