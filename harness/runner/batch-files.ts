@@ -30,8 +30,10 @@ import type { Subject } from './run-judgments.js';
  * Batch API's output and error files alike) is `{id, custom_id, response: {status_code,
  * request_id, body} | null, error}`, in any order. The manifest beside the shards keeps
  * the judge's identity and, per custom_id, the sha256 of the canonical JSON of the body
- * and what storing the answer needs (subjects, truncation). Import stores a line only if
- * its custom_id is in the manifest and the input line it answers still has that body.
+ * and what storing the answer needs (subjects, truncation, and the task digests that the
+ * store's task index maps to it under the judge's request identity, recorded once).
+ * Import stores a line only if its custom_id is in the manifest and the input line it
+ * answers still has that body.
  */
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -40,12 +42,19 @@ export const CHAT_TEMPLATE_FILE = 'chat-template.jinja';
 const MANIFEST_FORMAT = 'autoj-bench batch';
 /** what an export writes besides the manifest (and leaves behind if it fails) */
 const EXPORT_FILE = /^(?:\.requests\.spool|\.?requests-\d+-of-\d+\.jsonl(?:\.tmp)?|chat-template\.jinja)$/;
-const MANIFEST_VERSION = 1;
+/** 2: the task index's request identity and, per request, its tasks' digests */
+const MANIFEST_VERSION = 2;
+/** versions this harness imports: a version 1 manifest is imported without task index rows */
+const READ_VERSIONS: readonly number[] = [1, MANIFEST_VERSION];
+const HEX64 = /^[0-9a-f]{64}$/;
 
 export type BatchUrl = '/v1/completions' | '/v1/chat/completions';
 
 /** What export and import need of a judge (a GenerativeJudge has it all). */
-export type BatchJudge = Pick<GenerativeJudge, 'info' | 'profile' | 'model' | 'language' | 'parse'>;
+export type BatchJudge = Pick<
+  GenerativeJudge,
+  'info' | 'profile' | 'model' | 'language' | 'parse' | 'requestIdentity'
+>;
 
 /** One request of the manifest: what verifies an answer and what storing it needs. */
 export interface ManifestRequest {
@@ -56,11 +65,14 @@ export interface ManifestRequest {
   /** [suite, subject] of every task that uses the judgment */
   readonly subjects: readonly (readonly [string, string])[];
   readonly truncation: Truncation | null;
+  /** `taskDigest` of every distinct task that uses the judgment (version 2; absent in 1) */
+  readonly tasks?: readonly string[];
 }
 
 export interface BatchManifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly version: typeof MANIFEST_VERSION;
+  /** what this harness writes; a manifest read may be of an older version it still reads */
+  readonly version: number;
   readonly createdAt: string;
   readonly judge: {
     /** profile name, and its file as given */
@@ -75,6 +87,11 @@ export interface BatchManifest {
     readonly language: string;
     readonly templateVersion: string;
     readonly sampling: unknown;
+    /**
+     * the judge's `requestIdentity` (version 2): with a task's digest, what the store's task
+     * index maps to the judgment key; null for a judge without one (absent in version 1)
+     */
+    readonly requestIdentity?: string | null;
   };
   readonly url: BatchUrl;
   /** a raw-prompt judge's requests sent as chat messages (its batch_chat_template renders them) */
@@ -143,7 +160,12 @@ export async function exportBatch(
 export class BatchExportWriter {
   private readonly entries = new Map<
     string,
-    { body: string; subjects: readonly Subject[]; truncation: Truncation | null }
+    {
+      body: string;
+      subjects: readonly Subject[];
+      digests: readonly string[] | undefined;
+      truncation: Truncation | null;
+    }
   >();
   /** lcp[i]: characters prompt i shares with prompt i-1 */
   private readonly lcp: number[] = [];
@@ -187,16 +209,17 @@ export class BatchExportWriter {
   }
 
   /**
-   * One more request. `subjects` is kept by reference: subjects pushed to it before
-   * `finish` are in the manifest.
+   * One more request. `subjects` and `digests` are kept by reference: what is pushed to
+   * them before `finish` is in the manifest.
    */
-  async add({ request, subjects }: PendingRequest): Promise<void> {
+  async add({ request, subjects, digests }: PendingRequest): Promise<void> {
     if (this.entries.has(request.key)) throw new Error(`request ${request.key} is pending twice`);
     const body = this.form.body(request);
     const line = JSON.stringify({ custom_id: request.key, method: 'POST', url: this.form.url, body });
     this.entries.set(request.key, {
       body: bodyHash(body),
       subjects,
+      digests,
       truncation: request.truncation ?? null,
     });
     this.lcp.push(this.previous === undefined ? 0 : commonPrefix(this.previous, request.prompt));
@@ -265,6 +288,7 @@ export class BatchExportWriter {
         language: judge.language,
         templateVersion: info.templateVersion,
         sampling: info.sampling ?? null,
+        requestIdentity: judge.requestIdentity ?? null,
       },
       url: form.url,
       chatForm: form.chatForm,
@@ -279,6 +303,8 @@ export class BatchExportWriter {
         body: e.body,
         subjects: e.subjects.map((s) => [s.suite, s.subject] as const),
         truncation: e.truncation,
+        // each task once (two subjects with the same output are one task)
+        ...(judge.requestIdentity !== undefined ? { tasks: [...new Set(e.digests)] } : {}),
       };
       lines.push(`    ${JSON.stringify(key)}: ${JSON.stringify(request)}`);
     }
@@ -445,12 +471,15 @@ export async function readBatchManifest(file: string): Promise<LoadedManifest> {
   };
   if (typeof m !== 'object' || m === null || m.format !== MANIFEST_FORMAT)
     fail('not a batch manifest of autoj-bench');
-  if (m!.version !== MANIFEST_VERSION)
-    fail(`batch manifest version ${String(m!.version)}, this harness reads ${MANIFEST_VERSION}`);
+  if (!READ_VERSIONS.includes(m!.version as number))
+    fail(`batch manifest version ${String(m!.version)}, this harness reads ${READ_VERSIONS.join(' and ')}`);
   const { judge, shards, requests, url } = m as BatchManifest;
   if (url !== '/v1/completions' && url !== '/v1/chat/completions')
     fail(`url ${String(url)} is not a completions route`);
   if (typeof judge !== 'object' || judge === null || typeof judge.name !== 'string') fail('judge: missing');
+  const identity = judge.requestIdentity;
+  if (identity !== undefined && identity !== null && !(typeof identity === 'string' && HEX64.test(identity)))
+    fail('judge.requestIdentity: expected a sha256 hex digest or null');
   if (
     !Array.isArray(shards) ||
     shards.some((s) => typeof s?.file !== 'string' || basename(s.file) !== s.file)
@@ -469,8 +498,10 @@ export async function readBatchManifest(file: string): Promise<LoadedManifest> {
       typeof r.body === 'string' &&
       Array.isArray(r.subjects) &&
       r.subjects.every((s) => Array.isArray(s) && s.length === 2 && s.every((x) => typeof x === 'string')) &&
-      (r.truncation === null || typeof r.truncation === 'object');
-    if (!ok) fail(`requests.${id}: expected {shard, body, subjects, truncation}`);
+      (r.truncation === null || typeof r.truncation === 'object') &&
+      (r.tasks === undefined ||
+        (Array.isArray(r.tasks) && r.tasks.every((d) => typeof d === 'string' && HEX64.test(d))));
+    if (!ok) fail(`requests.${id}: expected {shard, body, subjects, truncation, tasks}`);
     byId.set(id, r);
   }
   return { file, dir: dirname(resolve(file)), manifest: m as BatchManifest, requests: byId };
@@ -501,6 +532,11 @@ export interface ImportSummary {
   readonly malformed: number;
   /** requests of the manifest the store still lacks after this import */
   readonly remaining: number;
+  /**
+   * task index rows written, with the judgments stored and for those stored already (a
+   * version 1 manifest has none: the next run finds its judgments by key and writes them)
+   */
+  readonly indexed: number;
   /** `file:line: problem`, the first few, safe to print */
   readonly problems: readonly string[];
 }
@@ -513,8 +549,10 @@ const IMPORT_CHUNK = 256;
  * output and error files), checked against the manifest and the input shards beside it,
  * parsed and recorded exactly as a live run records an answer (client/wire.ts reads the
  * body, the judge parses it, store/record.ts builds the record), under the same key, with
- * endpoint `batch:<file>` and no latency. Idempotent: a judgment the store holds is never
- * written again (nor overwritten).
+ * endpoint `batch:<file>` and no latency, with the task index rows a live run writes (in
+ * the judgment's commit; for a judgment stored already, on their own), so that the next
+ * run finds them without rendering a prompt. Idempotent: a judgment the store holds is
+ * never written again (nor overwritten); a line that is not stored gets no index row.
  */
 export async function importBatch(
   files: readonly string[],
@@ -534,9 +572,14 @@ export async function importBatch(
   const problem = (where: string, text: string) => {
     if (problems.length < maxProblems) problems.push(`${where}: ${terminalText(text).slice(0, 300)}`);
   };
-  const written = new Set<string>();
+  const identity = batch.manifest.judge.requestIdentity ?? undefined;
+  const taskRows = (entry: ManifestRequest) =>
+    identity !== undefined && entry.tasks ? entry.tasks.map((digest) => ({ identity, digest })) : [];
+  /** ids written, or (stored before) indexed, by this import */
+  const handled = new Set<string>();
   const writer = new JudgmentWriter(store);
   let attempted = 0;
+  let indexed = 0;
 
   const settle = (lines: readonly OutputLine[]): void => {
     const held = store.getOutcomes(lines.map((l) => l.id));
@@ -556,8 +599,15 @@ export async function importBatch(
         );
         continue;
       }
-      if (held.has(line.id) || written.has(line.id)) {
+      if (held.has(line.id) || handled.has(line.id)) {
         counts.alreadyStored++;
+        if (!handled.has(line.id)) {
+          // stored before (an earlier import, a live run): its rows, INSERT OR REPLACE, are harmless
+          const rows = taskRows(entry);
+          writer.indexTasks(rows.map((r) => ({ ...r, key: line.id })));
+          indexed += rows.length;
+          handled.add(line.id);
+        }
         continue;
       }
       let completion;
@@ -569,6 +619,7 @@ export async function importBatch(
         continue;
       }
       const parsed = judge.parse(completion, task);
+      const rows = taskRows(entry);
       writer.add(
         judgmentRecord({
           judge: judge.info,
@@ -584,9 +635,11 @@ export async function importBatch(
           createdAt: now(),
         }),
         entry.subjects.map(([suite, subject]) => ({ suite, subject })),
+        rows,
       );
-      written.add(line.id);
+      handled.add(line.id);
       attempted++;
+      indexed += rows.length;
       if (parsed.kind === 'unparsed') counts.unparsed++;
     }
   };
@@ -630,6 +683,7 @@ export async function importBatch(
     // a judgment another process stored between the lookup and the commit
     alreadyStored: counts.alreadyStored + (attempted - stored),
     remaining,
+    indexed,
     problems,
   };
 }

@@ -8,8 +8,9 @@ import type { BatchOutcome, JudgmentCache, RunOptions, Subject } from './run-jud
  * with a client that answers every request at once with an empty completion, and a cache
  * that looks up the real store but, instead of recording those answers, adds their
  * requests to the export. So the export holds exactly the requests the same `bench run`
- * would send, each key once, in its order, with every subject that uses them, and the
- * store is not written. The suite's result (every judged item unparsed) is thrown away.
+ * would send, each key once, in its order, with every subject and task digest that uses
+ * them (the task index rows import writes), and the store is not written. The suite's
+ * result (every judged item unparsed) is thrown away.
  */
 export interface ExportingRun {
   readonly run: Pick<RunOptions, 'cache' | 'client' | 'concurrency' | 'batchSize'>;
@@ -32,9 +33,12 @@ const NOT_SENT: Completion & { endpoint: string; latencyMs: number } = Object.fr
   latencyMs: 0,
 });
 
-export function exportingRun(writer: BatchExportWriter, store: Pick<JudgmentCache, 'lookup'>): ExportingRun {
-  /** subjects of every exported key: a task of a later chunk or window may join it */
-  const exported = new Map<string, Subject[]>();
+export function exportingRun(
+  writer: BatchExportWriter,
+  store: Pick<JudgmentCache, 'lookup' | 'lookupTasks'>,
+): ExportingRun {
+  /** subjects and task digests of every exported key: a task of a later chunk or window may join it */
+  const exported = new Map<string, { subjects: Subject[]; digests: string[] }>();
   /** distinct keys the store held (a later window may look one up again) */
   const stored = new Set<string>();
   let writes: Promise<void> = Promise.resolve();
@@ -46,23 +50,39 @@ export function exportingRun(writer: BatchExportWriter, store: Pick<JudgmentCach
       for (const key of hits.keys()) stored.add(key);
       return hits;
     },
-    record({ request, subjects }) {
+    // the task index: a task stored already is found without its prompt (and not exported),
+    // and the run hands each exported request the digests of its tasks, for the manifest
+    ...(store.lookupTasks
+      ? {
+          lookupTasks: (identity: string, digests: readonly string[]) => {
+            const hits = store.lookupTasks!(identity, digests);
+            for (const hit of hits.values()) stored.add(hit.key);
+            return hits;
+          },
+        }
+      : {}),
+    index(_identity, rows) {
+      // a task joining an exported request; rows of a judgment the store holds are left to the next run
+      for (const { digest, key } of rows) exported.get(key)?.digests.push(digest);
+    },
+    record({ request, subjects, index }) {
       const known = exported.get(request.key);
       if (known) {
         // asked again (a later window of the run): the same request, more subjects
-        known.push(...subjects);
+        known.subjects.push(...subjects);
+        if (index) known.digests.push(...index.digests);
         return;
       }
-      const list = [...subjects];
-      exported.set(request.key, list);
+      const entry = { subjects: [...subjects], digests: index ? [...index.digests] : [] };
+      exported.set(request.key, entry);
       writes = writes
-        .then(() => writer.add({ request, subjects: list }))
+        .then(() => writer.add({ request, ...entry }))
         .catch((error: unknown) => {
           failure ??= { error };
         });
     },
     tag(entries) {
-      for (const { key, subject } of entries) exported.get(key)?.push(subject);
+      for (const { key, subject } of entries) exported.get(key)?.subjects.push(subject);
     },
     flush() {},
   };

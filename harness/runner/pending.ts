@@ -1,4 +1,5 @@
 import type { JudgeTask } from '../core/types.js';
+import { taskDigest } from '../judge/key.js';
 import type { PreparedRequest, RemoteJudge } from '../judge/judge.js';
 import { ADMIT_CHUNK, admitTasks } from './admit.js';
 import type { JudgmentCache, Subject } from './run-judgments.js';
@@ -18,6 +19,11 @@ export interface PendingRequest {
    * key after the request was yielded: the list is complete once the iteration ended.
    */
   readonly subjects: Subject[];
+  /**
+   * the task digests (`taskDigest`) of those tasks, for the store's task index under the
+   * judge's `requestIdentity` (none without one); complete when `subjects` is
+   */
+  readonly digests?: string[];
 }
 
 /** What the collection found, once it ended. */
@@ -49,10 +55,14 @@ export function* pendingRequests(
 ): Generator<PendingRequest[], PendingSummary, undefined> {
   const { cache, subjects } = options;
   /** every key of the run: its subjects (for a pending key, the yielded entry's list) */
-  const byKey = new Map<string, { readonly key: string; readonly subjects: Subject[] }>();
+  const byKey = new Map<
+    string,
+    { readonly key: string; readonly subjects: Subject[]; readonly digests: string[] | undefined }
+  >();
   let stored = 0;
   let pending = 0;
   const subjectOf = (i: number): Subject[] => (subjects ? [subjects[i]!] : []);
+  const indexed = judge.requestIdentity !== undefined;
   for (let from = 0; from < tasks.length; from += ADMIT_CHUNK) {
     const to = Math.min(tasks.length, from + ADMIT_CHUNK);
     const requests = new Map<string, PreparedRequest>();
@@ -65,10 +75,15 @@ export function* pendingRequests(
       {
         open: (request, i) => {
           requests.set(request.key, request);
-          return { key: request.key, subjects: subjectOf(i) };
+          return {
+            key: request.key,
+            subjects: subjectOf(i),
+            digests: indexed ? [taskDigest(tasks[i]!)] : undefined,
+          };
         },
         join: (entry, i) => {
           if (subjects) entry.subjects.push(subjects[i]!);
+          entry.digests?.push(taskDigest(tasks[i]!));
         },
       },
       cache,
@@ -79,7 +94,11 @@ export function* pendingRequests(
         stored++;
         continue;
       }
-      out.push({ request: requests.get(entry.key)!, subjects: entry.subjects });
+      out.push({
+        request: requests.get(entry.key)!,
+        subjects: entry.subjects,
+        ...(entry.digests ? { digests: entry.digests } : {}),
+      });
     }
     pending += out.length;
     if (out.length > 0) yield out;

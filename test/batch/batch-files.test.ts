@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { EndpointPool } from '../../harness/client/endpoint-pool.js';
 import type { JudgeTask, Judgment } from '../../harness/core/types.js';
 import { createAutojJudge } from '../../harness/judge/autoj/index.js';
+import { taskDigest } from '../../harness/judge/key.js';
 import {
   exportBatch,
   importBatch,
@@ -23,7 +24,7 @@ import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import type { StoredJudgment } from '../../harness/store/record.js';
 import { RESULTS } from '../helpers/real-tasks.js';
 import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
-import { tempDir } from '../store/records.js';
+import { taskIndex, tempDir } from '../store/records.js';
 
 /**
  * Batch files end to end: the requests a run lacks are exported, run by a stand-in for
@@ -76,6 +77,8 @@ function realTasks(): { tasks: JudgeTask[]; subjects: Subject[] } {
 
 const { tasks, subjects } = realTasks();
 const keys = [...new Set(tasks.map((t) => judge.prepare(t).key))];
+/** distinct tasks (the copycat's are the first submission's) */
+const digests = new Set(tasks.map(taskDigest)).size;
 
 let sim: VllmSim;
 let failing: VllmSim;
@@ -107,14 +110,21 @@ function withStore<T>(file: string, work: (store: JudgmentStore) => T): T {
   }
 }
 
-/** A run of every task against the simulator, with the store at `file`. */
-async function liveRun(file: string) {
+/** A run of every task against the simulator, with the store at `file` (and the prompts it renders counted). */
+async function liveRun(file: string, counter?: { prepared: number }) {
   const pool = new EndpointPool({ endpoints: [sim.url], backoff: { baseMs: 5, maxMs: 20 } });
   const store = JudgmentStore.open(file);
   const cache = storeJudgmentCache(store, judge.info);
   const client: CompletionClient = { complete: (r, s) => pool.complete(r, s) };
   try {
-    return await runJudgments(judge, tasks, { label: 't', signal: never, cache, client, subjects });
+    const counting: typeof judge = {
+      ...judge,
+      prepare(task) {
+        if (counter) counter.prepared++;
+        return judge.prepare(task);
+      },
+    };
+    return await runJudgments(counting, tasks, { label: 't', signal: never, cache, client, subjects });
   } finally {
     cache.close();
     store.close();
@@ -234,11 +244,17 @@ describe('export -> vllm run-batch (stand-in) -> import -> a run sends nothing',
       changed: 0,
       malformed: 0,
       remaining: 0,
+      indexed: digests,
       problems: [],
     });
+    // the live run's task index rows (each task once), written with the judgments
+    expect(taskIndex(storeAt('batch'))).toEqual(taskIndex(storeAt('live')));
 
-    const warm = await liveRun(storeAt('batch'));
+    const counter = { prepared: 0 };
+    const warm = await liveRun(storeAt('batch'), counter);
     expect(warm.summary).toMatchObject({ sent: 0, cached: tasks.length, errors: 0 });
+    // every task found through the index: no prompt rendered
+    expect(counter.prepared).toBe(0);
     expect(warm.judgments.map(outcome)).toEqual(live.judgments.map(outcome));
 
     // stored as the live run stores: text, parse, finish reason, the server's counts, the cut

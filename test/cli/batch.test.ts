@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { JudgmentStore } from '../../harness/store/judgment-store.js';
 import { runBench } from '../helpers/cli.js';
 import { startVllmSim, type VllmSim } from '../helpers/vllm-sim.js';
-import { tempDir } from '../store/records.js';
+import { taskIndex, tempDir } from '../store/records.js';
 
 /**
  * `bench batch export` -> a stand-in for `vllm run-batch` (test/helpers/run-batch-standin.mjs)
@@ -128,7 +128,17 @@ describe('bench batch export | import', () => {
 
     const outputs = await runShards(out, exported.shards);
     const first = await importFiles(...outputs);
-    expect(first).toMatchObject({ stored: exported.requests, alreadyStored: 0, errors: 0, remaining: 0 });
+    expect(first).toMatchObject({
+      stored: exported.requests,
+      alreadyStored: 0,
+      errors: 0,
+      remaining: 0,
+      indexed: 48,
+    });
+    // the task index rows the live run wrote (its judge's request identity, every task), written by the import
+    const rows = taskIndex(store('batch'));
+    expect(rows).toHaveLength(48);
+    expect(rows).toEqual(taskIndex(store('live')));
 
     const before = (await sim.stats()).requests;
     const warm = await benchRun(store('batch'));
@@ -136,11 +146,14 @@ describe('bench batch export | import', () => {
     expect((await sim.stats()).requests).toBe(before);
     expect(ranking(warm)).toEqual(ranking(live));
     expect(warm.correlations).toEqual(live.correlations);
+    // every task found by the index (no prompt rendered): the run wrote no row
+    expect(taskIndex(store('batch'))).toEqual(rows);
 
-    // importing the same files again changes nothing
+    // importing the same files again changes nothing (its index rows are the same rows)
     const second = await importFiles(...outputs, '--manifest', exported.manifest);
-    expect(second).toMatchObject({ stored: 0, alreadyStored: exported.requests, remaining: 0 });
+    expect(second).toMatchObject({ stored: 0, alreadyStored: exported.requests, remaining: 0, indexed: 48 });
     expect(storedCount(store('batch'))).toBe(exported.requests);
+    expect(taskIndex(store('batch'))).toEqual(rows);
 
     // nothing is left to export
     const empty = await exportTo(join(dir, 'again'));
@@ -158,7 +171,7 @@ describe('bench batch export | import', () => {
     writeFileSync(output!, [...lines, JSON.stringify(unknown)].join('\n') + '\n');
     // the input line of the second request no longer has the exported body
     const inputs = readFileSync(shard, 'utf8').trim().split('\n');
-    const changed = JSON.parse(inputs[1]!) as { body: { max_tokens: number } };
+    const changed = JSON.parse(inputs[1]!) as { custom_id: string; body: { max_tokens: number } };
     changed.body.max_tokens = 7;
     inputs[1] = JSON.stringify(changed);
     writeFileSync(shard, inputs.join('\n') + '\n');
@@ -173,6 +186,41 @@ describe('bench batch export | import', () => {
     });
     expect(imported.problems.join('\n')).toContain('is not in manifest.json');
     expect(storedCount(store('batch'))).toBe(exported.requests - 1);
+    // index rows for the stored judgments only: none for the skipped lines
+    const rows = taskIndex(store('batch'));
+    expect(imported.indexed).toBe(exported.requests - 1);
+    expect(rows).toHaveLength(exported.requests - 1);
+    expect(rows.some((r) => r.endsWith(` ${changed.custom_id}`) || r.endsWith(` ${unknown.custom_id}`))).toBe(
+      false,
+    );
+  });
+
+  it('a manifest of version 1 (before the task index) still imports, without index rows', async () => {
+    const out = join(dir, 'batch');
+    const exported = await exportTo(out, '--chat');
+    const outputs = await runShards(out, exported.shards);
+    const manifest = JSON.parse(readFileSync(exported.manifest, 'utf8')) as {
+      version: number;
+      judge: { requestIdentity?: unknown };
+      requests: Record<string, { tasks?: unknown }>;
+    };
+    expect(manifest.version).toBe(2);
+    expect(manifest.judge.requestIdentity).toMatch(/^[0-9a-f]{64}$/);
+    manifest.version = 1;
+    delete manifest.judge.requestIdentity;
+    for (const request of Object.values(manifest.requests)) delete request.tasks;
+    writeFileSync(exported.manifest, JSON.stringify(manifest, null, 2));
+
+    const r = await runBench(['batch', 'import', ...outputs, '--store', store('batch')], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`^${exported.requests} judgments stored \\(`));
+    expect(storedCount(store('batch'))).toBe(exported.requests);
+    expect(taskIndex(store('batch'))).toEqual([]);
+    // the run finds them by key, sends nothing, and writes their rows
+    const warm = await benchRun(store('batch'));
+    expect(warm.manifest.judgments).toMatchObject({ sent: 0, cached: 48 });
+    expect(taskIndex(store('batch'))).toHaveLength(48);
   });
 
   it('refuses the length judge and a folder that holds files, in one line', async () => {

@@ -107,3 +107,14 @@ export function downgradeToVersion3(file: string): void {
     db.close();
   }
 }
+
+/** The task index rows of the store at `file`, as `identity task key`, sorted. */
+export function taskIndex(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT identity, task, key FROM task_index').raw().all() as string[][];
+    return rows.map((r) => r.join(' ')).sort();
+  } finally {
+    db.close();
+  }
+}
