@@ -256,6 +256,7 @@ describe('JudgmentStore: usages and stats', () => {
       judges: [],
       usages: [],
       untagged: { judgments: 0, ok: 0, unparsed: 0 },
+      memo: { values: 0, bytes: 0 },
     });
   });
 
