@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { benchCommands } from '../harness/cli/commands/index.js';
+import { limitHeapGrowth } from '../harness/cli/heap.js';
 import { runCli } from '../harness/cli/program.js';
 import { judgingChannel, type RunSummary, type RunTiming } from '../harness/runner/run-judgments.js';
 import { builtInSuites } from '../suites/index.js';
@@ -34,6 +35,8 @@ const concurrency = listAfter('concurrency')[0];
 const batchSize = listAfter('batch-size')[0] ?? '8';
 /** the simulated server's batch: 64 for the target; 256 is vLLM's default */
 const maxNumSeqs = listAfter('max-num-seqs')[0] ?? '64';
+// the CPU per judgment of the bench process as it runs (bin/bench.ts: its heap growth)
+limitHeapGrowth();
 const judging: { summary: RunSummary; timing: RunTiming }[] = [];
 judgingChannel.subscribe((message) => judging.push(message as { summary: RunSummary; timing: RunTiming }));
 const shared = resolve('../shared');

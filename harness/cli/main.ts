@@ -1,5 +1,6 @@
 import type { SuiteRegistry } from '../suite/registry.js';
 import { benchCommands } from './commands/index.js';
+import { limitHeapGrowth } from './heap.js';
 import { runCli } from './program.js';
 
 /**
@@ -8,6 +9,7 @@ import { runCli } from './program.js';
  * ends the process.
  */
 export async function main(suites: SuiteRegistry): Promise<void> {
+  limitHeapGrowth();
   const controller = new AbortController();
   let interrupts = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

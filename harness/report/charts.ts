@@ -1,5 +1,6 @@
-import * as Plot from '@observablehq/plot';
-import { parseHTML } from 'linkedom';
+import { createRequire } from 'node:module';
+import type * as PlotModule from '@observablehq/plot';
+import type * as LinkedomModule from 'linkedom';
 import { linearRegression, linearRegressionLine } from 'simple-statistics';
 
 /**
@@ -65,6 +66,21 @@ export function trendBand(n: number): boolean {
   return n >= MIN_BAND_POINTS;
 }
 
+// Plot and linkedom (with their d3 and DOM modules, ~45 MB of a process) are loaded the
+// first time a chart is drawn, not by every command that imports a suite: a run that
+// builds no page never loads them. `require` loads an ES module synchronously (Node 20.19+),
+// so the chart functions stay synchronous.
+const requireModule = createRequire(import.meta.url);
+let plotModule: typeof PlotModule | undefined;
+let linkedomModule: typeof LinkedomModule | undefined;
+function plotLib(): typeof PlotModule {
+  return (plotModule ??= requireModule('@observablehq/plot') as typeof PlotModule);
+}
+function parseHTML(html: string): ReturnType<typeof LinkedomModule.parseHTML> {
+  linkedomModule ??= requireModule('linkedom') as typeof LinkedomModule;
+  return linkedomModule.parseHTML(html);
+}
+
 const BASE_STYLE = {
   fontFamily: 'inherit',
   fontSize: '11px',
@@ -77,8 +93,8 @@ function documentForPlot(): Document {
 }
 
 /** Draws and serialises a chart; the serialiser checks every element and attribute on the way. */
-function render(options: Plot.PlotOptions): string {
-  return serialize(Plot.plot({ ...options, document: documentForPlot() }) as unknown as Node);
+function render(options: PlotModule.PlotOptions): string {
+  return serialize(plotLib().plot({ ...options, document: documentForPlot() }) as unknown as Node);
 }
 
 const TEXT_NODE = 3;
@@ -163,7 +179,9 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
         ? [Math.min(...values), Math.max(...values)]
         : [0, 1];
     if (extent[0] === extent[1]) extent[1] = extent[0] + 1;
-    const scale = Plot.scale({ [axis]: { domain: extent, nice: given === undefined, range, reverse } }) as {
+    const scale = plotLib().scale({
+      [axis]: { domain: extent, nice: given === undefined, range, reverse },
+    }) as {
       domain: number[];
       apply(v: number): number;
     };
@@ -196,16 +214,16 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
   const yTicks = o.integerTicks
     ? integerTicks(sy.domain, Math.max(2, Math.round(plotHeight / 50)))
     : undefined;
-  const marks: Plot.Markish[] = [
-    Plot.gridX({ stroke: COLORS.grid, strokeOpacity: 1, ...(xTicks ? { ticks: xTicks } : {}) }),
-    Plot.gridY({ stroke: COLORS.grid, strokeOpacity: 1, ...(yTicks ? { ticks: yTicks } : {}) }),
+  const marks: PlotModule.Markish[] = [
+    plotLib().gridX({ stroke: COLORS.grid, strokeOpacity: 1, ...(xTicks ? { ticks: xTicks } : {}) }),
+    plotLib().gridY({ stroke: COLORS.grid, strokeOpacity: 1, ...(yTicks ? { ticks: yTicks } : {}) }),
   ];
   if (o.diagonal) {
     const lo = Math.max(sx.domain[0], sy.domain[0]);
     const hi = Math.min(sx.domain[1], sy.domain[1]);
     if (lo < hi) {
       marks.push(
-        Plot.line([{ v: lo }, { v: hi }], {
+        plotLib().line([{ v: lo }, { v: hi }], {
           x: 'v',
           y: 'v',
           stroke: COLORS.muted,
@@ -217,7 +235,7 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
   }
   if (o.trend && data.length >= 3) {
     marks.push(
-      Plot.linearRegressionY(data, {
+      plotLib().linearRegressionY(data, {
         x: 'x',
         y: 'y',
         stroke: COLORS.accent,
@@ -230,7 +248,7 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
     );
   }
   const dots = (subset: readonly ScatterPoint[], color: string, r: number) =>
-    Plot.dot(subset, {
+    plotLib().dot(subset, {
       x: 'x',
       y: 'y',
       r,
@@ -273,7 +291,7 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
     ...(ticks ? { ticks, tickFormat: (d: number) => String(d) } : {}),
     ...(percent ? { tickFormat: (d: number) => `${d}%` } : {}),
   });
-  const options: Plot.PlotOptions = {
+  const options: PlotModule.PlotOptions = {
     width,
     height,
     ...frame,
@@ -303,7 +321,7 @@ export function scatterChart(points: readonly ScatterPoint[], o: ScatterOptions)
       const group = labelled.filter((_, i) => placed[i] === spot);
       if (group.length === 0) continue;
       marks.push(
-        Plot.text(group, {
+        plotLib().text(group, {
           x: 'x',
           y: 'y',
           text: 'label',
@@ -441,8 +459,8 @@ export function columnChart(
     },
     y: { label: o.yLabel, labelArrow: 'none', grid: true, nice: true },
     marks: [
-      Plot.barY(data, { x: 'label', y: 'value', fill: COLORS.accent, title: 'title' }),
-      Plot.ruleY([0], { stroke: COLORS.ink }),
+      plotLib().barY(data, { x: 'label', y: 'value', fill: COLORS.accent, title: 'title' }),
+      plotLib().ruleY([0], { stroke: COLORS.ink }),
     ],
   });
 }
@@ -471,14 +489,14 @@ export function barsWithRule(
     },
     y: { label: null, domain: data.map((b) => b.label) },
     marks: [
-      Plot.barX(data, {
+      plotLib().barX(data, {
         x1: o.rule,
         x2: 'value',
         y: 'label',
         fill: (b: Bar) => (b.value >= o.rule ? COLORS.accent : COLORS.warm),
         title: 'title',
       }),
-      Plot.ruleX([o.rule], { stroke: COLORS.ink, strokeWidth: 1.5 }),
+      plotLib().ruleX([o.rule], { stroke: COLORS.ink, strokeWidth: 1.5 }),
     ],
   });
 }
@@ -531,7 +549,7 @@ export function timeSeriesChart(
       range: [COLORS.accent, COLORS.warm, '#0f766e', '#7c3aed', COLORS.muted],
     },
     marks: [
-      Plot.areaY(banded, {
+      plotLib().areaY(banded, {
         x: 'date',
         y1: 'lo',
         y2: 'hi',
@@ -540,7 +558,7 @@ export function timeSeriesChart(
         fillOpacity: 0.12,
         curve: 'step-after',
       }),
-      Plot.line(data, {
+      plotLib().line(data, {
         x: 'date',
         y: 'value',
         z: 'series',
@@ -548,7 +566,7 @@ export function timeSeriesChart(
         strokeWidth: 1.75,
         curve: 'step-after',
       }),
-      Plot.dot(data, { x: 'date', y: 'value', fill: 'series', r: 3, title: 'title' }),
+      plotLib().dot(data, { x: 'date', y: 'value', fill: 'series', r: 3, title: 'title' }),
     ],
   });
 }

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import { BenchError } from '../core/errors.js';
 import type { PageChrome } from './views/page.js';
 
@@ -91,6 +90,8 @@ export async function loadRenderer(
   suites: readonly SuiteTemplates[] = [],
 ): Promise<Renderer> {
   const root = resolve(reportsDir);
+  // loaded here, not with the module: only a command that renders pages needs it
+  const { default: Handlebars } = await import('handlebars');
   const hb = Handlebars.create();
   const partialOwner = new Map<string, string>();
   const registerPartials = async (dir: string, owner: string) => {

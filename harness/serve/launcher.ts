@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
 import { BenchError, errorMessage } from '../core/errors.js';
 import { logTail } from './log-tail.js';
 
@@ -154,6 +153,8 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
     );
   }
 
+  // loaded here, not with the module: only a run that starts vLLM needs it
+  const { execa } = await import('execa');
   const args = vllmArguments(options);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'a');
@@ -163,7 +164,7 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
     fs.writeSync(fd, `\n=== bench serve, ${new Date().toISOString()}: ${[executable, ...args].join(' ')}\n`);
     startOffset = fs.fstatSync(fd).size;
     const childEnv = { ...env, ...(options.apiKey ? { VLLM_API_KEY: options.apiKey } : {}) };
-    child = spawnVllm(executable, args, { fd, cwd, env: childEnv });
+    child = spawnVllm(execa, executable, args, { fd, cwd, env: childEnv });
   } finally {
     fs.closeSync(fd); // the child has its own copy
   }
@@ -269,6 +270,7 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
 }
 
 function spawnVllm(
+  execa: typeof import('execa').execa,
   executable: string,
   args: string[],
   o: { fd: number; cwd: string; env: Record<string, string | undefined> },

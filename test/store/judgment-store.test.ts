@@ -319,6 +319,15 @@ describe('JudgmentStore: files', () => {
     );
   });
 
+  it('bounds its memory: no mapped reads, a page cache of 8 MB (issue 13: 32 MB was a tenth of a cold run)', () => {
+    for (const store of [openStore(), openStore({ readonly: true })]) {
+      const db = (store as unknown as { db: Database.Database }).db;
+      expect(db.pragma('mmap_size', { simple: true })).toBe(0);
+      // negative: KiB
+      expect(db.pragma('cache_size', { simple: true })).toBe(-8192);
+    }
+  });
+
   it('reopens an existing store with its judgments', () => {
     openStore().putMany([singleRecord(1), singleRecord(2)]);
     for (const s of open.splice(0)) s.close();
