@@ -1,4 +1,5 @@
-import llamaTokenizer from 'llama-tokenizer-js';
+import { createRequire } from 'node:module';
+import type llamaTokenizerInstance from 'llama-tokenizer-js';
 import { ownString } from '../../core/own-string.js';
 
 /**
@@ -150,7 +151,7 @@ export class Llama2Counter implements TokenCounter {
   private cached = 0;
 
   constructor() {
-    const { vocabById, vocabByString, merges } = llamaTokenizer;
+    const { vocabById, vocabByString, merges } = loadLlamaTokenizer();
     this.vocabSize = vocabById.length;
     vocabById.forEach((piece, id) => {
       if (/^<.*>$/.test(piece)) return; // <unk>, <s>, </s>, <0x..>
@@ -468,6 +469,18 @@ function heapPop(heap: number[]): number {
     heap[k] = last;
   }
   return top;
+}
+
+/**
+ * The package's tokenizer (its vocabulary and merges decoded: ~35 MB of a process), loaded
+ * when a counter is first built, not by every command that imports a judge (`bench --help`,
+ * a report, the length judge). `require` loads the ES module synchronously (Node 20.19+).
+ */
+function loadLlamaTokenizer(): typeof llamaTokenizerInstance {
+  const loaded = createRequire(import.meta.url)('llama-tokenizer-js') as {
+    default: typeof llamaTokenizerInstance;
+  };
+  return loaded.default;
 }
 
 let sharedLlama2: Llama2Counter | undefined;
