@@ -1,6 +1,12 @@
 import type { ModelScoreVector } from '../../harness/aggregate/model-aggregate.js';
 import type { Reference } from '../../harness/source/references.js';
-import { bootstrapItemMeans, percentileInterval, type ScoreMatrix } from '../../harness/stats/bootstrap.js';
+import {
+  activeReplicateMemo,
+  arraysDigest,
+  bootstrapItemMeans,
+  percentileInterval,
+  type ScoreMatrix,
+} from '../../harness/stats/bootstrap.js';
 import { CORRELATIONS, type CorrelationName } from '../../harness/stats/correlation.js';
 import { MIN_CORRELATION_MODELS, type CorrelationResult, type StatisticResult } from './result.js';
 
@@ -70,7 +76,25 @@ export function correlateWithBootstrap(
     return { ref, rows, refValues, point, replicates };
   });
 
-  if (options.resamples > 0 && plans.some((p) => p.rows.length >= 3)) {
+  // The replicates depend on the matrix, each reference's rows and values and the draws: a
+  // memo (withReplicateMemo) keeps them, every correlation's of a reference in one array.
+  const memo = activeReplicateMemo();
+  const resampled = plans.filter((p) => p.rows.length >= 3);
+  const ids = resampled.map(
+    (p) =>
+      `correlations/${NAMES.join('+')}/${options.items}/${options.seed}/${options.resamples}/` +
+      arraysDigest(matrix.values, matrix.valid, Uint32Array.from(p.rows), Float64Array.from(p.refValues)),
+  );
+  const kept = memo && options.resamples > 0 ? memo.recall(ids) : new Map<string, Float64Array>();
+  const all = ids.every((id) => kept.get(id)?.length === NAMES.length * options.resamples);
+  if (options.resamples > 0 && resampled.length > 0 && all) {
+    resampled.forEach((plan, k) => {
+      const values = kept.get(ids[k]!)!;
+      NAMES.forEach((name, n) => {
+        plan.replicates[name].push(...values.subarray(n * options.resamples, (n + 1) * options.resamples));
+      });
+    });
+  } else if (options.resamples > 0 && resampled.length > 0) {
     bootstrapItemMeans(
       matrix,
       (means) => {
@@ -90,6 +114,11 @@ export function correlateWithBootstrap(
       },
       { resamples: options.resamples, seed: options.seed },
     );
+    if (memo) {
+      resampled.forEach((plan, k) => {
+        memo.remember(ids[k]!, Float64Array.from(NAMES.flatMap((name) => plan.replicates[name])));
+      });
+    }
   }
 
   return plans.map(({ ref, rows, point, replicates }) => {

@@ -8,6 +8,8 @@ import {
 import { groupedAgreement } from '../../harness/stats/instance-agreement.js';
 import { lengthControlledScore } from '../../harness/stats/length-control.js';
 import { createRng } from '../../harness/stats/rng.js';
+import type { Reference } from '../../harness/source/references.js';
+import { correlateWithBootstrap } from '../../suites/alpacaeval/correlate.js';
 import { expected } from './significance-fixture.js';
 
 /**
@@ -105,5 +107,44 @@ describe('bootstraps recalled from a memo', () => {
       groupedAgreement([groups[0]!, { ...groups[1]!, pooled: true }], 6, options),
     );
     expect(memo.values.size).toBe(2);
+  });
+
+  it("a run's correlations: each reference's replicates recalled, the bootstrap over items not drawn again", () => {
+    const items = 30;
+    const matrix = matrixOf(3, 8, items);
+    const models = Array.from({ length: 8 }, (_, m) => {
+      const values = matrix.values.subarray(m * items, (m + 1) * items);
+      const valid = matrix.valid.subarray(m * items, (m + 1) * items);
+      return {
+        model: `m${m}`,
+        score: values.reduce((a, v, i) => a + (valid[i] ? v : 0), 0),
+        vector: { values, valid },
+      };
+    });
+    const reference = (name: string, offset: number): Reference => ({
+      name,
+      label: name,
+      file: `${name}.csv`,
+      column: 'win_rate',
+      scores: new Map(models.map((m, i) => [m.model, ((i * 7 + offset) % 8) + 0.5])),
+      excluded: [],
+    });
+    const references = [reference('a', 1), reference('b', 4)];
+    const options = { resamples: 50, seed: 2, items };
+    const fresh = correlateWithBootstrap(models, references, options);
+    const memo = mapMemo();
+    meansOf(matrixOf(2, 3, items), 4); // the in-process reuse of item means cannot help
+    expect(withReplicateMemo(memo, () => correlateWithBootstrap(models, references, options))).toEqual(fresh);
+    const kept = [...memo.values.keys()].filter((id) => id.startsWith('correlations/'));
+    expect(kept).toHaveLength(2);
+    meansOf(matrixOf(2, 3, items), 4);
+    const before = memo.recalled;
+    expect(withReplicateMemo(memo, () => correlateWithBootstrap(models, references, options))).toEqual(fresh);
+    // the two references' replicates, and no row of item means: nothing was drawn
+    expect(memo.recalled - before).toBe(2);
+    memo.values.get(kept[0]!)!.fill(0.25);
+    const tampered = withReplicateMemo(memo, () => correlateWithBootstrap(models, references, options));
+    expect(tampered[0]!.spearman.ci95).toEqual([0.25, 0.25]);
+    expect(tampered[1]).toEqual(fresh[1]);
   });
 });
