@@ -61,6 +61,24 @@ export async function readSubmissionFile(
 }
 
 /**
+ * The sha256 of `model`'s outputs file (the one `readSubmissionFile` reads), or null when the
+ * source has none: streamed where the source can (a local folder), so that hashing every
+ * submission holds one buffer, not every file.
+ */
+export async function submissionFileSha256(files: SourceFiles, model: string): Promise<string | null> {
+  if (!files.sha256) {
+    const found = await readSubmissionFile(files, model);
+    return found ? sha256Hex(found.bytes) : null;
+  }
+  const dir = submissionDir(model);
+  for (const name of OUTPUT_FILES) {
+    const hash = await files.sha256(`${dir}/${name}`);
+    if (hash !== null) return hash;
+  }
+  return null;
+}
+
+/**
  * The bytes of the first of `rels` the source has (`x.json`, `x.json.gz`), or null. A file
  * the source may not read is an InputError; an offline source that has not cached one name
  * may still have the other, so "not cached" is said only when none is found.

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, readdir, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { BenchError, InputError, errorMessage } from '../core/errors.js';
+import { createHash } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 
@@ -37,6 +38,12 @@ export interface SourceFiles {
    * offline) is an InputError naming it.
    */
   read(relPath: string): Promise<Uint8Array | null>;
+  /**
+   * The sha256 of the file's bytes (hex) as `read` would return them, or null when it does
+   * not exist; the same errors as `read`. A source that has it reads the file a chunk at a
+   * time into one buffer instead of holding the whole file (a rerun hashes every submission).
+   */
+  sha256?(relPath: string): Promise<string | null>;
   /** a human-readable name of the file for error messages */
   describe(relPath: string): string;
   /** sub-folder names of a folder, or null when the source cannot list (HTTP) */
@@ -69,6 +76,28 @@ export class LocalFiles implements SourceFiles {
   }
 
   async read(relPath: string): Promise<Uint8Array | null> {
+    const found = await this.inside(relPath);
+    return (
+      found &&
+      readRegularFile(found.real, { name: found.name, maxBytes: this.limits.maxFileBytes, noFollow: true })
+    );
+  }
+
+  async sha256(relPath: string): Promise<string | null> {
+    const found = await this.inside(relPath);
+    if (!found) return null;
+    const hash = createHash('sha256');
+    const read = await readRegularFile(found.real, {
+      name: found.name,
+      maxBytes: this.limits.maxFileBytes,
+      noFollow: true,
+      each: (chunk) => hash.update(chunk),
+    });
+    return read === null ? null : hash.digest('hex');
+  }
+
+  /** The real path of a file inside the folder, or null when there is none; InputError otherwise. */
+  private async inside(relPath: string): Promise<{ name: string; real: string } | null> {
     const name = this.describe(relPath);
     let real: string;
     try {
@@ -89,7 +118,7 @@ export class LocalFiles implements SourceFiles {
     if (real !== root && !real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) {
       throw new InputError(name, 'is a symbolic link out of the source folder (not read)');
     }
-    return readRegularFile(real, { name, maxBytes: this.limits.maxFileBytes, noFollow: true });
+    return { name, real };
   }
 
   async listDirs(relDir: string): Promise<string[]> {
@@ -115,7 +144,13 @@ export class LocalFiles implements SourceFiles {
  */
 export async function readRegularFile(
   path: string,
-  options: { name?: string; maxBytes?: number; noFollow?: boolean } = {},
+  options: {
+    name?: string;
+    maxBytes?: number;
+    noFollow?: boolean;
+    /** handed each chunk as it is read, into one reused buffer; the bytes returned are then empty */
+    each?: (chunk: Buffer) => void;
+  } = {},
 ): Promise<Buffer | null> {
   const name = options.name ?? path;
   const maxBytes = options.maxBytes ?? DEFAULT_SOURCE_LIMITS.maxFileBytes;
@@ -147,16 +182,19 @@ export async function readRegularFile(
     // The size said by fstat may be stale (a growing file, /proc): read to the end, bounded.
     const chunks: Buffer[] = [];
     let total = 0;
+    const reused = options.each ? Buffer.allocUnsafe(STREAM_CHUNK) : undefined;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(
-        Math.min(Math.max(info.size - total, 64 * 1024), maxBytes + 1 - total),
-      );
+      const chunk =
+        reused ?? Buffer.allocUnsafe(Math.min(Math.max(info.size - total, 64 * 1024), maxBytes + 1 - total));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) throw tooBig();
-      chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+      const read = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+      if (options.each) options.each(read);
+      else chunks.push(read);
     }
+    if (options.each) return Buffer.alloc(0);
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -167,6 +205,9 @@ export async function readRegularFile(
     await handle.close();
   }
 }
+
+/** the buffer a file is streamed through (`each`) */
+const STREAM_CHUNK = 256 * 1024;
 
 /** 134217728 -> "128 MiB", for limits in messages. */
 export function formatBytes(bytes: number): string {

@@ -187,19 +187,27 @@ export function bootstrapItemMeans(
 ): void {
   const { models, items, values, valid } = matrix;
   // Invalid cells contribute 0 to both sums, so the inner loop has no branch.
-  const masked = new Float64Array(values.length);
-  const weights = new Float64Array(values.length);
-  for (let c = 0; c < values.length; c++) {
-    if (valid[c] === 1) {
-      masked[c] = values[c]!;
-      weights[c] = 1;
+  const maskRows = (masked: Float64Array, weights: Float64Array, from: number, to: number) => {
+    masked.fill(0);
+    weights.fill(0);
+    for (let c = from; c < to; c++) {
+      if (valid[c] === 1) {
+        masked[c - from] = values[c]!;
+        weights[c - from] = 1;
+      }
     }
-  }
+  };
   // A row's replicate means depend on the row and the draws only: rows of the previous
   // call with the same draws (the correlations, then the intervals, of one run) are reused.
   const id = `${items}/${options.seed}/${options.resamples}`;
   const previous = lastMeans?.id === id ? lastMeans.rows : undefined;
-  const digests = Array.from({ length: models }, (_, m) => rowDigest(masked, weights, m * items, items));
+  // digested a row at a time: the whole masked matrix is built only if a row is to be drawn
+  const rowMasked = new Float64Array(items);
+  const rowWeights = new Float64Array(items);
+  const digests = Array.from({ length: models }, (_, m) => {
+    maskRows(rowMasked, rowWeights, m * items, (m + 1) * items);
+    return rowDigest(rowMasked, rowWeights, 0, items);
+  });
   const memo = replicateMemo;
   const memoId = (digest: string) => `item-means/${id}/${digest}`;
   const recalled = memo
@@ -224,6 +232,9 @@ export function bootstrapItemMeans(
     todo.push(m);
   }
   const computed = todo.map((m) => known[m]!);
+  const masked = new Float64Array(todo.length > 0 ? values.length : 0);
+  const weights = new Float64Array(masked.length);
+  if (todo.length > 0) maskRows(masked, weights, 0, values.length);
   const rng = createRng(options.seed);
   const counts = new Float64Array(items);
   const drawn = new Uint32Array(items);

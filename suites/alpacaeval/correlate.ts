@@ -45,10 +45,6 @@ export function correlateWithBootstrap(
 ): CorrelationResult[] {
   // Only models some reference has take part; the others would be resampled for nothing.
   const scored = models.filter((m) => m.score !== null && references.some((r) => r.scores.has(m.model)));
-  const matrix = scoreMatrix(
-    scored.map((m) => m.vector),
-    options.items,
-  );
 
   const plans = references.map((ref) => {
     const rows: number[] = [];
@@ -78,12 +74,15 @@ export function correlateWithBootstrap(
 
   // The replicates depend on the matrix, each reference's rows and values and the draws: a
   // memo (withReplicateMemo) keeps them, every correlation's of a reference in one array.
+  // The matrix is built only when they are drawn: a rerun of 450 models would otherwise
+  // copy 3 MB per call only to hash it.
   const memo = activeReplicateMemo();
   const resampled = plans.filter((p) => p.rows.length >= 3);
+  const data = memo ? arraysDigest(...scored.flatMap((m) => [m.vector.values, m.vector.valid])) : '';
   const ids = resampled.map(
     (p) =>
-      `correlations/${NAMES.join('+')}/${options.items}/${options.seed}/${options.resamples}/` +
-      arraysDigest(matrix.values, matrix.valid, Uint32Array.from(p.rows), Float64Array.from(p.refValues)),
+      `correlations/${NAMES.join('+')}/${options.items}/${options.seed}/${options.resamples}/${data}/` +
+      arraysDigest(Uint32Array.from(p.rows), Float64Array.from(p.refValues)),
   );
   const kept = memo && options.resamples > 0 ? memo.recall(ids) : new Map<string, Float64Array>();
   const all = ids.every((id) => kept.get(id)?.length === NAMES.length * options.resamples);
@@ -96,7 +95,10 @@ export function correlateWithBootstrap(
     });
   } else if (options.resamples > 0 && resampled.length > 0) {
     bootstrapItemMeans(
-      matrix,
+      scoreMatrix(
+        scored.map((m) => m.vector),
+        options.items,
+      ),
       (means) => {
         for (const plan of plans) {
           if (plan.rows.length < 3) continue;

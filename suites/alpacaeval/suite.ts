@@ -8,6 +8,7 @@ import {
   decodeSubmission,
   listSubmissionIds,
   readSubmissionFile,
+  submissionFileSha256,
   type Submission,
 } from '../../harness/source/alpacaeval.js';
 import { alignOutputs, InstructionIndex, type AlignmentReport } from '../../harness/source/align.js';
@@ -577,8 +578,8 @@ function reductionMemo(
         while (next < models.length) {
           const at = next++;
           try {
-            const found = await readSubmissionFile(options.files, models[at]!);
-            if (found) keys[at] = keyOf(models[at]!, sha256Hex(found.bytes));
+            const contentHash = await submissionFileSha256(options.files, models[at]!);
+            if (contentHash !== null) keys[at] = keyOf(models[at]!, contentHash);
           } catch (e) {
             // the run reads it again, and says what is wrong with it
             if (!(e instanceof InputError)) throw e;
