@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../harness/core/errors.js';
+import { sha256Hex } from '../../harness/core/hash.js';
 import { createLengthJudge } from '../../harness/judge/length.js';
 import { submissionHash } from '../../harness/leaderboard/inputs.js';
 import { readSubmission } from '../../harness/source/alpacaeval.js';
@@ -96,6 +97,33 @@ describe('LocalFiles.read', () => {
     );
     writeFileSync(join(root, 'fits.json'), 'x'.repeat(100));
     expect((await capped.read('fits.json'))!.length).toBe(100);
+  });
+});
+
+describe('LocalFiles.sha256 (how a rerun hashes every submission)', () => {
+  const root = hostileTree();
+  const files = new LocalFiles(root);
+
+  it('is the sha256 of the bytes read, streamed through a buffer smaller than the file', async () => {
+    const big = Buffer.from(Array.from({ length: 700_000 }, (_, i) => (i * 7919) % 251));
+    writeFileSync(join(root, 'big.bin'), big);
+    expect(await files.sha256('big.bin')).toBe(sha256Hex(big));
+    expect(await files.sha256('results/alias/model_outputs.json.gz')).toBe(
+      sha256Hex((await files.read('results/good/model_outputs.json.gz'))!),
+    );
+    expect(await files.sha256('results/absent/model_outputs.json')).toBeNull();
+  });
+
+  it('refuses what read refuses, with the same message', async () => {
+    for (const [model, problem] of Object.entries(EXPECTED)) {
+      const file = problem.slice(0, problem.indexOf(':'));
+      const error = await files.sha256(`results/${model}/${file}`).catch((e: unknown) => e);
+      expect(error, model).toBeInstanceOf(InputError);
+      expect((error as Error).message).toBe(join(root, 'results', model, problem));
+    }
+    const capped = new LocalFiles(root, { limits: { maxFileBytes: 100 } });
+    writeFileSync(join(root, 'big.json'), 'x'.repeat(101));
+    await expect(capped.sha256('big.json')).rejects.toThrow('is larger than 100 bytes');
   });
 });
 
