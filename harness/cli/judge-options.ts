@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { BenchError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
+import { releaseHeapGrowth } from './heap.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../client/endpoint-pool.js';
 import {
   builtInJudgeNames,
@@ -169,6 +170,7 @@ export function openJudge(
   io: CliIO,
   protocol: 'single' | 'pairwise' = 'single',
 ): OpenedJudge {
+  if (args.judge === LENGTH_JUDGE) releaseHeapGrowth();
   return openJudgeSession(judgeSettings(args, io, protocol));
 }
 
