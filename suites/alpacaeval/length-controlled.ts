@@ -12,8 +12,7 @@ import { alignOutputs, type InstructionIndex } from '../../harness/source/align.
 import type { SourceFiles } from '../../harness/source/files.js';
 import type { Reference } from '../../harness/source/references.js';
 import { CORRELATIONS } from '../../harness/stats/correlation.js';
-import type { ReplicateMemo } from '../../harness/stats/bootstrap.js';
-import { lengthControlledScores } from '../../harness/stats/length-control-workers.js';
+import type { LengthControlInput, LengthControlled } from '../../harness/stats/length-control.js';
 import type { LengthControlledResult, ModelLengthControlled } from './result.js';
 
 /** AlpacaEval 2's baseline: its outputs are in the source like any submission's. */
@@ -44,42 +43,37 @@ export async function baselineLengths(
 interface Model {
   readonly model: string;
   readonly score: number | null;
-  readonly vector: ModelScoreVector;
-  readonly lengths: Float64Array;
+}
+
+/** What a model's length-controlled fit is made from: its chosen ratings and its lengths. */
+export function lengthControlInput(
+  vector: ModelScoreVector,
+  lengths: Float64Array,
+  baseline: Float64Array,
+): LengthControlInput {
+  const ratings = Float64Array.from(vector.values, (v, k) => (vector.valid[k] === 1 ? v : NaN));
+  return { ratings, modelLengths: lengths, baselineLengths: baseline };
 }
 
 /**
- * Every model's length-controlled score and the correlations. The fits' bootstraps run in
- * worker threads (lengthControlledScores): the work is handed over before this returns, so
- * the caller computes the other statistics meanwhile; `memo` keeps their replicates.
+ * Every model's length-controlled score (`fits[i]`, made by the caller's LengthControlPool
+ * from `lengthControlInput`, for the models with a score) and the correlations.
  */
-export async function lengthControlled(
+export function lengthControlled(
   models: readonly Model[],
   baseline: Float64Array | string,
   references: readonly Reference[],
-  bootstrap: { resamples: number; seed: number },
-  memo?: ReplicateMemo,
-): Promise<{ perModel: (ModelLengthControlled | undefined)[]; summary: LengthControlledResult }> {
+  fits: readonly (LengthControlled | undefined)[],
+): { perModel: (ModelLengthControlled | undefined)[]; summary: LengthControlledResult } {
   if (typeof baseline === 'string') {
     return {
       perModel: models.map(() => undefined),
       summary: { baseline: LENGTH_CONTROL_BASELINE, reason: baseline, correlations: [] },
     };
   }
-  const scored = models.flatMap((m, i) => (m.score === null ? [] : [i]));
-  const fits = await lengthControlledScores(
-    scored.map((i) => {
-      const m = models[i]!;
-      const ratings = Float64Array.from(m.vector.values, (v, k) => (m.vector.valid[k] === 1 ? v : NaN));
-      return { ratings, modelLengths: m.lengths, baselineLengths: baseline };
-    }),
-    bootstrap.resamples > 0 ? { bootstrap } : {},
-    memo,
-  );
-  const fitOf = new Map(scored.map((i, k) => [i, fits[k]!]));
   const perModel = models.map((m, i): ModelLengthControlled | undefined => {
-    const lc = fitOf.get(i);
-    if (lc === undefined) return undefined;
+    const lc = fits[i];
+    if (m.score === null || lc === undefined) return undefined;
     return {
       value: finite(lc.value),
       standardError: finite(lc.standardError),

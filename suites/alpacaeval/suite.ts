@@ -34,7 +34,8 @@ import { lengthJudgeInfo } from '../../harness/judge/length.js';
 import { sampleIndices } from '../../harness/stats/rng.js';
 import { correlateWithBootstrap } from './correlate.js';
 import { aggregateExpected, chooseScores, compareScores, type ScoreKind } from './expected-score.js';
-import { baselineLengths, lengthControlled, outputLengths } from './length-controlled.js';
+import { baselineLengths, lengthControlInput, lengthControlled, outputLengths } from './length-controlled.js';
+import { LengthControlPool } from '../../harness/stats/length-control-workers.js';
 import { modelSignificance } from './significance.js';
 import { instanceAgreement, loadInstanceAnnotations, missingBaselines } from './instance-agreement.js';
 import { scenarioBreakdown, type InstructionLabels } from './scenarios.js';
@@ -304,6 +305,26 @@ export async function judgeAlpacaEval(
   // judged, and the runner takes its tasks as soon as the current one's are all sent, so
   // a remote judge's batch stays full across windows.
   const reduced = new Array<JudgedModel | undefined>(toJudge.length);
+  const score = options.score ?? 'rating';
+  const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
+  // The bootstraps recall what a run over the same data computed (the store's memo): a
+  // warm rerun draws none of them again.
+  const memo = replicateMemo(options.run.cache?.memo);
+  // Each model's length-controlled fit is handed to worker threads as soon as the model is
+  // reduced, and drawn while the next ones load and are judged.
+  const baseline = await baselineLengths(options.files, index, selected);
+  const fitsPool =
+    typeof baseline === 'string'
+      ? undefined
+      : new LengthControlPool(options.bootstrap > 0 ? { bootstrap } : {}, memo);
+  const fitTickets = new WeakMap<JudgedModel, number>();
+  const fitLater = (judged: JudgedModel): void => {
+    if (!fitsPool || typeof baseline === 'string' || extraBaselines.has(judged.loaded.model)) return;
+    // the ratings the run scores by (chooseScores), for a model it scores
+    const chosen = score === 'expected' ? judged.expected : judged;
+    if (chosen.aggregate.score === null) return;
+    fitTickets.set(judged, fitsPool.add(lengthControlInput(chosen.vector, judged.lengths, baseline)));
+  };
   // A model whose judgments were all stored when it was last reduced, from the same file
   // (same bytes), judge request identity, instructions and code, is reduced from the
   // store's memo: neither its outputs nor its judgments are read again (the warm rerun).
@@ -315,6 +336,7 @@ export async function judgeAlpacaEval(
   let settledUnparsed = 0;
   for (const [at, judged] of memoised) {
     reduced[at] = judged;
+    fitLater(judged);
     settledTasks += judged.aggregate.n;
     settledUnparsed += judged.aggregate.unparsed;
   }
@@ -344,6 +366,7 @@ export async function judgeAlpacaEval(
       window.models.forEach((l, i) => {
         const judged = finish(l.m, perModel[i]!, l.positions);
         reduced[l.at] = judged;
+        fitLater(judged);
         // a failed judgment is asked again by the next run: only a whole model is memoised
         if (judged.aggregate.errors === 0) reductions?.remember(judged);
       });
@@ -361,7 +384,6 @@ export async function judgeAlpacaEval(
     if (skip >= 0) skipped.splice(skip, 1);
   }
 
-  const score = options.score ?? 'rating';
   const scores = chooseScores(
     judged.map((j) => ({ ...j, model: j.loaded.model })),
     score,
@@ -389,22 +411,11 @@ export async function judgeAlpacaEval(
     );
   }
 
-  const baseline = await baselineLengths(options.files, index, selected);
-  // The bootstraps (rows of item means, length-controlled fits) recall what a run over the
-  // same data computed (the store's memo): a warm rerun draws none of them again.
-  const memo = replicateMemo(options.run.cache?.memo);
   const ranks = scores.ranks;
   const scoredModels = scores.scored;
-  const bootstrap = { resamples: options.bootstrap, seed: options.seed, items: selected.length };
-  // handed to worker threads now, and fitted while this thread computes the rest
-  const controlledPending = lengthControlled(
-    judged.map((j, i) => ({ ...scoredModels[i]!, lengths: j.lengths })),
-    baseline,
-    references,
-    bootstrap,
-    memo,
-  );
-  controlledPending.catch(() => {}); // observed when awaited below; avoids an unhandled rejection meanwhile
+  // the fits still queued are drawn by this thread too, beside the workers, once it is done here
+  const fitsPending = fitsPool?.results();
+  fitsPending?.catch(() => {}); // observed when awaited below; avoids an unhandled rejection meanwhile
   const figures = withReplicateMemo(memo, () => {
     const correlations = correlateWithBootstrap(scoredModels, references, bootstrap);
     // The length ruler on the same models, instructions and resamples (issue 12 item 5): what
@@ -453,7 +464,16 @@ export async function judgeAlpacaEval(
     };
   });
   const { correlations, lengthRuler, significance, instances, scoreComparison, scenarios } = figures;
-  const controlled = await controlledPending;
+  const fits = (await fitsPending) ?? [];
+  const controlled = lengthControlled(
+    scoredModels,
+    baseline,
+    references,
+    judged.map((j) => {
+      const ticket = fitTickets.get(j);
+      return ticket === undefined ? undefined : fits[ticket];
+    }),
+  );
   const modelResults: ModelResult[] = judged.map((j, i) => ({
     model: j.loaded.model,
     score: scoredModels[i]!.score,

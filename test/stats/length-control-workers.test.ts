@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ReplicateMemo } from '../../harness/stats/bootstrap.js';
 import { lengthControlledScore, type LengthControlInput } from '../../harness/stats/length-control.js';
-import type { lengthControlledScores as Scores } from '../../harness/stats/length-control-workers.js';
+import type {
+  LengthControlPool as Pool,
+  lengthControlledScores as Scores,
+} from '../../harness/stats/length-control-workers.js';
 import { createRng } from '../../harness/stats/rng.js';
 
 /**
@@ -56,5 +59,21 @@ describe('length-controlled fits in worker threads', () => {
     expect(again.filter((r) => r.ci95?.[0] !== 7)).toEqual(
       inThread.filter((_, i) => again[i]!.ci95?.[0] !== 7),
     );
+  });
+
+  it('a pool fed one input at a time, while the caller goes on, gives the same fits by ticket', async () => {
+    const { LengthControlPool } = (await import(built.href)) as { LengthControlPool: typeof Pool };
+    const xs = inputs(27);
+    const options = { bootstrap: { resamples: 150, seed: 3 } };
+    const pool = new LengthControlPool(options);
+    const tickets: number[] = [];
+    for (const x of [...xs].reverse()) {
+      tickets.push(pool.add(x));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const fits = await pool.results();
+    const inThread = [...xs].reverse().map((x) => lengthControlledScore(x, options));
+    expect(tickets).toEqual(xs.map((_, i) => i));
+    expect(fits).toEqual(inThread);
   });
 });
