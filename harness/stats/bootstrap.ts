@@ -206,7 +206,7 @@ export function bootstrapItemMeans(
   const rowWeights = new Float64Array(items);
   const digests = Array.from({ length: models }, (_, m) => {
     maskRows(rowMasked, rowWeights, m * items, (m + 1) * items);
-    return rowDigest(rowMasked, rowWeights, 0, items);
+    return arraysDigest(rowMasked, rowWeights);
   });
   const memo = replicateMemo;
   const memoId = (digest: string) => `item-means/${id}/${digest}`;
@@ -273,13 +273,6 @@ export function bootstrapItemMeans(
 
 /** the replicate means of the last call's rows, by row digest, and the draws they come from */
 let lastMeans: { id: string; rows: Map<string, Float64Array> } | undefined;
-
-function rowDigest(masked: Float64Array, weights: Float64Array, from: number, items: number): string {
-  return createHash('sha256')
-    .update(new Uint8Array(masked.buffer, masked.byteOffset + from * 8, items * 8))
-    .update(new Uint8Array(weights.buffer, weights.byteOffset + from * 8, items * 8))
-    .digest('hex');
-}
 
 /**
  * Percentile interval of the mean of `values` over units resampled with replacement (a

@@ -172,19 +172,6 @@ export class LengthControlPool {
   }
 }
 
-/**
- * `lengthControlledScore` of every input through a pool (the inputs all known at once).
- */
-export function lengthControlledScores(
-  inputs: readonly LengthControlInput[],
-  options: { bootstrap?: BootstrapOptions },
-  memo?: ReplicateMemo,
-): Promise<LengthControlled[]> {
-  const pool = new LengthControlPool(options, memo);
-  for (const input of inputs) pool.add(input);
-  return pool.results();
-}
-
 /** The built worker module beside this one; undefined when running from TypeScript sources. */
 function workerScript(): URL | undefined {
   const url = new URL('./length-control-worker.js', import.meta.url);

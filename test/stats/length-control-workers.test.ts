@@ -4,10 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ReplicateMemo } from '../../harness/stats/bootstrap.js';
 import { lengthControlledScore, type LengthControlInput } from '../../harness/stats/length-control.js';
-import type {
-  LengthControlPool as Pool,
-  lengthControlledScores as Scores,
-} from '../../harness/stats/length-control-workers.js';
+import type { LengthControlPool as Pool } from '../../harness/stats/length-control-workers.js';
 import { createRng } from '../../harness/stats/rng.js';
 
 /**
@@ -41,8 +38,15 @@ describe('length-controlled fits in worker threads', () => {
     expect(existsSync(fileURLToPath(built)), 'dist/ is built (npm run build) before the tests').toBe(true);
     // two cores at least, or there is no worker to test
     expect(availableParallelism()).toBeGreaterThan(1);
-    const { lengthControlledScores } = (await import(built.href)) as {
-      lengthControlledScores: typeof Scores;
+    const { LengthControlPool } = (await import(built.href)) as { LengthControlPool: typeof Pool };
+    const lengthControlledScores = (
+      xs: readonly LengthControlInput[],
+      o: ConstructorParameters<typeof Pool>[0],
+      m: ReplicateMemo,
+    ) => {
+      const pool = new LengthControlPool(o, m);
+      for (const x of xs) pool.add(x);
+      return pool.results();
     };
     const xs = inputs(20);
     const options = { bootstrap: { resamples: 200, seed: 11 } };
