@@ -138,6 +138,34 @@ describe('decoding is bounded and quotes nothing', () => {
     );
   });
 
+  it('decodes a gzip in one piece or several, and refuses one whose trailer states another size', async () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => ({
+      instruction: `q${i}`,
+      output: 'a'.repeat(i % 97),
+    }));
+    const json = Buffer.from(JSON.stringify(entries));
+    const gz = gzipSync(json);
+    expect(await decodeJson(gz, 'x.json.gz')).toEqual(entries);
+    // two members: the trailer states the last one's size only, so the output comes in pieces
+    const half = json.length >> 1;
+    const twoMembers = Buffer.concat([gzipSync(json.subarray(0, half)), gzipSync(json.subarray(half))]);
+    expect(await decodeJson(twoMembers, 'x.json.gz')).toEqual(entries);
+    // ISIZE, the last 4 bytes, sizes the buffer: a wrong one is a bad file, not a big allocation
+    for (const size of [0, json.length + 1, 0xffffffff]) {
+      const lying = Buffer.from(gz);
+      lying.writeUInt32LE(size, lying.length - 4);
+      await expect(decodeJson(lying, 'x.json.gz')).rejects.toThrow(
+        'x.json.gz: not a valid gzip file (incorrect length check)',
+      );
+    }
+    // a bomb whose trailer states a small size is stopped at the cap all the same
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
+    bomb.writeUInt32LE(100, bomb.length - 4);
+    await expect(decodeJson(bomb, 'bomb.json.gz', { maxBytes: 1024 * 1024 })).rejects.toThrow(
+      'bomb.json.gz: expands to more than 1 MiB of JSON, the limit (not read)',
+    );
+  });
+
   it('never repeats the input in a JSON or CSV syntax error', async () => {
     const secret = 'root:x:0:0:root:/root:/bin/bash';
     for (const text of [secret, `[${secret}]`, `{"a": ${secret}}`, `["a", "b"] ${secret}`]) {
