@@ -186,7 +186,7 @@ export function bootstrapItemMeans(
   options: BootstrapOptions,
 ): void {
   const { models, items, values, valid } = matrix;
-  // Invalid cells contribute 0 to both sums, so the inner loop has no branch.
+  // a row as it is digested: its values and validity, 0 in both where invalid
   const maskRows = (masked: Float64Array, weights: Float64Array, from: number, to: number) => {
     masked.fill(0);
     weights.fill(0);
@@ -201,7 +201,7 @@ export function bootstrapItemMeans(
   // call with the same draws (the correlations, then the intervals, of one run) are reused.
   const id = `${items}/${options.seed}/${options.resamples}`;
   const previous = lastMeans?.id === id ? lastMeans.rows : undefined;
-  // digested a row at a time: the whole masked matrix is built only if a row is to be drawn
+  // digested a row at a time: the rows to draw are laid out below only if there are any
   const rowMasked = new Float64Array(items);
   const rowWeights = new Float64Array(items);
   const digests = Array.from({ length: models }, (_, m) => {
@@ -232,37 +232,43 @@ export function bootstrapItemMeans(
     todo.push(m);
   }
   const computed = todo.map((m) => known[m]!);
-  const masked = new Float64Array(todo.length > 0 ? values.length : 0);
-  const weights = new Float64Array(masked.length);
-  if (todo.length > 0) maskRows(masked, weights, 0, values.length);
+  // The rows to draw, item-major (row t of item i at i * T + t, 0 where invalid), so that a
+  // drawn item adds to every row from one contiguous run of memory; each row's sum still
+  // adds its items in ascending order, as model-major would, so the means are the same bits.
+  // A row's weight is the number of items drawn less its invalid ones drawn (exact integers).
+  const T = todo.length;
+  const byItem = new Float64Array(T > 0 ? items * T : 0);
+  const invalidFrom = new Uint32Array(T + 1);
+  const invalid: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const base = todo[t]! * items;
+    for (let i = 0; i < items; i++) {
+      if (valid[base + i] === 1) byItem[i * T + t] = values[base + i]!;
+      else invalid.push(i);
+    }
+    invalidFrom[t + 1] = invalid.length;
+  }
+  const sums = new Float64Array(T);
   const rng = createRng(options.seed);
   const counts = new Float64Array(items);
-  const drawn = new Uint32Array(items);
-  const drawnCounts = new Float64Array(items);
   const means = new Float64Array(models);
   for (let r = 0; r < options.resamples; r++) {
     counts.fill(0);
     for (let i = 0; i < items; i++) counts[randomIndex(rng, items)]! += 1;
-    // About 63% of the items are drawn at least once; only those are visited.
-    let d = 0;
-    for (let i = 0; i < items; i++) {
-      if (counts[i] !== 0) {
-        drawn[d] = i;
-        drawnCounts[d] = counts[i]!;
-        d++;
+    if (T > 0) {
+      sums.fill(0);
+      // About 63% of the items are drawn at least once; only those are visited.
+      for (let i = 0; i < items; i++) {
+        const c = counts[i]!;
+        if (c === 0) continue;
+        const row = i * T;
+        for (let t = 0; t < T; t++) sums[t]! += c * byItem[row + t]!;
       }
-    }
-    for (let t = 0; t < todo.length; t++) {
-      const base = todo[t]! * items;
-      let sum = 0;
-      let weight = 0;
-      for (let k = 0; k < d; k++) {
-        const c = drawnCounts[k]!;
-        const cell = base + drawn[k]!;
-        sum += c * masked[cell]!;
-        weight += c * weights[cell]!;
+      for (let t = 0; t < T; t++) {
+        let weight = items;
+        for (let k = invalidFrom[t]!; k < invalidFrom[t + 1]!; k++) weight -= counts[invalid[k]!]!;
+        computed[t]![r] = weight > 0 ? sums[t]! / weight : NaN;
       }
-      computed[t]![r] = weight > 0 ? sum / weight : NaN;
     }
     for (let m = 0; m < models; m++) means[m] = known[m]![r]!;
     visit(means, r);
