@@ -13,6 +13,7 @@ import {
 
 /** What a worker is sent: inputs to fit (typed arrays, transferred), by ticket, and the bootstrap. */
 export interface LengthControlJob {
+  readonly id: number;
   readonly tickets: readonly number[];
   readonly inputs: readonly {
     readonly ratings: Float64Array;
@@ -20,23 +21,54 @@ export interface LengthControlJob {
     readonly baselineLengths: Float64Array;
   }[];
   readonly bootstrap: BootstrapOptions;
+  /**
+   * One Int32 shared with the pool: 0 while nobody has the job; whoever changes it first
+   * (Atomics.compareExchange: the worker to CLAIMED_BY_WORKER, the pool's thread to
+   * CLAIMED_HERE) fits it, the other leaves it.
+   */
+  readonly claim: SharedArrayBuffer;
 }
 
-/** What a worker answers: the fits by ticket, and the replicates it drew (for the pool's memo). */
-export interface LengthControlAnswer {
-  readonly tickets: readonly number[];
-  readonly results: LengthControlled[];
-  readonly replicates: [string, Float64Array][];
-}
+/** What a worker answers: the fits by ticket and the replicates it drew (for the pool's memo), or that it left the job. */
+export type LengthControlAnswer =
+  | {
+      readonly id: number;
+      readonly left: false;
+      readonly results: LengthControlled[];
+      readonly replicates: [string, Float64Array][];
+    }
+  | { readonly id: number; readonly left: true };
+
+export const CLAIMED_BY_WORKER = 1;
+const CLAIMED_HERE = 2;
 
 /** Inputs per job: small enough that the calling thread and the workers share the end evenly. */
 const JOB_SIZE = 8;
 
+interface Slot {
+  readonly worker: Worker;
+  /** jobs posted to it and not answered */
+  outstanding: number;
+}
+
+interface PostedJob {
+  readonly tickets: readonly number[];
+  readonly inputs: readonly LengthControlInput[];
+  readonly claim: Int32Array;
+  readonly slot: Slot;
+  /** fitted (by either side) or left by the worker, and answered */
+  settled: boolean;
+}
+
 /**
  * `lengthControlledScore` of inputs added one by one (a model as soon as it is reduced),
  * their bootstraps drawn in worker threads while the caller goes on (loading, judging, the
- * other statistics); at `results`, the calling thread fits what is still queued, beside the
- * workers. About a third of a full run's statistics (227 models x 1,000 refits).
+ * other statistics). A job of JOB_SIZE inputs is posted to a worker as soon as it is full,
+ * so a worker never waits for the caller's thread to hand it work: that thread is busy for
+ * seconds at a time (decoding, the other statistics). At `results`, the calling thread
+ * takes posted jobs too, the last ones first, while the workers go through them from the
+ * first; a job's shared claim flag decides who fits it. About a third of a full run's
+ * statistics (227 models x 1,000 refits).
  * Replicates in `memo` are recalled instead of drawn (the fit is then made at once, in
  * this thread); those drawn are added to it. The results are exactly those of calling
  * `lengthControlledScore` on each input (tested). Without workers (one core, or running
@@ -47,14 +79,15 @@ export class LengthControlPool {
   private readonly options: { bootstrap?: BootstrapOptions };
   private readonly memo: ReplicateMemo | undefined;
   private readonly fits: LengthControlled[] = [];
-  private readonly queue: { ticket: number; input: LengthControlInput }[] = [];
-  private readonly workers: { worker: Worker; busy: boolean }[] = [];
+  private queue: { ticket: number; input: LengthControlInput }[] = [];
+  private readonly posted = new Map<number, PostedJob>();
+  private readonly workers: Slot[] = [];
   private readonly maxWorkers: number;
   private readonly script: URL | undefined;
-  private inFlight = 0;
   private failure: unknown;
   private wake: (() => void) | undefined;
   private tickets = 0;
+  private jobs = 0;
 
   constructor(options: { bootstrap?: BootstrapOptions }, memo?: ReplicateMemo) {
     this.options = options;
@@ -81,26 +114,32 @@ export class LengthControlPool {
       }
     }
     this.queue.push({ ticket, input });
-    this.dispatch(false);
+    if (this.queue.length >= JOB_SIZE) this.post();
     return ticket;
   }
 
   /** Every input's fit, by ticket; the workers are closed. */
   async results(): Promise<LengthControlled[]> {
     try {
-      this.dispatch(true);
-      // this thread takes queued jobs too, a job at a time, between the workers' answers
-      while (this.queue.length > 0 || this.inFlight > 0) {
+      this.post();
+      if (this.queue.length > 0) {
+        // no workers: everything here
+        this.fitHere(this.queue);
+        this.queue = [];
+      }
+      // this thread takes the last posted jobs nobody has, a job at a time, between the
+      // workers' answers; then waits for the jobs the workers have
+      for (;;) {
         if (this.failure !== undefined) throw this.failure;
-        const job = this.queue.splice(0, JOB_SIZE);
-        if (job.length > 0) {
-          withReplicateMemo(this.memo, () => {
-            for (const { ticket, input } of job)
-              this.fits[ticket] = lengthControlledScore(input, this.options);
-          });
+        const job = [...this.posted.values()].reverse().find((j) => !j.settled && this.claimHere(j));
+        if (job) {
+          this.fitHere(job.tickets.map((ticket, k) => ({ ticket, input: job.inputs[k]! })));
+          job.settled = true;
           await nextTurn();
-        } else {
+        } else if ([...this.posted.values()].some((j) => !j.settled)) {
           await new Promise<void>((resolve) => (this.wake = resolve));
+        } else {
+          break;
         }
       }
       if (this.failure !== undefined) throw this.failure;
@@ -110,27 +149,47 @@ export class LengthControlPool {
     }
   }
 
-  /** Hands queued inputs to idle workers (starting them as needed); a part job only at the end. */
-  private dispatch(end: boolean): void {
-    for (;;) {
-      if (this.queue.length === 0 || (!end && this.queue.length < JOB_SIZE)) return;
-      let slot = this.workers.find((w) => !w.busy);
-      if (!slot && this.workers.length < this.maxWorkers) slot = this.start();
-      if (!slot) return;
-      const job = this.queue.splice(0, JOB_SIZE);
-      slot.busy = true;
-      this.inFlight++;
+  private fitHere(job: readonly { ticket: number; input: LengthControlInput }[]): void {
+    withReplicateMemo(this.memo, () => {
+      for (const { ticket, input } of job) this.fits[ticket] = lengthControlledScore(input, this.options);
+    });
+  }
+
+  private claimHere(job: PostedJob): boolean {
+    return Atomics.compareExchange(job.claim, 0, 0, CLAIMED_HERE) === 0;
+  }
+
+  /** Posts the queued inputs as jobs to the workers (starting them as needed), the least busy first. */
+  private post(): void {
+    while (this.queue.length > 0 && this.maxWorkers > 0) {
+      const slot =
+        this.workers.length < this.maxWorkers
+          ? this.start()
+          : this.workers.reduce((a, b) => (b.outstanding < a.outstanding ? b : a));
+      const taken = this.queue.splice(0, JOB_SIZE);
+      const id = this.jobs++;
+      const claim = new SharedArrayBuffer(4);
       const message: LengthControlJob = {
-        tickets: job.map((j) => j.ticket),
-        inputs: job.map(({ input }) => ({
+        id,
+        tickets: taken.map((j) => j.ticket),
+        // copies: this thread keeps the inputs, to fit them itself if it gets there first
+        inputs: taken.map(({ input }) => ({
           ratings: Float64Array.from(input.ratings),
           modelLengths: Float64Array.from(input.modelLengths),
           baselineLengths: Float64Array.from(input.baselineLengths),
         })),
         bootstrap: this.options.bootstrap!,
+        claim,
       };
-      // busy, it keeps the process alive (its answer is awaited); idle, it does not
-      slot.worker.ref();
+      this.posted.set(id, {
+        tickets: message.tickets,
+        inputs: taken.map((j) => j.input),
+        claim: new Int32Array(claim),
+        slot,
+        settled: false,
+      });
+      // with work, it keeps the process alive (its answer is awaited); idle, it does not
+      if (slot.outstanding++ === 0) slot.worker.ref();
       slot.worker.postMessage(
         message,
         message.inputs.flatMap((x) => [
@@ -142,15 +201,17 @@ export class LengthControlPool {
     }
   }
 
-  private start(): { worker: Worker; busy: boolean } {
-    const slot = { worker: new Worker(this.script!), busy: false };
+  private start(): Slot {
+    const slot: Slot = { worker: new Worker(this.script!), outstanding: 0 };
+    slot.worker.unref();
     slot.worker.on('message', (answer: LengthControlAnswer) => {
-      answer.tickets.forEach((ticket, k) => (this.fits[ticket] = answer.results[k]!));
-      for (const [id, replicates] of answer.replicates) this.memo?.remember(id, replicates);
-      slot.busy = false;
-      slot.worker.unref();
-      this.inFlight--;
-      this.dispatch(false);
+      const job = this.posted.get(answer.id);
+      if (!answer.left && job) {
+        job.tickets.forEach((ticket, k) => (this.fits[ticket] = answer.results[k]!));
+        for (const [id, replicates] of answer.replicates) this.memo?.remember(id, replicates);
+        job.settled = true;
+      }
+      if (--slot.outstanding === 0) slot.worker.unref();
       this.wakeUp();
     });
     slot.worker.on('error', (error) => {
@@ -158,7 +219,8 @@ export class LengthControlPool {
       this.wakeUp();
     });
     slot.worker.on('exit', (code) => {
-      if (slot.busy) this.failure ??= new Error(`a length-control worker exited (${code}) during a job`);
+      if (slot.outstanding > 0)
+        this.failure ??= new Error(`a length-control worker exited (${code}) during a job`);
       this.wakeUp();
     });
     this.workers.push(slot);
