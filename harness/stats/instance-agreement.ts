@@ -84,17 +84,24 @@ export function groupedAgreement<T extends string | number | boolean>(
 
   const tables = new Float64Array((groups.length + 1) * cells);
   const weights = new Float64Array(units);
+  // the cells again, unit-major (cellOfUnit[u * G + g]): a drawn unit adds to every group's
+  // table from one contiguous run; each table cell still sums its units in ascending order
+  const G = groups.length;
+  const cellOfUnit = new Int32Array(units * G);
+  for (let g = 0; g < G; g++) for (let u = 0; u < units; u++) cellOfUnit[u * G + g] = cell[g * units + u]!;
   /** Tables of every group and of the pool (last), each unit counted `weights[u]` times. */
   const tabulate = (drawn: Uint32Array, d: number) => {
     tables.fill(0);
-    for (let g = 0; g < groups.length; g++) {
-      const base = g * cells;
-      for (let k = 0; k < d; k++) {
-        const c = cell[g * units + drawn[k]!]!;
-        if (c >= 0) tables[base + c]! += weights[drawn[k]!]!;
+    for (let k = 0; k < d; k++) {
+      const u = drawn[k]!;
+      const w = weights[u]!;
+      const row = u * G;
+      for (let g = 0; g < G; g++) {
+        const c = cellOfUnit[row + g]!;
+        if (c >= 0) tables[g * cells + c]! += w;
       }
     }
-    const pool = groups.length * cells;
+    const pool = G * cells;
     for (const g of pooledGroups) for (let c = 0; c < cells; c++) tables[pool + c]! += tables[g * cells + c]!;
   };
 
