@@ -55,14 +55,22 @@ export interface BootstrapOptions {
  * Undefined replicates (NaN: a resample with a constant side) are left out; if more than
  * half are undefined, the interval is null rather than built on a biased remainder.
  */
-export function percentileInterval(replicates: readonly number[], level = 0.95): Interval {
-  const defined = replicates.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (defined.length === 0 || defined.length * 2 < replicates.length) return null;
+export function percentileInterval(replicates: ArrayLike<number>, level = 0.95): Interval {
+  let count = 0;
+  for (let i = 0; i < replicates.length; i++) if (Number.isFinite(replicates[i])) count++;
+  if (count === 0 || count * 2 < replicates.length) return null;
+  // a typed array sorts numbers natively, several times faster than a comparator (a run
+  // takes ~1,000 intervals); equal values are interchangeable, so the ends are the same
+  const defined = new Float64Array(count);
+  for (let i = 0, k = 0; i < replicates.length; i++) {
+    if (Number.isFinite(replicates[i])) defined[k++] = replicates[i]!;
+  }
+  defined.sort();
   const alpha = (1 - level) / 2;
   return [quantileSorted(defined, alpha), quantileSorted(defined, 1 - alpha)];
 }
 
-export function quantileSorted(sorted: readonly number[], p: number): number {
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.ceil(h);

@@ -94,7 +94,7 @@ export function lengthControlledScore(
       memo?.remember(id, computed);
       replicates = computed;
     }
-    ci95 = percentileInterval(Array.from(replicates), options.bootstrap.level);
+    ci95 = percentileInterval(replicates, options.bootstrap.level);
   }
   return { ...point, n, raw, ci95 };
 }

@@ -23,6 +23,10 @@ describe('percentile interval', () => {
     expect(percentileInterval([1, NaN, 2, 3])).not.toBeNull();
     expect(percentileInterval([NaN, NaN, NaN, 1])).toBeNull();
     expect(percentileInterval([])).toBeNull();
+    // typed arrays as well, infinities left out like NaN, the rest in numeric (not string) order
+    const values = [10, NaN, -Infinity, 9, 100, 2, Infinity, 1];
+    expect(percentileInterval(Float64Array.from(values))).toEqual(percentileInterval(values));
+    expect(percentileInterval(values, 0.5)).toEqual([2, 10]);
   });
 });
 
