@@ -7,7 +7,7 @@ import {
   percentileInterval,
   type ScoreMatrix,
 } from '../../harness/stats/bootstrap.js';
-import { CORRELATIONS, type CorrelationName } from '../../harness/stats/correlation.js';
+import { CORRELATIONS, correlationsAgainst, type CorrelationName } from '../../harness/stats/correlation.js';
 import { MIN_CORRELATION_MODELS, type CorrelationResult, type StatisticResult } from './result.js';
 
 interface ScoredModel {
@@ -69,7 +69,7 @@ export function correlateWithBootstrap(
       CorrelationName,
       number[]
     >;
-    return { ref, rows, refValues, point, replicates };
+    return { ref, rows, refValues, point, replicates, against: correlationsAgainst(refValues) };
   });
 
   // The replicates depend on the matrix, each reference's rows and values and the draws: a
@@ -111,7 +111,11 @@ export function correlateWithBootstrap(
               y.push(plan.refValues[k]!);
             }
           });
-          for (const name of NAMES) plan.replicates[name].push(CORRELATIONS[name](x, y).value ?? NaN);
+          // every model has a mean (the rule): against the reference's values as prepared
+          const values = x.length === plan.rows.length ? plan.against(x) : undefined;
+          for (const name of NAMES) {
+            plan.replicates[name].push((values ? values[name] : CORRELATIONS[name](x, y).value) ?? NaN);
+          }
         }
       },
       { resamples: options.resamples, seed: options.seed },

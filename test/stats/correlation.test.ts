@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kendallTauB, pearson, spearman } from '../../harness/stats/correlation.js';
+import { sampleRankCorrelation } from 'simple-statistics';
+import {
+  CORRELATIONS,
+  correlationsAgainst,
+  kendallTauB,
+  midranks,
+  pearson,
+  spearman,
+} from '../../harness/stats/correlation.js';
 
 // Expected values computed with scipy by scripts/stats-expected.py (see there).
 const expected = JSON.parse(
@@ -74,6 +82,53 @@ describe('correlations against scipy', () => {
       if (got.value === null) continue;
       expect(got.value).toBe(tauByPairs(x, y));
     }
+  });
+
+  it('gives, against a fixed y, exactly the values of each correlation on its own', () => {
+    let seed = 13;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let compared = 0;
+    for (let t = 0; t < 200; t++) {
+      const n = 3 + (t % 50);
+      // few distinct values on some inputs (ties in x, y and both), continuous ones on others
+      const levels = t % 3 === 0 ? 4 : t % 3 === 1 ? 12 : 0;
+      const draw = () => (levels > 0 ? Math.floor(next() * levels) - 2 : next() * 10 - 5);
+      const y = Array.from({ length: n }, draw).map((v, i) => (v === 0 && i % 2 === 0 ? -0 : v));
+      const against = correlationsAgainst(y);
+      for (let r = 0; r < 5; r++) {
+        const x = y.map((v) => (r % 2 === 0 ? v + draw() : draw()));
+        const got = against(x);
+        for (const name of ['spearman', 'kendall', 'pearson'] as const) {
+          expect(got[name]).toBe(CORRELATIONS[name](x, y).value);
+          if (got[name] !== null) compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(2500);
+    // undefined where the correlations are: a constant side, a non-finite value
+    expect(correlationsAgainst([1, 2, 3])([5, 5, 5])).toEqual({
+      spearman: null,
+      kendall: null,
+      pearson: null,
+    });
+    expect(correlationsAgainst([4, 4, 4])([1, 2, 3])).toEqual({
+      spearman: null,
+      kendall: null,
+      pearson: null,
+    });
+    expect(correlationsAgainst([1, 2, 3])([1, NaN, 3])).toEqual({
+      spearman: null,
+      kendall: null,
+      pearson: null,
+    });
+    expect(() => correlationsAgainst([1, 2, 3])([1, 2])).toThrow(RangeError);
+  });
+
+  it('ranks as simple-statistics does, ties sharing their mean rank', () => {
+    expect(midranks([3, 1, 3, -0, 0, 7])).toEqual([3.5, 2, 3.5, 0.5, 0.5, 5]);
+    const x = [0.3, 2, 2, -1, 5, 2, 0.3];
+    const y = [1, 4, 2, 2, 9, 0, -3];
+    expect(sampleRankCorrelation(x, y)).toBe(spearman(x, y).value);
   });
 
   it('is undefined, with a reason, below three pairs', () => {
