@@ -47,17 +47,16 @@ const JOB_SIZE = 8;
 
 interface Slot {
   readonly worker: Worker;
-  /** jobs posted to it and not answered */
+  /** jobs posted to it and not answered (fitted, or left because this thread took them) */
   outstanding: number;
 }
 
+/** A job posted to a worker and not fitted yet (by either side). */
 interface PostedJob {
+  readonly id: number;
   readonly tickets: readonly number[];
   readonly inputs: readonly LengthControlInput[];
   readonly claim: Int32Array;
-  readonly slot: Slot;
-  /** fitted (by either side) or left by the worker, and answered */
-  settled: boolean;
 }
 
 /**
@@ -131,12 +130,12 @@ export class LengthControlPool {
       // workers' answers; then waits for the jobs the workers have
       for (;;) {
         if (this.failure !== undefined) throw this.failure;
-        const job = [...this.posted.values()].reverse().find((j) => !j.settled && this.claimHere(j));
+        const job = [...this.posted.values()].reverse().find((j) => this.claimHere(j));
         if (job) {
           this.fitHere(job.tickets.map((ticket, k) => ({ ticket, input: job.inputs[k]! })));
-          job.settled = true;
+          this.settle(job);
           await nextTurn();
-        } else if ([...this.posted.values()].some((j) => !j.settled)) {
+        } else if (this.posted.size > 0) {
           await new Promise<void>((resolve) => (this.wake = resolve));
         } else {
           break;
@@ -153,6 +152,11 @@ export class LengthControlPool {
     withReplicateMemo(this.memo, () => {
       for (const { ticket, input } of job) this.fits[ticket] = lengthControlledScore(input, this.options);
     });
+  }
+
+  /** A job fitted (by either side) is forgotten, its inputs with it: memory stays flat in the models. */
+  private settle(job: PostedJob): void {
+    this.posted.delete(job.id);
   }
 
   private claimHere(job: PostedJob): boolean {
@@ -182,11 +186,10 @@ export class LengthControlPool {
         claim,
       };
       this.posted.set(id, {
+        id,
         tickets: message.tickets,
         inputs: taken.map((j) => j.input),
         claim: new Int32Array(claim),
-        slot,
-        settled: false,
       });
       // with work, it keeps the process alive (its answer is awaited); idle, it does not
       if (slot.outstanding++ === 0) slot.worker.ref();
@@ -206,10 +209,11 @@ export class LengthControlPool {
     slot.worker.unref();
     slot.worker.on('message', (answer: LengthControlAnswer) => {
       const job = this.posted.get(answer.id);
+      // a job this thread took is forgotten already; the worker only says it left it
       if (!answer.left && job) {
         job.tickets.forEach((ticket, k) => (this.fits[ticket] = answer.results[k]!));
         for (const [id, replicates] of answer.replicates) this.memo?.remember(id, replicates);
-        job.settled = true;
+        this.settle(job);
       }
       if (--slot.outstanding === 0) slot.worker.unref();
       this.wakeUp();
