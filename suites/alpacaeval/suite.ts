@@ -413,7 +413,7 @@ export async function judgeAlpacaEval(
 
   const ranks = scores.ranks;
   const scoredModels = scores.scored;
-  // the fits still queued are drawn by this thread too, beside the workers, once it is done here
+  // this thread takes the last posted fits too, beside the workers, once it is done here
   const fitsPending = fitsPool?.results();
   fitsPending?.catch(() => {}); // observed when awaited below; avoids an unhandled rejection meanwhile
   const figures = withReplicateMemo(memo, () => {
