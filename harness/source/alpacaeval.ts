@@ -34,18 +34,10 @@ export function submissionDir(model: string): string {
 /** The submission of `model`, or null when the source has none. Bad files throw InputError. */
 export async function readSubmission(files: SourceFiles, model: string): Promise<Submission | null> {
   const found = await readSubmissionFile(files, model);
-  return found ? decodeSubmission(files, model, found) : null;
-}
-
-/** The submission of `model` from its outputs file's bytes (`readSubmissionFile`). Bad files throw InputError. */
-export async function decodeSubmission(
-  files: SourceFiles,
-  model: string,
-  found: { readonly file: string; readonly bytes: Uint8Array; readonly contentHash?: string },
-): Promise<Submission> {
+  if (!found) return null;
   const { file, bytes } = found;
   const data = await decodeJson(bytes, file, { maxBytes: files.limits.maxDecodedBytes });
-  return { model, file, contentHash: found.contentHash ?? sha256Hex(bytes), ...validateOutputs(data, file) };
+  return { model, file, contentHash: sha256Hex(bytes), ...validateOutputs(data, file) };
 }
 
 /** The bytes of `model`'s outputs file, the first of OUTPUT_FILES the source has, or null. */

@@ -5,9 +5,8 @@ import { isSafePathSegment } from '../../harness/core/safe-name.js';
 import type { JudgeTask, Judgment } from '../../harness/core/types.js';
 import type { Judge } from '../../harness/judge/judge.js';
 import {
-  decodeSubmission,
   listSubmissionIds,
-  readSubmissionFile,
+  readSubmission,
   submissionFileSha256,
   type Submission,
 } from '../../harness/source/alpacaeval.js';
@@ -243,8 +242,7 @@ export async function judgeAlpacaEval(
   const loadModel = async (model: string): Promise<LoadedModel | Skip> => {
     let submission: Submission | null;
     try {
-      const found = await readSubmissionFile(options.files, model);
-      submission = found ? await decodeSubmission(options.files, model, found) : null;
+      submission = await readSubmission(options.files, model);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       options.warn(`${e.message} (model skipped)`);
@@ -592,21 +590,18 @@ function reductionMemo(
     ]);
   return {
     async recall(models, minCoverage) {
-      const keys: (string | undefined)[] = new Array(models.length);
-      let next = 0;
-      const hashNext = async (): Promise<void> => {
-        while (next < models.length) {
-          const at = next++;
-          try {
-            const contentHash = await submissionFileSha256(options.files, models[at]!);
-            if (contentHash !== null) keys[at] = keyOf(models[at]!, contentHash);
-          } catch (e) {
-            // the run reads it again, and says what is wrong with it
-            if (!(e instanceof InputError)) throw e;
-          }
+      const keyFor = async (model: string): Promise<string | undefined> => {
+        try {
+          const contentHash = await submissionFileSha256(options.files, model);
+          return contentHash === null ? undefined : keyOf(model, contentHash);
+        } catch (e) {
+          // the run reads it again, and says what is wrong with it
+          if (!(e instanceof InputError)) throw e;
+          return undefined;
         }
       };
-      await Promise.all(Array.from({ length: HASHES_AHEAD }, hashNext));
+      const keys: (string | undefined)[] = [];
+      for await (const key of prefetch(models, keyFor, HASHES_AHEAD)) keys.push(key);
       const found = recallMemo<JudgedModel>(
         memo,
         keys.filter((k): k is string => k !== undefined),
