@@ -1,4 +1,5 @@
 import { sampleCorrelation, sampleRankCorrelation } from 'simple-statistics';
+import { averageRanks } from './score-intervals.js';
 
 /**
  * A statistic's value over `n` paired observations. `value` is null when the statistic
@@ -31,33 +32,38 @@ export const kendallTauB: Correlation = (x, y) => guarded(x, y, tauB);
 function tauB(a: readonly number[], b: readonly number[]): number {
   const n = a.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i]! - a[j]! || b[i]! - b[j]!);
-  const ys = Float64Array.from(order, (i) => b[i]!);
-  let tiedX = 0;
+  return tauBOfSorted(
+    Float64Array.from(order, (i) => b[i]!),
+    equalRuns(order, a),
+  );
+}
+
+/**
+ * Kendall's tau-b of pairs (p, q) sorted by (p, q): `qs` the q values in that order (sorted
+ * here, in place), `runs` the bounds of the runs of equal p ([runs[k], runs[k + 1])).
+ */
+function tauBOfSorted(qs: Float64Array, runs: readonly number[]): number {
+  let tiedP = 0;
   let tiedBoth = 0;
-  for (let i = 0; i < n;) {
-    let j = i + 1;
-    while (j < n && a[order[j]!] === a[order[i]!]) j++;
-    tiedX += ((j - i) * (j - i - 1)) / 2;
-    // within a run of equal x, y is sorted: its runs are the pairs tied in both
-    for (let k = i; k < j;) {
-      let l = k + 1;
-      while (l < j && ys[l] === ys[k]) l++;
-      tiedBoth += ((l - k) * (l - k - 1)) / 2;
-      k = l;
-    }
-    i = j;
+  for (let r = 0; r + 1 < runs.length; r++) {
+    tiedP += pairsIn(runs[r + 1]! - runs[r]!);
+    // within a run of equal p, q is sorted: its runs are the pairs tied in both
+    tiedBoth += tiedPairs(qs.subarray(runs[r]!, runs[r + 1]!));
   }
-  const discordant = mergeSortSwaps(ys);
-  let tiedY = 0;
-  for (let i = 0; i < n;) {
-    let j = i + 1;
-    while (j < n && ys[j] === ys[i]) j++;
-    tiedY += ((j - i) * (j - i - 1)) / 2;
-    i = j;
+  const discordant = mergeSortSwaps(qs);
+  const tiedQ = tiedPairs(qs);
+  const pairs = pairsIn(qs.length);
+  const s = pairs - tiedP - tiedQ + tiedBoth - 2 * discordant;
+  return s / Math.sqrt((pairs - tiedP) * (pairs - tiedQ));
+}
+
+/** The bounds of the runs of equal values of `values` taken in `order`: 0, ..., order.length. */
+function equalRuns(order: readonly number[], values: readonly number[]): number[] {
+  const runs = [0];
+  for (let k = 1; k <= order.length; k++) {
+    if (k === order.length || values[order[k]!] !== values[order[k - 1]!]) runs.push(k);
   }
-  const pairs = (n * (n - 1)) / 2;
-  const s = pairs - tiedX - tiedY + tiedBoth - 2 * discordant;
-  return s / Math.sqrt((pairs - tiedX) * (pairs - tiedY));
+  return runs;
 }
 
 /** Sorts `values` ascending (bottom-up merge sort) and returns the pairs it found out of order (equal ones are not). */
@@ -109,12 +115,7 @@ export function correlationsAgainst(
   const usable = n >= 3 && ys.every((v) => Number.isFinite(v)) && !isConstant(ys);
   const yRanks = usable ? midranks(ys) : [];
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => ys[i]! - ys[j]!);
-  // runs of equal y in that order: [runs[k], runs[k + 1])
-  const runs = [0];
-  for (let k = 1; k <= n; k++) if (k === n || ys[order[k]!] !== ys[order[k - 1]!]) runs.push(k);
-  let tiedY = 0;
-  for (let r = 0; r + 1 < runs.length; r++) tiedY += pairsIn(runs[r + 1]! - runs[r]!);
-  const pairs = (n * (n - 1)) / 2;
+  const runs = equalRuns(order, ys);
   const none = { spearman: null, kendall: null, pearson: null };
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   const xs = new Float64Array(n);
@@ -122,21 +123,13 @@ export function correlationsAgainst(
     if (x.length !== n) throw new RangeError(`paired inputs differ in length: ${x.length} and ${n}`);
     if (!usable || x.some((v) => !Number.isFinite(v)) || isConstant(x)) return none;
     for (let k = 0; k < n; k++) xs[k] = x[order[k]!]!;
-    // within a run of equal y, x ascending; its runs of equal x are the pairs tied in both
-    let tiedBoth = 0;
+    // sorted by (y, x): x ascending within each run of equal y
     for (let r = 0; r + 1 < runs.length; r++) {
-      const from = runs[r]!;
-      const to = runs[r + 1]!;
-      if (to - from < 2) continue;
-      const run = xs.subarray(from, to).sort();
-      tiedBoth += tiedPairs(run);
+      if (runs[r + 1]! - runs[r]! > 1) xs.subarray(runs[r]!, runs[r + 1]!).sort();
     }
-    const discordant = mergeSortSwaps(xs);
-    const tiedX = tiedPairs(xs);
-    const s = pairs - tiedX - tiedY + tiedBoth - 2 * discordant;
     return {
       spearman: finite(sampleCorrelation(midranks(x), yRanks)),
-      kendall: finite(s / Math.sqrt((pairs - tiedX) * (pairs - tiedY))),
+      kendall: finite(tauBOfSorted(xs, runs)),
       pearson: finite(sampleCorrelation(x as number[], ys)),
     };
   };
@@ -145,18 +138,11 @@ export function correlationsAgainst(
 /**
  * The rank of each value among `values`, 0-based, ties sharing the mean of the ranks they
  * span, in the input's order: simple-statistics' midranks (private there), with which
- * sampleRankCorrelation is sampleCorrelation(midranks(x), midranks(y)).
+ * sampleRankCorrelation is sampleCorrelation(midranks(x), midranks(y)). averageRanks from
+ * the smallest, less one (halves of integers: exact).
  */
 export function midranks(values: readonly number[]): number[] {
-  const order = Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[i]! - values[j]!);
-  const ranks = new Array<number>(values.length);
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j + 1 < order.length && values[order[j + 1]!] === values[order[i]!]) j++;
-    for (let k = i; k <= j; k++) ranks[order[k]!] = (i + j) / 2;
-    i = j + 1;
-  }
-  return ranks;
+  return Array.from(averageRanks(values, -1), (rank) => rank - 1);
 }
 
 /** Pairs among `count` items. */
