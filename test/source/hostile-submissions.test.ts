@@ -66,17 +66,22 @@ const EXPECTED: Record<string, string> = {
   fifo: 'model_outputs.json: is a FIFO, not a regular file (not read)',
 };
 
+/** Every file of EXPECTED refused by `access` with an InputError naming it and its problem. */
+async function expectRefusals(root: string, access: (relPath: string) => Promise<unknown>): Promise<void> {
+  for (const [model, problem] of Object.entries(EXPECTED)) {
+    const file = problem.slice(0, problem.indexOf(':'));
+    const error = await access(`results/${model}/${file}`).catch((e: unknown) => e);
+    expect(error, model).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(join(root, 'results', model, problem));
+  }
+}
+
 describe('LocalFiles.read', () => {
   const root = hostileTree();
   const files = new LocalFiles(root);
 
   it('refuses links out of the tree, folders, loops and FIFOs, naming the file', async () => {
-    for (const [model, problem] of Object.entries(EXPECTED)) {
-      const file = problem.slice(0, problem.indexOf(':'));
-      const error = await files.read(`results/${model}/${file}`).catch((e: unknown) => e);
-      expect(error, model).toBeInstanceOf(InputError);
-      expect((error as Error).message).toBe(join(root, 'results', model, problem));
-    }
+    await expectRefusals(root, (rel) => files.read(rel));
   });
 
   it('reads a link that stays inside the tree, and says null for what does not exist', async () => {
@@ -115,12 +120,7 @@ describe('LocalFiles.sha256 (how a rerun hashes every submission)', () => {
   });
 
   it('refuses what read refuses, with the same message', async () => {
-    for (const [model, problem] of Object.entries(EXPECTED)) {
-      const file = problem.slice(0, problem.indexOf(':'));
-      const error = await files.sha256(`results/${model}/${file}`).catch((e: unknown) => e);
-      expect(error, model).toBeInstanceOf(InputError);
-      expect((error as Error).message).toBe(join(root, 'results', model, problem));
-    }
+    await expectRefusals(root, (rel) => files.sha256(rel));
     const capped = new LocalFiles(root, { limits: { maxFileBytes: 100 } });
     writeFileSync(join(root, 'big.json'), 'x'.repeat(101));
     await expect(capped.sha256('big.json')).rejects.toThrow('is larger than 100 bytes');
