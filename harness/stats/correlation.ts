@@ -48,7 +48,7 @@ function tauBOfSorted(qs: Float64Array, runs: readonly number[]): number {
   for (let r = 0; r + 1 < runs.length; r++) {
     tiedP += pairsIn(runs[r + 1]! - runs[r]!);
     // within a run of equal p, q is sorted: its runs are the pairs tied in both
-    tiedBoth += tiedPairs(qs.subarray(runs[r]!, runs[r + 1]!));
+    tiedBoth += tiedPairs(qs, runs[r]!, runs[r + 1]!);
   }
   const discordant = mergeSortSwaps(qs);
   const tiedQ = tiedPairs(qs);
@@ -150,12 +150,12 @@ function pairsIn(count: number): number {
   return (count * (count - 1)) / 2;
 }
 
-/** The pairs of equal values in a sorted array. */
-function tiedPairs(sorted: Float64Array): number {
+/** The pairs of equal values in `sorted[from, to)`, which is sorted. */
+function tiedPairs(sorted: Float64Array, from = 0, to = sorted.length): number {
   let tied = 0;
-  for (let i = 0; i < sorted.length;) {
+  for (let i = from; i < to;) {
     let j = i + 1;
-    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    while (j < to && sorted[j] === sorted[i]) j++;
     tied += pairsIn(j - i);
     i = j;
   }
